@@ -1,0 +1,50 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "WeightKit",
+    products: [
+        .library(name: "WeightKit", targets: ["WeightKit"]),
+        .executable(name: "weightkit", targets: ["weightkit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLibzip",
+            pkgConfig: "libzip",
+            providers: [.apt(["libzip-dev"])]
+        ),
+        .systemLibrary(
+            name: "CProtobufC",
+            pkgConfig: "libprotobuf-c",
+            providers: [.apt(["libprotobuf-c-dev"])]
+        ),
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .target(
+            name: "WeightKit",
+            dependencies: ["CLibzip", "CProtobufC", "COpenBLAS"]
+        ),
+        .executableTarget(
+            name: "weightkit",
+            dependencies: [
+                "WeightKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "WeightKitTests",
+            dependencies: ["WeightKit", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .testTarget(
+            name: "WeightKitCLITests",
+            dependencies: ["weightkit", "WeightKit"]
+        ),
+    ]
+)

@@ -1,0 +1,135 @@
+import Glibc
+
+/// An output written to a temporary file beside its destination and renamed into place on `commit()`,
+/// so a failed or interrupted run never leaves a partial file under the destination's name.
+public final class AtomicOutputFile {
+    public let destination: String
+    /// The temporary file's path while it exists.
+    public private(set) var temporaryPath: String?
+    private var descriptor: Int32
+    /// Bytes written so far.
+    public private(set) var bytesWritten = 0
+
+    /// Creates the temporary file. Fails if `destination` exists and `overwrite` is false.
+    public init(destination: String, overwrite: Bool) throws(WeightKitError) {
+        self.destination = destination
+        if !overwrite, access(destination, F_OK) == 0 {
+            throw WeightKitError(.outputExists, "output exists; pass --force to replace it", file: destination)
+        }
+        let directory: String
+        let base: String
+        if let slash = destination.lastIndex(of: "/") {
+            directory = String(destination[..<slash]).isEmpty ? "/" : String(destination[..<slash])
+            base = String(destination[destination.index(after: slash)...])
+        } else {
+            directory = "."
+            base = destination
+        }
+        guard !base.isEmpty else {
+            throw WeightKitError(.invalidArgument, "output path names a directory", file: destination)
+        }
+        var template = Array("\(directory)/.\(base).weightkit-XXXXXX".utf8CString)
+        let created = template.withUnsafeMutableBufferPointer { buffer in
+            mkstemp(buffer.baseAddress!)
+        }
+        guard created >= 0 else {
+            throw WeightKitError(.io, "cannot create a file beside the output: \(String(cString: strerror(errno)))",
+                                 file: destination)
+        }
+        descriptor = created
+        temporaryPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        TemporaryFileRegistry.shared.insert(temporaryPath)
+        let mask = umask(0)
+        umask(mask)
+        fchmod(descriptor, 0o666 & ~mask)
+    }
+
+    deinit {
+        discard()
+    }
+
+    /// Appends `bytes`, retrying short writes.
+    public func write(_ bytes: UnsafeRawBufferPointer) throws(WeightKitError) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw WeightKitError(.io, "write failed: \(String(cString: strerror(errno)))", file: destination)
+            }
+            offset += written
+        }
+        bytesWritten += bytes.count
+    }
+
+    public func write(_ bytes: [UInt8]) throws(WeightKitError) {
+        do {
+            try bytes.withUnsafeBytes { try write($0) }
+        } catch {
+            throw .recovered(from: error)
+        }
+    }
+
+    /// Flushes and renames the temporary file to the destination.
+    public func commit() throws(WeightKitError) {
+        guard let temporaryPath else {
+            throw WeightKitError(.io, "output already committed or discarded", file: destination)
+        }
+        guard close(descriptor) == 0 else {
+            throw WeightKitError(.io, "close failed: \(String(cString: strerror(errno)))", file: destination)
+        }
+        descriptor = -1
+        guard rename(temporaryPath, destination) == 0 else {
+            let reason = String(cString: strerror(errno))
+            discard()
+            throw WeightKitError(.io, "cannot move the finished file into place: \(reason)", file: destination)
+        }
+        TemporaryFileRegistry.shared.remove(temporaryPath)
+        self.temporaryPath = nil
+    }
+
+    /// Removes the temporary file; nothing is left behind.
+    public func discard() {
+        if descriptor >= 0 {
+            close(descriptor)
+            descriptor = -1
+        }
+        if let temporaryPath {
+            unlink(temporaryPath)
+            TemporaryFileRegistry.shared.remove(temporaryPath)
+            self.temporaryPath = nil
+        }
+    }
+}
+
+/// The temporary files in flight, so a signal handler can remove them before the process dies.
+public final class TemporaryFileRegistry: @unchecked Sendable {
+    public static let shared = TemporaryFileRegistry()
+    private var lock = pthread_mutex_t()
+    private var paths: Set<String> = []
+
+    private init() {
+        pthread_mutex_init(&lock, nil)
+    }
+
+    func insert(_ path: String?) {
+        guard let path else { return }
+        pthread_mutex_lock(&lock)
+        paths.insert(path)
+        pthread_mutex_unlock(&lock)
+    }
+
+    func remove(_ path: String) {
+        pthread_mutex_lock(&lock)
+        paths.remove(path)
+        pthread_mutex_unlock(&lock)
+    }
+
+    /// Unlinks every temporary file still in flight. Meant for a signal handler that then exits.
+    public func removeAll() {
+        pthread_mutex_lock(&lock)
+        for path in paths { unlink(path) }
+        paths.removeAll()
+        pthread_mutex_unlock(&lock)
+    }
+}

@@ -1,0 +1,58 @@
+import Glibc
+
+/// A whole file mapped read-only into memory with `mmap`, so tensors can be views into it.
+///
+/// Foundation's `.mappedIfSafe` reads the file into memory on Linux; this type really maps it and
+/// unmaps it when the last view goes away.
+public final class MappedFile: @unchecked Sendable {
+    // Immutable after init and never written through: sharing across threads is safe.
+    public let path: String
+    public let count: Int
+    private let base: UnsafeRawPointer?
+
+    /// Maps the file at `path`. An empty file maps to an empty buffer.
+    public init(path: String) throws(WeightKitError) {
+        self.path = path
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw WeightKitError(.io, "cannot open: \(String(cString: strerror(errno)))", file: path)
+        }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else {
+            throw WeightKitError(.io, "cannot stat: \(String(cString: strerror(errno)))", file: path)
+        }
+        guard (status.st_mode & S_IFMT) == S_IFREG else {
+            throw WeightKitError(.io, "not a regular file", file: path)
+        }
+        let size = Int(status.st_size)
+        count = size
+        guard size > 0 else {
+            base = nil
+            return
+        }
+        let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0)
+        guard let address, address != MAP_FAILED else {
+            throw WeightKitError(.io, "cannot map into memory: \(String(cString: strerror(errno)))", file: path)
+        }
+        base = UnsafeRawPointer(address)
+    }
+
+    deinit {
+        if let base {
+            munmap(UnsafeMutableRawPointer(mutating: base), count)
+        }
+    }
+
+    /// The mapped bytes. Valid for as long as this object is alive.
+    public var bytes: UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: base, count: count)
+    }
+
+    /// The device and inode of the file, to tell whether two paths name one file.
+    static func identity(of path: String) -> (device: UInt64, inode: UInt64)? {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return nil }
+        return (UInt64(status.st_dev), UInt64(status.st_ino))
+    }
+}

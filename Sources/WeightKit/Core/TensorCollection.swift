@@ -1,0 +1,36 @@
+/// An ordered set of uniquely named tensors with a string metadata map: what every reader returns and
+/// every writer takes.
+public struct TensorCollection: Sendable {
+    /// The format the tensors were read from.
+    public var format: WeightFormat
+    /// The tensors, in file or model order.
+    public private(set) var tensors: [Tensor] = []
+    /// Free-form facts about the file: source metadata, non-tensor values, recorded semantics.
+    public var metadata: [String: String]
+    private var indexByName: [String: Int] = [:]
+
+    public init(format: WeightFormat, metadata: [String: String] = [:]) {
+        self.format = format
+        self.metadata = metadata
+    }
+
+    /// Appends `tensor`; a second tensor of the same name is an error.
+    public mutating func append(_ tensor: Tensor) throws(WeightKitError) {
+        guard indexByName[tensor.name] == nil else {
+            throw WeightKitError(.malformed, "duplicate tensor name", location: .init(tensor: tensor.name))
+        }
+        indexByName[tensor.name] = tensors.count
+        tensors.append(tensor)
+    }
+
+    public subscript(name: String) -> Tensor? {
+        indexByName[name].map { tensors[$0] }
+    }
+
+    public var count: Int { tensors.count }
+    public var names: [String] { tensors.map(\.name) }
+    /// Total elements over all tensors.
+    public var parameterCount: Int { tensors.reduce(0) { $0 + $1.elementCount } }
+    /// Total bytes over all tensors.
+    public var byteCount: Int { tensors.reduce(0) { $0 + $1.byteCount } }
+}

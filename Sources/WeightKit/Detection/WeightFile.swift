@@ -1,0 +1,38 @@
+/// Opens weight files of any supported format, chosen by their content.
+public enum WeightFile {
+    /// How much of a file to show.
+    public struct ReadOptions: Sendable {
+        /// Every tensor in the file under its full path, not only the model weights.
+        public var includeAll: Bool
+
+        public init(includeAll: Bool = false) {
+            self.includeAll = includeAll
+        }
+    }
+
+    /// Maps `path` and reads its tensors with the reader its bytes call for.
+    public static func read(_ path: String, options: ReadOptions = ReadOptions()) throws(WeightKitError)
+        -> TensorCollection
+    {
+        let file = try MappedFile(path: path)
+        do {
+            return try read(file, options: options)
+        } catch {
+            throw error.inFile(path)
+        }
+    }
+
+    /// Reads the tensors of an already mapped file.
+    public static func read(_ file: MappedFile, options: ReadOptions = ReadOptions()) throws(WeightKitError)
+        -> TensorCollection
+    {
+        switch ContentSniffer.sniff(file.bytes) {
+        case .safetensors:
+            return try SafetensorsReader.read(file)
+        case .unrecognized(let description):
+            throw WeightKitError(.unsupported, "not a weight file WeightKit knows: \(description)")
+        case let other:
+            throw WeightKitError(.unsupported, "\(other) files are recognised but not read yet")
+        }
+    }
+}

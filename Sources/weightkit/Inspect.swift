@@ -1,0 +1,28 @@
+import ArgumentParser
+import Foundation
+import WeightKit
+
+struct Inspect: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the tensors of a weight file with a summary of the file.")
+
+    @Argument(help: "The weight file; its content decides the format.")
+    var file: String
+
+    @Flag(help: "Print one JSON object instead of a table.")
+    var json = false
+
+    @Flag(help: "Add min, max, mean, std and NaN/Inf counts per tensor.")
+    var stats = false
+
+    @Flag(help: "List every tensor in the file under its full path, not only the model weights.")
+    var all = false
+
+    func run() throws {
+        try reportingErrors { () throws(WeightKitError) in
+            let collection = try WeightFile.read(file, options: .init(includeAll: all))
+            let report = InspectionReport(file: file, collection: collection, withStatistics: stats)
+            print(json ? try report.json() : report.table())
+        }
+    }
+}

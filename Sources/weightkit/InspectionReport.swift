@@ -1,0 +1,125 @@
+import Foundation
+import WeightKit
+
+/// What `inspect` prints, as a table or as one JSON object.
+struct InspectionReport: Encodable {
+    struct TensorRow: Encodable {
+        var name: String
+        var dtype: String
+        var shape: [Int]
+        var elements: Int
+        var bytes: Int
+        var stats: TensorStatistics?
+    }
+
+    var file: String
+    var format: String
+    var tensors: [TensorRow]
+    var metadata: [String: String]
+    var tensorCount: Int
+    var parameters: Int
+    var bytes: Int
+
+    init(file: String, collection: TensorCollection, withStatistics: Bool) {
+        self.file = file
+        format = collection.format.rawValue
+        tensors = collection.tensors.map { tensor in
+            TensorRow(
+                name: tensor.name, dtype: tensor.dtype.rawValue, shape: tensor.shape.dimensions,
+                elements: tensor.elementCount, bytes: tensor.byteCount,
+                stats: withStatistics ? TensorStatistics(tensor) : nil)
+        }
+        metadata = collection.metadata
+        tensorCount = collection.count
+        parameters = collection.parameterCount
+        bytes = collection.byteCount
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case file, format, tensors, metadata
+        case tensorCount = "tensor_count", parameters, bytes
+    }
+
+    func json() throws(WeightKitError) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        do {
+            return String(decoding: try encoder.encode(self), as: UTF8.self)
+        } catch {
+            throw WeightKitError(.invalidArgument, "cannot encode the report: \(error)", file: file)
+        }
+    }
+
+    func table() -> String {
+        var columns = ["name", "dtype", "shape", "elements", "bytes"]
+        if tensors.contains(where: { $0.stats != nil }) {
+            columns += ["min", "max", "mean", "std", "nan", "inf"]
+        }
+        let rows: [[String]] = tensors.map { row in
+            var cells = [
+                row.name, row.dtype, "[" + row.shape.map(String.init).joined(separator: ", ") + "]",
+                String(row.elements), String(row.bytes),
+            ]
+            if columns.count > 5 {
+                if let stats = row.stats {
+                    cells += [stats.min, stats.max, stats.mean, stats.std].map { $0.map(Self.number) ?? "-" }
+                    cells += [String(stats.nanCount), String(stats.infCount)]
+                } else {
+                    cells += Array(repeating: "-", count: 6)
+                }
+            }
+            return cells
+        }
+        var lines = TextTable.render(header: columns, rows: rows, rightAligned: Set(3..<columns.count))
+        lines.append("")
+        lines.append("file:       \(file)")
+        lines.append("format:     \(format)")
+        lines.append("tensors:    \(tensorCount)")
+        lines.append("parameters: \(parameters)")
+        lines.append("bytes:      \(bytes) (\(ByteCountText.format(bytes)))")
+        if !metadata.isEmpty {
+            lines.append("metadata:")
+            for key in metadata.keys.sorted() {
+                let value = metadata[key] ?? ""
+                let shown = value.count > 200 ? String(value.prefix(200)) + "… (\(value.count) chars)" : value
+                lines.append("  \(key): \(shown.replacingOccurrences(of: "\n", with: "\\n"))")
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    private static func number(_ value: Double) -> String {
+        String(format: "%.6g", value)
+    }
+}
+
+enum TextTable {
+    static func render(header: [String], rows: [[String]], rightAligned: Set<Int>) -> [String] {
+        var widths = header.map(\.count)
+        for row in rows {
+            for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) }
+        }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { index, cell in
+                let padding = String(repeating: " ", count: widths[index] - cell.count)
+                return rightAligned.contains(index) ? padding + cell : cell + padding
+            }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+        }
+        return [line(header), line(widths.map { String(repeating: "-", count: $0) })] + rows.map(line)
+    }
+}
+
+enum ByteCountText {
+    static func format(_ bytes: Int) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+        var value = Double(bytes)
+        var unit = 0
+        while value >= 1024, unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
+    }
+}

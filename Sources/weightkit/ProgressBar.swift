@@ -1,0 +1,36 @@
+import Glibc
+import WeightKit
+
+/// A one-line progress bar on stderr, redrawn at most once per percent.
+final class ProgressBar {
+    private var lastPercent = -1
+    private var drawn = false
+
+    func update(_ done: Int, of total: Int) {
+        let percent = total > 0 ? Int(Double(done) / Double(total) * 100) : 100
+        guard percent != lastPercent else { return }
+        lastPercent = percent
+        let width = 30
+        let filled = width * percent / 100
+        let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+        StandardError.write("\r[\(bar)] \(percent)% of \(ByteCountText.format(total))")
+        drawn = true
+    }
+
+    func finish() {
+        if drawn { StandardError.write("\n") }
+    }
+}
+
+/// Removes a conversion's temporary file when the user interrupts it.
+enum SignalCleanup {
+    static func install() {
+        for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
+            signal(signalNumber) { received in
+                TemporaryFileRegistry.shared.removeAll()
+                signal(received, SIG_DFL)
+                raise(received)
+            }
+        }
+    }
+}

@@ -1,0 +1,36 @@
+import ArgumentParser
+import Glibc
+import WeightKit
+
+@main
+struct WeightKitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "weightkit",
+        abstract: "Read detection-model weights from PyTorch, Detectron, MXNet and Caffe2 files and write one canonical container.",
+        subcommands: [Inspect.self, Convert.self]
+    )
+}
+
+/// Runs `body`, turning a WeightKit error into one `error: ...` line on stderr and exit status 1.
+func reportingErrors(_ body: () throws(WeightKitError) -> Void) throws {
+    do {
+        try body()
+    } catch {
+        StandardError.write("error: \(error)\n")
+        throw ExitCode(1)
+    }
+}
+
+enum StandardError {
+    static func write(_ text: String) {
+        var bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeMutableBytes { Glibc.write(STDERR_FILENO, $0.baseAddress! + offset, $0.count - offset) }
+            if written <= 0 { return }
+            offset += written
+        }
+    }
+
+    static var isTerminal: Bool { isatty(STDERR_FILENO) != 0 }
+}

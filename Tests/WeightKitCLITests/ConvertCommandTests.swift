@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+import WeightKit
+
+@Suite struct ConvertCommandTests {
+    let fixture = CLI.fixture("safetensors/python-written.safetensors")
+
+    @Test func writesACanonicalContainer() throws {
+        let scratch = try Scratch()
+        let output = scratch.path("vov.bin")
+        let result = try CLI.run("convert", fixture, "--to", output)
+        #expect(result.status == 0, "\(result.stderr)")
+        let source = try WeightFile.read(fixture)
+        let converted = try WeightFile.read(output)
+        #expect(converted.metadata["weightkit.source_format"] == "safetensors")
+        #expect(converted.metadata["weightkit.names"] == "source")
+        #expect(converted.metadata["author"] == "fixture script")
+        #expect(converted.names == source.names)
+        for tensor in source.tensors {
+            #expect(converted[tensor.name]?.data.bytes == tensor.data.bytes)
+        }
+        #expect(scratch.contents == ["vov.bin"])
+    }
+
+    @Test func refusesToOverwriteWithoutForce() throws {
+        let scratch = try Scratch()
+        let output = scratch.path("x.safetensors")
+        try "keep me".write(toFile: output, atomically: false, encoding: .utf8)
+        let refused = try CLI.run("convert", fixture, "--to", output)
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("--force"))
+        #expect(try String(contentsOfFile: output, encoding: .utf8) == "keep me")
+        let forced = try CLI.run("convert", fixture, "--to", output, "--force")
+        #expect(forced.status == 0)
+        #expect(try WeightFile.read(output).count == 15)
+        #expect(scratch.contents == ["x.safetensors"])
+    }
+
+    @Test func neverWritesOverTheSource() throws {
+        let scratch = try Scratch()
+        let copy = scratch.path("model.safetensors")
+        try FileManager.default.copyItem(atPath: fixture, toPath: copy)
+        let result = try CLI.run("convert", copy, "--to", copy, "--force")
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("is the source"))
+        #expect(FileManager.default.contentsEqual(atPath: copy, andPath: fixture))
+    }
+
+    @Test func castsFloatingTensors() throws {
+        let scratch = try Scratch()
+        let output = scratch.path("half.bin")
+        let result = try CLI.run("convert", fixture, "--to", output, "--dtype", "float16", "--quiet")
+        #expect(result.status == 0, "\(result.stderr)")
+        let converted = try WeightFile.read(output)
+        #expect(converted["f32"]?.dtype == .float16)
+        #expect(converted["bf16"]?.dtype == .float16)
+        #expect(converted["i64"]?.dtype == .int64)
+        #expect(converted["c64"]?.dtype == .complex64)
+        #expect(converted.metadata["weightkit.dtype_cast"] == "float16")
+        let f16 = try WeightFile.read(fixture)["f16"]
+        #expect(converted["f32"]?.data.bytes == f16?.data.bytes)
+    }
+
+    @Test func failedConversionLeavesNothing() throws {
+        let scratch = try Scratch()
+        let bad = scratch.path("bad.bin")
+        try Data([0x10, 0, 0, 0, 0, 0, 0, 0, 0x7B]).write(to: URL(fileURLWithPath: bad))
+        let result = try CLI.run("convert", bad, "--to", scratch.path("out.bin"))
+        #expect(result.status != 0)
+        #expect(result.stderr.hasPrefix("error: \(bad)"))
+        #expect(scratch.contents == ["bad.bin"])
+    }
+}
