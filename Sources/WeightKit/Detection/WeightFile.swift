@@ -29,6 +29,10 @@ public enum WeightFile {
         switch ContentSniffer.sniff(file.bytes) {
         case .safetensors:
             return try SafetensorsReader.read(file)
+        case .zipArchive:
+            return try TorchZipReader.read(try ZipArchive(file: file), options: options)
+        case .pytorchLegacy:
+            return try TorchLegacyReader.read(file, options: options)
         case .unrecognized(let description):
             throw WeightKitError(.unsupported, "not a weight file WeightKit knows: \(description)")
         case let other:

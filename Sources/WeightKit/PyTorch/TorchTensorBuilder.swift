@@ -1,0 +1,36 @@
+/// Turns the tensor records of a torch pickle into tensors, reading each storage once.
+struct TorchTensorBuilder {
+    /// The bytes of a storage record, checked against the size its persistent id announces.
+    let storageBytes: (TorchStorageReference) throws(WeightKitError) -> TensorData
+    let bigEndian: Bool
+
+    func collection(
+        _ layout: TorchCheckpointLayout, format: WeightFormat, metadata: [String: String]
+    ) throws(WeightKitError) -> TensorCollection {
+        var collection = TensorCollection(format: format, metadata: metadata.merging(layout.metadata) { $1 })
+        var storages: [String: TensorData] = [:]
+        for (name, object) in layout.tensors {
+            do {
+                let record = try TorchTensorRecord(object)
+                let storage: TensorData
+                if let cached = storages[record.storage.key] {
+                    storage = cached
+                } else {
+                    var bytes = try storageBytes(record.storage)
+                    if bigEndian {
+                        let unit = record.dtype.isComplex ? record.dtype.itemSize / 2 : record.dtype.itemSize
+                        bytes = ByteOrder.swapped(bytes, elementSize: unit)
+                    }
+                    storages[record.storage.key] = bytes
+                    storage = bytes
+                }
+                let view = StridedView(offset: record.offset, size: record.size, stride: record.stride)
+                let data = try view.materialize(storage, itemSize: record.dtype.itemSize)
+                try collection.append(Tensor(name: name, dtype: record.dtype, shape: Shape(record.size), data: data))
+            } catch {
+                throw error.inTensor(name)
+            }
+        }
+        return collection
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+
+@testable import WeightKit
+
+@Suite struct PyTorchReaderTests {
+    static let fixtures: [(file: String, format: WeightFormat)] = [
+        ("resnet-zip", .pytorchZip), ("resnet-legacy", .pytorchLegacy), ("vovnet-zip", .pytorchZip),
+        ("vovnet-legacy", .pytorchLegacy), ("resnet-protocol4", .pytorchZip), ("resnet-protocol5", .pytorchZip),
+        ("resnet-dataparallel", .pytorchZip), ("dtypes-zip", .pytorchZip), ("dtypes-legacy", .pytorchLegacy),
+        ("views-zip", .pytorchZip), ("views-legacy", .pytorchLegacy), ("checkpoint-zip", .pytorchZip),
+        ("resnet-deflate", .pytorchZip),
+    ]
+
+    @Test(arguments: fixtures)
+    func readsExactlyWhatTorchLoads(file: String, format: WeightFormat) throws {
+        let collection = try WeightFile.read(Fixtures.path("pytorch/\(file).pth"))
+        #expect(collection.format == format)
+        Fixtures.expectMatches(collection, try Fixtures.manifest("pytorch/\(file).manifest.json"))
+    }
+
+    @Test func torchScriptNamesFollowStateDict() throws {
+        let collection = try WeightFile.read(Fixtures.path("pytorch/resnet-torchscript.pt"))
+        #expect(collection.format == .torchScript)
+        Fixtures.expectMatches(collection, try Fixtures.manifest("pytorch/resnet-torchscript.manifest.json"))
+        #expect(collection["bn1.num_batches_tracked"]?.dtype == .int64)
+    }
+
+    @Test func storedRecordsAreViewsIntoTheFile() throws {
+        let collection = try WeightFile.read(Fixtures.path("pytorch/resnet-zip.pth"))
+        #expect(collection.tensors.allSatisfy { $0.data.isMapped })
+        let legacy = try WeightFile.read(Fixtures.path("pytorch/resnet-legacy.pth"))
+        #expect(legacy.tensors.allSatisfy { $0.data.isMapped })
+    }
+
+    @Test func checkpointShowsWeightsAndMetadata() throws {
+        let collection = try WeightFile.read(Fixtures.path("pytorch/checkpoint-zip.pth"))
+        #expect(collection.metadata["iteration"] == "1234")
+        #expect(collection.metadata["cfg"] == "MODEL:\n  DEPTH: 50\n")
+        #expect(collection.metadata["source.weights_key"] == "model")
+        #expect(collection["conv1.weight"] != nil)
+    }
+
+    @Test func allListsEveryTensorUnderItsPath() throws {
+        let collection = try WeightFile.read(
+            Fixtures.path("pytorch/checkpoint-zip.pth"), options: .init(includeAll: true))
+        #expect(collection["model.conv1.weight"] != nil)
+        let momentum = collection.names.filter { $0.hasPrefix("optimizer.state.") && $0.hasSuffix("momentum_buffer") }
+        #expect(momentum.count == 29)
+        #expect(collection["optimizer.state.0.momentum_buffer"]?.shape == collection["model.conv1.weight"]?.shape)
+    }
+
+    @Test func quantizedTensorsAreRefusedClearly() throws {
+        #expect {
+            try WeightFile.read(Fixtures.path("pytorch/quantized-zip.pth"))
+        } throws: { error in
+            let error = try #require(error as? WeightKitError)
+            return error.kind == .unsupported && error.reason.contains("quantized") && error.location.tensor == "q"
+        }
+    }
+}
+
+@Suite struct StridedViewTests {
+    private func storage(_ count: Int) -> TensorData {
+        TensorData((0..<count).map { UInt8($0) })
+    }
+
+    @Test func transposeGathers() throws {
+        let view = StridedView(offset: 0, size: [3, 2], stride: [1, 3])
+        #expect(try view.materialize(storage(6), itemSize: 1).bytes == [0, 3, 1, 4, 2, 5])
+    }
+
+    @Test func zeroStrideRepeats() throws {
+        let view = StridedView(offset: 1, size: [2, 3], stride: [0, 1])
+        #expect(try view.materialize(storage(4), itemSize: 1).bytes == [1, 2, 3, 1, 2, 3])
+    }
+
+    @Test func contiguousSliceIsAView() throws {
+        let file = try MappedFile(path: Fixtures.path("safetensors/python-written.safetensors"))
+        let data = TensorData(file: file, range: 0..<64)
+        let view = StridedView(offset: 4, size: [2, 4], stride: [4, 1])
+        let result = try view.materialize(data, itemSize: 2)
+        #expect(result.isMapped)
+        #expect(result.bytes == Array(data.bytes[8..<24]))
+    }
+
+    @Test func viewPastStorageIsRefused() {
+        let view = StridedView(offset: 2, size: [2, 2], stride: [2, 1])
+        #expect(throws: WeightKitError.self) { try view.materialize(storage(5), itemSize: 1) }
+    }
+
+    @Test func overflowingStridesAreRefused() {
+        let view = StridedView(offset: 0, size: [3, 3], stride: [Int.max / 2, 1])
+        #expect(throws: WeightKitError.self) { try view.materialize(storage(9), itemSize: 1) }
+        let negative = StridedView(offset: 3, size: [2], stride: [-1])
+        #expect(throws: WeightKitError.self) { try negative.materialize(storage(9), itemSize: 1) }
+    }
+}
