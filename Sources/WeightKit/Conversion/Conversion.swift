@@ -30,9 +30,16 @@ public struct Conversion: Sendable {
             throw WeightKitError(.invalidArgument, "output is the source file; choose another name", file: destination)
         }
         let collection = try WeightFile.read(source, options: .init(includeAll: includeAll))
-        let entries = try plan(collection)
-        let output = try AtomicOutputFile(destination: destination, overwrite: overwrite)
-        try SafetensorsWriter.write(entries, metadata: metadata(for: collection), to: output, progress: progress)
+        guard collection.count > 0 else {
+            throw WeightKitError(.invalidArgument, "file holds no tensors; nothing to convert", file: source)
+        }
+        do {
+            let entries = try plan(collection)
+            let output = try AtomicOutputFile(destination: destination, overwrite: overwrite)
+            try SafetensorsWriter.write(entries, metadata: metadata(for: collection), to: output, progress: progress)
+        } catch {
+            throw error.inFile(source)
+        }
     }
 
     /// What will be written for each tensor of `collection`, without producing any bytes yet.

@@ -13,7 +13,7 @@ public struct PickleGlobals: Sendable {
         case encodeLatin1
         /// `set(items)` / `frozenset(items)`.
         case set
-        /// `bytearray(bytes)`.
+        /// `bytearray(bytes)`, and `bytes()` as Python 3 writes empty bytes at protocol < 3.
         case byteArray
         /// `torch.Size(tuple)`, `tuple(items)`: a tuple of the argument's items.
         case tuple
@@ -70,6 +70,7 @@ extension PickleGlobals {
         PythonName("builtins", "set"): .set,
         PythonName("builtins", "frozenset"): .set,
         PythonName("builtins", "bytearray"): .byteArray,
+        PythonName("builtins", "bytes"): .byteArray,
         PythonName("builtins", "tuple"): .tuple,
         PythonName("builtins", "complex"): .record,
         PythonName("builtins", "slice"): .record,

@@ -5,7 +5,7 @@ public struct PickleMachine: Sendable {
     /// Bounds that keep hostile pickles harmless.
     public struct Limits: Sendable {
         /// Values built in one pickle (containers, objects, strings).
-        public var maximumValues = 10_000_000
+        public var maximumValues = 4_000_000
         /// Open MARKs at once.
         public var maximumMarks = 100_000
         /// Container nesting that the walkers over the result accept.
@@ -118,10 +118,23 @@ final class PickleRun {
         }
     }
 
-    private func keep<Container: PickleContainer>(_ container: Container) throws(WeightKitError) -> Container {
+    private func keep<Container: PickleContainer>(
+        _ container: Container, holding items: [PickleValue] = []
+    ) throws(WeightKitError) -> Container {
         try count()
         arena.append(container)
+        try deepen(container, by: items)
         return container
+    }
+
+    /// Records that `container` now holds `items`; refuses nesting past the limit as it is built.
+    private func deepen(_ container: PickleContainer, by items: [PickleValue]) throws(WeightKitError) {
+        for item in items where item.depth >= container.depth {
+            container.depth = item.depth + 1
+        }
+        guard container.depth <= machine.limits.maximumNesting else {
+            throw refused(.limitExceeded, "objects nested deeper than \(machine.limits.maximumNesting) levels")
+        }
     }
 
     private func push(_ value: PickleValue) throws(WeightKitError) {
@@ -150,7 +163,7 @@ final class PickleRun {
     }
 
     private func tuple(_ items: [PickleValue]) throws(WeightKitError) -> PickleValue {
-        .tuple(try keep(PickleTuple(items)))
+        .tuple(try keep(PickleTuple(items), holding: items))
     }
 
     // MARK: - Execution
@@ -281,8 +294,9 @@ final class PickleRun {
             try push(try tuple([a, b, c]))
         case .emptyList: try push(.list(try keep(PickleList())))
         case .list:
-            let list = try keep(PickleList())
-            list.items = try popToMark()
+            let items = try popToMark()
+            let list = try keep(PickleList(), holding: items)
+            list.items = items
             try push(.list(list))
         case .append:
             let item = try pop()
@@ -306,10 +320,12 @@ final class PickleRun {
         case .addItems:
             let items = try popToMark()
             guard case .set(let set) = try top() else { throw malformed("ADDITEMS on a \(try top().kindName)") }
+            try deepen(set, by: items)
             set.items.append(contentsOf: items)
         case .frozenSet:
-            let set = try keep(PickleList())
-            set.items = try popToMark()
+            let items = try popToMark()
+            let set = try keep(PickleList(), holding: items)
+            set.items = items
             try push(.set(set))
 
         // Memo.
@@ -354,8 +370,12 @@ final class PickleRun {
         case .build:
             let state = try pop()
             switch try top() {
-            case .object(let object): object.state = state
-            case .dict(let dict): dict.attributes = state
+            case .object(let object):
+                try deepen(object, by: [state])
+                object.state = state
+            case .dict(let dict):
+                try deepen(dict, by: [state])
+                dict.attributes = state
             case let other: throw malformed("BUILD on a \(other.kindName)")
             }
         case .binPersistentID:
@@ -369,8 +389,12 @@ final class PickleRun {
         // Refused outright.
         case .persistentID:
             throw refused(.unsupported, "text persistent ids (PERSID) are refused")
-        case .inst, .obj:
-            throw refused(.unsafe, "\(opcode == .inst ? "INST" : "OBJ") builds arbitrary class instances; refused")
+        case .inst:
+            let module = try line(&reader, "INST module")
+            let name = try line(&reader, "INST name")
+            throw refused(.unsafe, "INST would instantiate '\(module).\(name)'; refused, nothing was run")
+        case .obj:
+            throw refused(.unsafe, "OBJ instantiates arbitrary classes; refused, nothing was run")
         case .ext1, .ext2, .ext4:
             throw refused(.unsafe, "extension registry codes (EXT1/2/4) are refused")
         case .nextBuffer, .readonlyBuffer:
@@ -431,12 +455,14 @@ final class PickleRun {
 
     private func appendItems(_ items: [PickleValue], to target: PickleValue) throws(WeightKitError) {
         guard case .list(let list) = target else { throw malformed("APPEND to a \(target.kindName)") }
+        try deepen(list, by: items)
         list.items.append(contentsOf: items)
     }
 
     private func setItems(_ items: [PickleValue], in target: PickleValue) throws(WeightKitError) {
         guard items.count % 2 == 0 else { throw malformed("SETITEMS with an odd number of values") }
         guard case .dict(let dict) = target else { throw malformed("SETITEM on a \(target.kindName)") }
+        try deepen(dict, by: items)
         for index in stride(from: 0, to: items.count, by: 2) {
             dict.set(items[index], items[index + 1])
         }
@@ -464,7 +490,7 @@ final class PickleRun {
         case .value:
             throw refused(.unsafe, "'\(name)' may be referenced but not called")
         case .record:
-            return .object(try keep(PickleObject(type: name, arguments: arguments, offset: opcodeOffset)))
+            return .object(try keep(PickleObject(type: name, arguments: arguments, offset: opcodeOffset), holding: arguments))
         case .orderedDict:
             let dict = try keep(PickleDict())
             if let items = arguments.first?.sequence {

@@ -13,7 +13,37 @@ enum PickleText {
         guard digits.count <= 4_300 else {
             throw WeightKitError(.limitExceeded, "integer of \(digits.count) digits", location: .init(byteOffset: offset))
         }
-        return .bigInt(Array(digits.utf8))
+        return .bigInt(twosComplement(decimal: digits))
+    }
+
+    /// Little-endian two's complement bytes of a decimal integer, minimal as pickle's LONG1 writes them.
+    private static func twosComplement(decimal: Substring) -> [UInt8] {
+        let negative = decimal.hasPrefix("-")
+        var magnitude: [UInt8] = [0]
+        for digit in decimal.utf8 where (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(digit) {
+            var carry = Int(digit - UInt8(ascii: "0"))
+            for index in magnitude.indices {
+                let value = Int(magnitude[index]) * 10 + carry
+                magnitude[index] = UInt8(value & 0xFF)
+                carry = value >> 8
+            }
+            while carry > 0 {
+                magnitude.append(UInt8(carry & 0xFF))
+                carry >>= 8
+            }
+        }
+        if magnitude.last.map({ $0 & 0x80 != 0 }) ?? false { magnitude.append(0) }
+        guard negative else { return magnitude }
+        var carry = 1
+        var result = magnitude.map { byte -> UInt8 in
+            let value = Int(~byte) + carry
+            carry = value >> 8
+            return UInt8(value & 0xFF)
+        }
+        while result.count > 1, result[result.count - 1] == 0xFF, result[result.count - 2] & 0x80 != 0 {
+            result.removeLast()
+        }
+        return result
     }
 
     /// GET and PUT: a decimal memo index.

@@ -94,8 +94,27 @@ public enum PickleValue: @unchecked Sendable {
 
 /// Every container the machine builds, so the arena can take the graph apart without recursion.
 public class PickleContainer {
+    /// Levels of containers below this one, as far as known when items were added.
+    var depth = 0
+
     /// Drops this container's references to other values.
     func clear() {}
+}
+
+extension PickleValue {
+    /// The nesting depth of a container value; 0 for scalars.
+    var depth: Int {
+        switch self {
+        case .tuple(let container as PickleContainer), .list(let container as PickleContainer),
+             .dict(let container as PickleContainer), .set(let container as PickleContainer),
+             .object(let container as PickleContainer):
+            return container.depth
+        case .persistent(let id):
+            return id.sequence == nil ? 0 : 1
+        default:
+            return 0
+        }
+    }
 }
 
 public final class PickleTuple: PickleContainer {

@@ -3,7 +3,7 @@ import Foundation
 /// Reads torch.save zip archives (torch >= 1.6) and TorchScript archives.
 enum TorchZipReader {
     /// The most a pickle entry may inflate to.
-    static let maximumPickleSize = 1 << 30
+    static let maximumPickleSize = 256 << 20
 
     static func read(_ archive: ZipArchive, options: WeightFile.ReadOptions) throws(WeightKitError) -> TensorCollection {
         let prefix = try archivePrefix(archive)
@@ -26,8 +26,13 @@ enum TorchZipReader {
         } catch {
             throw error.inEntry(pickleName)
         }
-        let layout = try TorchCheckpointLayout(
-            root: result.value, includeAll: options.includeAll, maximumNesting: machine.limits.maximumNesting)
+        let layout: TorchCheckpointLayout
+        do {
+            layout = try TorchCheckpointLayout(
+                root: result.value, includeAll: options.includeAll, maximumNesting: machine.limits.maximumNesting)
+        } catch {
+            throw error.inEntry(pickleName)
+        }
         var metadata = ["source.archive_prefix": String(prefix.dropLast())]
         if byteOrder == "big" { metadata["source.byteorder"] = "big" }
         let builder = TorchTensorBuilder(
