@@ -9,7 +9,7 @@ import Testing
         ("vovnet-legacy", .pytorchLegacy), ("resnet-protocol4", .pytorchZip), ("resnet-protocol5", .pytorchZip),
         ("resnet-dataparallel", .pytorchZip), ("dtypes-zip", .pytorchZip), ("dtypes-legacy", .pytorchLegacy),
         ("views-zip", .pytorchZip), ("views-legacy", .pytorchLegacy), ("checkpoint-zip", .pytorchZip),
-        ("dtypes-convertible-zip", .pytorchZip),
+        ("dtypes-convertible-zip", .pytorchZip), ("resnet-bigendian", .pytorchZip),
         ("resnet-deflate", .pytorchZip),
     ]
 

@@ -29,6 +29,9 @@ final class ZipArchive {
         defer { zip_error_fini(&error) }
         guard let opened = wk_zip_open_memory(memory, ZIP_RDONLY | ZIP_CHECKCONS, &error) else {
             memory.deallocate()
+            if zip_error_code_zip(&error) == ZIP_ER_EXISTS {
+                throw WeightKitError(.malformed, "a zip entry name appears twice in the archive")
+            }
             throw WeightKitError(.malformed, "not a readable zip archive: \(String(cString: zip_error_strerror(&error)))")
         }
         archive = opened
