@@ -114,22 +114,24 @@ import Testing
         var phrase: String
     }
 
-    static let cases: [(String, Expectation)] = {
-        let url = Fixtures.root.appendingPathComponent("pytorch/hostile/hostile.manifest.json")
+    static let corpora = ["pytorch/hostile", "detectron/hostile"]
+
+    static let cases: [(String, Expectation)] = corpora.flatMap { folder -> [(String, Expectation)] in
+        let url = Fixtures.root.appendingPathComponent("\(folder)/hostile.manifest.json")
         guard let data = try? Data(contentsOf: url),
               let manifest = try? JSONDecoder().decode([String: Expectation].self, from: data)
         else { return [] }
-        return manifest.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-    }()
+        return manifest.sorted { $0.key < $1.key }.map { ("\(folder)/\($0.key)", $0.value) }
+    }
 
-    @Test func corpusIsPresent() {
-        #expect(Self.cases.count >= 20)
+    @Test func corporaArePresent() {
+        #expect(Self.cases.count >= 30)
     }
 
     @Test(arguments: cases)
     func failsClearlyWithoutOutput(name: String, expectation: Expectation) throws {
         let scratch = try ScratchDirectory()
-        let source = Fixtures.path("pytorch/hostile/\(name)")
+        let source = Fixtures.path(name)
         do {
             try Conversion().run(from: source, to: scratch.path("out.bin"))
             Issue.record("\(name) converted")

@@ -33,6 +33,8 @@ public enum WeightFile {
             return try TorchZipReader.read(try ZipArchive(file: file), options: options)
         case .pytorchLegacy:
             return try TorchLegacyReader.read(file, options: options)
+        case .pickle:
+            return try PickleFileReader.read(file, options: options)
         case .unrecognized(let description):
             throw WeightKitError(.unsupported, "not a weight file WeightKit knows: \(description)")
         case let other:

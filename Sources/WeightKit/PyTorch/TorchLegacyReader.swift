@@ -28,7 +28,7 @@ enum TorchLegacyReader {
             throw .malformed("legacy storage key list is a \(keysResult.value.kindName)", at: objectResult.end)
         }
 
-        let layout = try TorchCheckpointLayout(
+        let layout = try CheckpointLayout(
             root: objectResult.value, includeAll: options.includeAll, maximumNesting: machine.limits.maximumNesting)
         let itemSizes = try storageItemSizes(objectResult.persistentIDs)
         var ranges: [String: Range<Int>] = [:]
@@ -52,7 +52,7 @@ enum TorchLegacyReader {
             throw .malformed("\(reader.remaining) bytes follow the last storage", at: reader.fileOffset)
         }
 
-        let builder = TorchTensorBuilder(
+        let builder = PickledTensorBuilder(
             storageBytes: { (storage) throws(WeightKitError) in
                 guard let range = ranges[storage.key] else {
                     throw WeightKitError(.malformed, "storage '\(storage.key)' is not in the stream")

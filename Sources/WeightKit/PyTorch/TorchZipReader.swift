@@ -26,16 +26,16 @@ enum TorchZipReader {
         } catch {
             throw error.inEntry(pickleName)
         }
-        let layout: TorchCheckpointLayout
+        let layout: CheckpointLayout
         do {
-            layout = try TorchCheckpointLayout(
+            layout = try CheckpointLayout(
                 root: result.value, includeAll: options.includeAll, maximumNesting: machine.limits.maximumNesting)
         } catch {
             throw error.inEntry(pickleName)
         }
         var metadata = ["source.archive_prefix": String(prefix.dropLast())]
         if byteOrder == "big" { metadata["source.byteorder"] = "big" }
-        let builder = TorchTensorBuilder(
+        let builder = PickledTensorBuilder(
             storageBytes: { (storage) throws(WeightKitError) in
                 let name = prefix + "data/" + storage.key
                 guard let entry = archive.entry(named: name) else {

@@ -1,15 +1,22 @@
-/// Turns the tensor records of a torch pickle into tensors, reading each storage once.
-struct TorchTensorBuilder {
-    /// The bytes of a storage record, checked against the size its persistent id announces.
-    let storageBytes: (TorchStorageReference) throws(WeightKitError) -> TensorData
-    let bigEndian: Bool
+/// Turns the tensor records of a pickle into tensors: NumPy arrays from their own bytes, torch tensors from
+/// their storages, each storage read once.
+struct PickledTensorBuilder {
+    /// The bytes of a torch storage record, checked against the size its persistent id announces.
+    var storageBytes: (TorchStorageReference) throws(WeightKitError) -> TensorData = { storage throws(WeightKitError) in
+        throw WeightKitError(.malformed, "torch storage '\(storage.key)' in a file that has no storages")
+    }
+    var bigEndian = false
 
     func collection(
-        _ layout: TorchCheckpointLayout, format: WeightFormat, metadata: [String: String]
+        _ layout: CheckpointLayout, format: WeightFormat, metadata: [String: String]
     ) throws(WeightKitError) -> TensorCollection {
         var collection = TensorCollection(format: format, metadata: metadata.merging(layout.metadata) { $1 })
         var storages: [String: TensorData] = [:]
         for (name, object) in layout.tensors {
+            if NumPyArrayRecord.isArray(object) {
+                try collection.append(NumPyArrayRecord.tensor(named: name, from: object))
+                continue
+            }
             do {
                 let record = try TorchTensorRecord(object)
                 let storage: TensorData

@@ -1,7 +1,11 @@
-/// Where the weights sit in a torch checkpoint, and which of its other values are worth showing.
-struct TorchCheckpointLayout {
-    /// Keys under which training checkpoints nest the model's state dict, in the order they are tried.
-    static let weightKeys = ["model", "state_dict", "model_state", "module"]
+/// Where the weights sit in a pickled checkpoint (torch or Detectron), and which of its other values are
+/// worth showing.
+struct CheckpointLayout {
+    /// Keys under which checkpoints nest the model's weights, in the order they are tried: training
+    /// checkpoints' state dicts, and Detectron's `blobs`.
+    static let weightKeys = ["model", "state_dict", "model_state", "module", "blobs"]
+    /// Name endings of training buffers that are not weights (Detectron's momentum), shown only with `--all`.
+    static let trainingBufferSuffixes = ["_momentum"]
     /// Non-tensor values deeper than this many keys are not metadata (optimizer internals).
     static let metadataDepth = 2
     static let maximumMetadataEntries = 256
@@ -24,9 +28,10 @@ struct TorchCheckpointLayout {
             }
         }
         try walker.walk(weightsRoot) { path, value throws(WeightKitError) in
-            if case .object(let object) = value {
-                tensors.append((path.joined(separator: "."), object))
-            }
+            guard case .object(let object) = value else { return }
+            let name = path.joined(separator: ".")
+            if !includeAll, Self.trainingBufferSuffixes.contains(where: name.hasSuffix) { return }
+            tensors.append((name, object))
         }
         var entries = 0
         try walker.walk(root, enter: { path, _ in
@@ -51,10 +56,15 @@ struct TorchCheckpointLayout {
         return found
     }
 
+    /// Whether `object` is a tensor: a torch rebuild call or a NumPy array or scalar.
+    static func isTensor(_ object: PickleObject) -> Bool {
+        TorchTensorRecord.isTensor(object) || NumPyArrayRecord.isArray(object)
+    }
+
     /// Tensors are leaves; TorchScript modules and namespaces are walked through their attributes, with a
     /// module's own tensors before its submodules, as `state_dict()` orders them.
     static func classify(_ object: PickleObject) throws(WeightKitError) -> PickleWalker.ObjectVisit {
-        if TorchTensorRecord.isTensor(object) { return .leaf }
+        if isTensor(object) { return .leaf }
         guard case .dict(let attributes)? = object.state else { return .skip }
         if object.type.module == "__torch__" || object.type.module.hasPrefix("__torch__.") {
             let own = attributes.entries.filter { isTensor($0.value) }
@@ -65,7 +75,7 @@ struct TorchCheckpointLayout {
     }
 
     private static func isTensor(_ value: PickleValue) -> Bool {
-        if case .object(let object) = value { return TorchTensorRecord.isTensor(object) }
+        if case .object(let object) = value { return isTensor(object) }
         return false
     }
 
