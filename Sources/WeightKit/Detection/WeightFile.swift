@@ -30,11 +30,19 @@ public enum WeightFile {
         case .safetensors:
             return try SafetensorsReader.read(file)
         case .zipArchive:
-            return try TorchZipReader.read(try ZipArchive(file: file), options: options)
+            let archive = try ZipArchive(file: file)
+            if !archive.entries.isEmpty, archive.entries.allSatisfy({ $0.name.hasSuffix(".npy") }) {
+                return try NumPyFileReader.readNpz(archive)
+            }
+            return try TorchZipReader.read(archive, options: options)
+        case .numpyNpy:
+            return try NumPyFileReader.readNpy(file)
         case .pytorchLegacy:
             return try TorchLegacyReader.read(file, options: options)
         case .pickle:
             return try PickleFileReader.read(file, options: options)
+        case .mxnetParams:
+            return try MXNetParamsReader.read(file)
         case .unrecognized(let description):
             throw WeightKitError(.unsupported, "not a weight file WeightKit knows: \(description)")
         case let other:

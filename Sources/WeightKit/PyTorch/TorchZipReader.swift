@@ -61,9 +61,6 @@ enum TorchZipReader {
             $0.hasSuffix("/data.pkl") && $0.dropLast("/data.pkl".count).firstIndex(of: "/") == nil
         }
         guard let pickle = candidates.first else {
-            if !archive.entries.isEmpty, archive.entries.allSatisfy({ $0.name.hasSuffix(".npy") }) {
-                throw WeightKitError(.unsupported, "NumPy .npz archives are recognised but not read yet")
-            }
             throw WeightKitError(.unsupported, "zip archive without a data.pkl: not a PyTorch checkpoint")
         }
         guard candidates.count == 1 else {

@@ -117,8 +117,18 @@ final class ZipArchive {
         return try inflate(entry, limit: limit)
     }
 
+    /// DEFLATE cannot expand data more than about 1032 times; a larger claim is a lie or a bomb.
+    static let maximumExpansion = 1032
+
     private func inflate(_ entry: Entry, limit: Int) throws(WeightKitError) -> TensorData {
         let location = WeightKitError.Location(entry: entry.name)
+        let (bound, overflow) = entry.compressedSize.multipliedReportingOverflow(by: Self.maximumExpansion)
+        guard overflow || entry.size <= bound + 1024 else {
+            throw WeightKitError(
+                .limitExceeded,
+                "entry claims \(entry.size) bytes from \(entry.compressedSize) compressed: more than compression allows",
+                location: location)
+        }
         guard let handle = zip_fopen_index(archive, entry.index, 0) else {
             throw WeightKitError(.malformed, "cannot open entry: \(libzipError())", location: location)
         }

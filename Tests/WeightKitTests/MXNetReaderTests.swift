@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+
+@testable import WeightKit
+
+@Suite struct MXNetReaderTests {
+    static let fixtures = [
+        "nd-dtypes", "nd-list", "resnetlike-0000", "gluon-net", "gluon-export-0000", "npx-arrays", "sparse",
+    ]
+
+    @Test(arguments: fixtures)
+    func readsExactlyWhatMXNetLoads(file: String) throws {
+        let collection = try WeightFile.read(Fixtures.path("mxnet/\(file).params"))
+        #expect(collection.format == .mxnetParams)
+        Fixtures.expectMatches(collection, try Fixtures.manifest("mxnet/\(file).manifest.json"))
+    }
+
+    @Test func moduleCheckpointKeepsPrefixesAndNotesItsSymbol() throws {
+        let collection = try WeightFile.read(Fixtures.path("mxnet/resnetlike-0000.params"))
+        #expect(collection["arg:conv0_weight"] != nil)
+        #expect(collection["aux:bn0_moving_var"] != nil)
+        #expect(collection.metadata["source.symbol_file"]?.hasSuffix("mxnet/resnetlike-symbol.json") == true)
+        #expect(collection.tensors.allSatisfy { $0.data.isMapped })
+    }
+
+    @Test func numpySemanticsKeepScalarsAndEmptyArrays() throws {
+        let collection = try WeightFile.read(Fixtures.path("mxnet/npx-arrays.params"))
+        #expect(collection["scalar"]?.shape.dimensions == [])
+        #expect(collection["empty"]?.shape.dimensions == [0, 3])
+    }
+
+    @Test func everyTruncationFailsCleanly() throws {
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("mxnet/sparse.params"))))
+        let scratch = try ScratchDirectory()
+        for length in 0..<bytes.count {
+            let path = try scratch.write(Array(bytes[..<length]), to: "cut.params")
+            #expect(throws: WeightKitError.self, "cut at \(length)") { try WeightFile.read(path) }
+        }
+    }
+}
+
+@Suite struct NumPyFileTests {
+    static let arrays = [
+        "f2", "f4", "f8", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8", "c8", "c16", "b1", "big_f8", "fortran",
+        "zero_d", "empty", "version2", "version3",
+    ]
+
+    @Test(arguments: arrays)
+    func npyReadsAsNumPyLoads(name: String) throws {
+        let collection = try WeightFile.read(Fixtures.path("numpy/\(name).npy"))
+        #expect(collection.format == .numpyNpy)
+        Fixtures.expectMatches(collection, try Fixtures.manifest("numpy/\(name).manifest.json"))
+    }
+
+    @Test(arguments: ["arrays", "arrays-compressed"])
+    func npzReadsAsNumPyLoads(name: String) throws {
+        let collection = try WeightFile.read(Fixtures.path("numpy/\(name).npz"))
+        #expect(collection.format == .numpyNpz)
+        Fixtures.expectMatches(collection, try Fixtures.manifest("numpy/\(name).manifest.json"))
+    }
+
+    @Test func headerParserRefusesGarbage() {
+        for header in ["{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), ", "[1, 2]",
+                       "{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': ()}",
+                       "{'descr': '|O', 'fortran_order': False, 'shape': (1,)}"] {
+            var bytes = NpyHeader.magic + [1, 0]
+            bytes += [UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)] + Array(header.utf8)
+            #expect(throws: WeightKitError.self, "\(header)") {
+                try bytes.withUnsafeBytes { try NpyHeader($0) }
+            }
+        }
+    }
+}
