@@ -28,8 +28,13 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"])]
         ),
         .target(
+            name: "CCaffe2Proto",
+            dependencies: ["CProtobufC"],
+            path: "Sources/CCaffe2Proto"
+        ),
+        .target(
             name: "WeightKit",
-            dependencies: ["CLibzip", "CProtobufC", "COpenBLAS"]
+            dependencies: ["CLibzip", "CProtobufC", "COpenBLAS", "CCaffe2Proto"]
         ),
         .executableTarget(
             name: "weightkit",

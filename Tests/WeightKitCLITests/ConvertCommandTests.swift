@@ -71,3 +71,29 @@ import WeightKit
         #expect(scratch.contents == ["bad.bin"])
     }
 }
+
+@Suite struct ConvertEveryFormatTests {
+    static let sources = [
+        "pytorch/resnet-zip.pth", "pytorch/resnet-legacy.pth", "pytorch/resnet-torchscript.pt",
+        "detectron/detectron-py2.pkl", "mxnet/resnetlike-0000.params", "numpy/arrays.npz", "numpy/f4.npy",
+        "caffe2/init_net.pb", "caffe2/tensors.pb",
+    ]
+
+    @Test(arguments: sources)
+    func convertedFileHoldsTheSameTensors(source: String) throws {
+        let scratch = try Scratch()
+        let output = scratch.path("vov.bin")
+        let path = CLI.fixture(source)
+        let result = try CLI.run("convert", path, "--to", output, "--names", "source", "--quiet")
+        #expect(result.status == 0, "\(result.stderr)")
+        let original = try WeightFile.read(path)
+        let converted = try WeightFile.read(output)
+        #expect(converted.names == original.names)
+        #expect(converted.metadata["weightkit.source_format"] == original.format.rawValue)
+        for tensor in original.tensors {
+            let copy = try #require(converted[tensor.name])
+            #expect(copy.dtype == tensor.dtype && copy.shape == tensor.shape)
+            #expect(copy.data.bytes == tensor.data.bytes, "\(tensor.name)")
+        }
+    }
+}

@@ -44,7 +44,13 @@ public enum WeightFile {
         case .mxnetParams:
             return try MXNetParamsReader.read(file)
         case .unrecognized(let description):
-            throw WeightKitError(.unsupported, "not a weight file WeightKit knows: \(description)")
+            guard Caffe2ProtobufReader.mayBeProtobuf(file.bytes) else {
+                throw WeightKitError(.unsupported, "not a weight file WeightKit knows: \(description)")
+            }
+            if let collection = try Caffe2ProtobufReader.read(file) { return collection }
+            throw WeightKitError(
+                .unsupported,
+                "not a weight file WeightKit knows: \(description); it starts like a protobuf but decodes as none of Caffe2's NetDef, TensorProtos or TensorProto (truncated, or another schema)")
         case let other:
             throw WeightKitError(.unsupported, "\(other) files are recognised but not read yet")
         }
