@@ -75,7 +75,7 @@ import WeightKit
 @Suite struct ConvertEveryFormatTests {
     static let sources = [
         "pytorch/resnet-zip.pth", "pytorch/resnet-legacy.pth", "pytorch/resnet-torchscript.pt",
-        "detectron/detectron-py2.pkl", "mxnet/resnetlike-0000.params", "numpy/arrays.npz", "numpy/f4.npy",
+        "detectron/detectron-py2.pkl", "mxnet/resnetlike-0000.params", "numpy/weights.npz", "numpy/f4.npy",
         "caffe2/init_net.pb", "caffe2/tensors.pb",
     ]
 

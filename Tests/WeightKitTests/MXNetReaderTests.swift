@@ -52,7 +52,7 @@ import Testing
         Fixtures.expectMatches(collection, try Fixtures.manifest("numpy/\(name).manifest.json"))
     }
 
-    @Test(arguments: ["arrays", "arrays-compressed"])
+    @Test(arguments: ["arrays", "arrays-compressed", "weights"])
     func npzReadsAsNumPyLoads(name: String) throws {
         let collection = try WeightFile.read(Fixtures.path("numpy/\(name).npz"))
         #expect(collection.format == .numpyNpz)
