@@ -1,12 +1,16 @@
 import Glibc
 import WeightKit
 
-/// A one-line progress bar on stderr, redrawn at most once per percent.
+/// A one-line progress bar on stderr, redrawn at most once per percent, for conversions long enough to
+/// be worth watching.
 final class ProgressBar {
+    /// Conversions smaller than this finish before a bar would be read.
+    static let minimumBytes = 32 << 20
     private var lastPercent = -1
     private var drawn = false
 
     func update(_ done: Int, of total: Int) {
+        guard total >= Self.minimumBytes else { return }
         let percent = total > 0 ? Int(Double(done) / Double(total) * 100) : 100
         guard percent != lastPercent else { return }
         lastPercent = percent
