@@ -34,7 +34,10 @@ let package = Package(
         ),
         .target(
             name: "WeightKit",
-            dependencies: ["CLibzip", "CProtobufC", "COpenBLAS", "CCaffe2Proto"]
+            dependencies: [
+                "CLibzip", "CProtobufC", "COpenBLAS", "CCaffe2Proto",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .executableTarget(
             name: "weightkit",

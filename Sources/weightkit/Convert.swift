@@ -17,8 +17,17 @@ struct Convert: ParsableCommand {
     @Option(name: .customLong("to"), help: "The output file, any name (vov.bin, x.safetensors).")
     var output: String
 
-    @Option(help: "How to name tensors in the output.")
-    var names: Conversion.Naming = .source
+    @Option(help: "How to name tensors: canonical (detectron2 / vovnet-detectron2 names) or source.")
+    var names: Conversion.Naming = .canonical
+
+    @Flag(help: "Fail when a tensor has no canonical name, instead of keeping its source name.")
+    var strict = false
+
+    @Flag(help: "Reorder the first convolution's input channels to RGB.")
+    var rgb = false
+
+    @Flag(help: "Reorder the first convolution's input channels to BGR.")
+    var bgr = false
 
     @Option(help: "Cast floating tensors to this dtype (float32, float16, bfloat16).")
     var dtype: DType?
@@ -26,14 +35,20 @@ struct Convert: ParsableCommand {
     @Flag(help: "Replace the output if it exists.")
     var force = false
 
-    @Flag(help: "Convert every tensor in the file, not only the model weights.")
+    @Flag(help: "Convert every tensor in the file, not only the model weights, and keep training state.")
     var all = false
 
     @Flag(help: "No progress bar.")
     var quiet = false
 
+    func validate() throws {
+        if rgb && bgr { throw ValidationError("--rgb and --bgr exclude each other") }
+    }
+
     func run() throws {
         var conversion = Conversion()
+        conversion.strict = strict
+        conversion.channelOrder = rgb ? .rgb : bgr ? .bgr : nil
         conversion.naming = names
         conversion.dtype = dtype
         conversion.overwrite = force
@@ -42,7 +57,18 @@ struct Convert: ParsableCommand {
         SignalCleanup.install()
         try reportingErrors { () throws(WeightKitError) in
             defer { bar?.finish() }
-            try conversion.run(from: source, to: output, progress: bar.map { bar in { bar.update($0, of: $1) } })
+            let report = try conversion.run(
+                from: source, to: output, progress: bar.map { bar in { bar.update($0, of: $1) } })
+            if names == .canonical {
+                if report.layout == nil {
+                    StandardError.write("warning: \(source): no layout recognises these names; every tensor keeps its source name\n")
+                } else if !report.unmapped.isEmpty {
+                    let shown = report.unmapped.prefix(8).joined(separator: ", ")
+                    let more = report.unmapped.count > 8 ? ", ..." : ""
+                    StandardError.write(
+                        "warning: \(source): \(report.unmapped.count) tensors have no canonical name and keep their source names: \(shown)\(more)\n")
+                }
+            }
         }
     }
 }

@@ -14,6 +14,9 @@ struct InspectionReport: Encodable {
 
     var file: String
     var format: String
+    /// The canonical layout that recognises the names, and the network it holds.
+    var layout: String?
+    var architecture: String?
     var tensors: [TensorRow]
     var metadata: [String: String]
     var tensorCount: Int
@@ -30,13 +33,18 @@ struct InspectionReport: Encodable {
                 stats: withStatistics ? TensorStatistics(tensor) : nil)
         }
         metadata = collection.metadata
+        if let mapped = try? CanonicalMapper.standard.map(collection), let layout = mapped.layout {
+            self.layout = layout
+            let details = ["architecture", "neck", "heads"].compactMap { mapped.collection.metadata["weightkit.\($0)"] }
+            architecture = details.isEmpty ? nil : details.joined(separator: " + ")
+        }
         tensorCount = collection.count
         parameters = collection.parameterCount
         bytes = collection.byteCount
     }
 
     private enum CodingKeys: String, CodingKey {
-        case file, format, tensors, metadata
+        case file, format, layout, architecture, tensors, metadata
         case tensorCount = "tensor_count", parameters, bytes
     }
 
@@ -76,6 +84,8 @@ struct InspectionReport: Encodable {
         lines.append("")
         lines.append("file:       \(file)")
         lines.append("format:     \(format)")
+        if let layout { lines.append("layout:     \(layout)") }
+        if let architecture { lines.append("network:    \(architecture)") }
         lines.append("tensors:    \(tensorCount)")
         lines.append("parameters: \(parameters)")
         lines.append("bytes:      \(bytes) (\(ByteCountText.format(bytes)))")

@@ -8,7 +8,7 @@ import WeightKit
     @Test func writesACanonicalContainer() throws {
         let scratch = try Scratch()
         let output = scratch.path("vov.bin")
-        let result = try CLI.run("convert", fixture, "--to", output)
+        let result = try CLI.run("convert", fixture, "--to", output, "--names", "source")
         #expect(result.status == 0, "\(result.stderr)")
         let source = try WeightFile.read(fixture)
         let converted = try WeightFile.read(output)

@@ -3,7 +3,7 @@ import Testing
 @testable import WeightKit
 
 @Suite struct Caffe2ReaderTests {
-    @Test(arguments: ["init_net", "init_net_packed", "tensors", "tensor"])
+    @Test(arguments: ["init_net", "init_net_packed", "fills_net", "tensors", "tensor"])
     func readsExactlyWhatWasWritten(file: String) throws {
         let collection = try WeightFile.read(Fixtures.path("caffe2/\(file).pb"))
         #expect(collection.format == .caffe2Protobuf)
@@ -14,8 +14,9 @@ import Testing
         let collection = try WeightFile.read(Fixtures.path("caffe2/init_net.pb"))
         #expect(collection.metadata["caffe2.predict_net"]?.hasSuffix("caffe2/predict_net.pb") == true)
         #expect(collection.metadata["caffe2.ops_without_weights"] == "ConstantFill x1")
-        #expect(collection["scale_f64"]?.dtype == .float64)
-        #expect(collection["lut_u8"]?.dtype == .uint8)
+        let fills = try WeightFile.read(Fixtures.path("caffe2/fills_net.pb"))
+        #expect(fills["scale_f64"]?.dtype == .float64)
+        #expect(fills["lut_u8"]?.dtype == .uint8)
     }
 
     @Test func predictNetHoldsNoWeightsAndListsItsInputs() throws {

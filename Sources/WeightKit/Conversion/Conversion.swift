@@ -1,18 +1,36 @@
+import Crypto
+
 /// Converts any readable weight file to the canonical container, streaming one tensor at a time.
 public struct Conversion: Sendable {
     /// How tensors are named in the output.
     public enum Naming: String, Sendable, CaseIterable {
-        /// Keep the names the source file uses.
+        /// The canonical layout (detectron2 / vovnet-detectron2 names) with recorded semantics.
+        case canonical
+        /// The names the source file uses.
         case source
     }
 
-    public var naming: Naming = .source
+    /// What a conversion did besides writing: the layout chosen and the tensors it could not map.
+    public struct Report: Sendable {
+        public var layout: String?
+        public var architecture: String?
+        /// Source names no layout rule maps, kept under those names in the output.
+        public var unmapped: [String] = []
+        public var tensorCount = 0
+    }
+
+    public var naming: Naming = .canonical
     /// Cast floating tensors to this dtype; nil keeps every dtype.
     public var dtype: DType?
     /// Replace an existing output.
     public var overwrite = false
-    /// Read every tensor in the source, not only the model weights.
+    /// Read every tensor in the source, not only the model weights, and keep training state.
     public var includeAll = false
+    /// Refuse to write when a tensor has no canonical name.
+    public var strict = false
+    /// Reorder the first convolution's input channels to this order.
+    public var channelOrder: ChannelOrder?
+    public var mapper = CanonicalMapper.standard
 
     public init() {}
 
@@ -20,23 +38,50 @@ public struct Conversion: Sendable {
     public static let containerVersion = "1"
 
     /// Converts `source` to `destination`. The output appears complete or not at all.
+    @discardableResult
     public func run(
         from source: String, to destination: String, progress: SafetensorsWriter.Progress? = nil
-    ) throws(WeightKitError) {
+    ) throws(WeightKitError) -> Report {
         if let sourceIdentity = MappedFile.identity(of: source),
            let destinationIdentity = MappedFile.identity(of: destination),
            sourceIdentity == destinationIdentity
         {
             throw WeightKitError(.invalidArgument, "output is the source file; choose another name", file: destination)
         }
-        let collection = try WeightFile.read(source, options: .init(includeAll: includeAll))
-        guard collection.count > 0 else {
-            throw WeightKitError(.invalidArgument, "file holds no tensors; nothing to convert", file: source)
-        }
-        do {
+        let file = try MappedFile(path: source)
+        do throws(WeightKitError) {
+            var collection = try WeightFile.read(file, options: .init(includeAll: includeAll))
+            guard collection.count > 0 else {
+                throw WeightKitError(.invalidArgument, "file holds no tensors; nothing to convert")
+            }
+            let sourceFormat = collection.format
+            var report = Report()
+            if naming == .canonical {
+                let mapped = try mapper.map(collection, keepDropped: includeAll)
+                if strict, !mapped.unmapped.isEmpty {
+                    throw WeightKitError(
+                        .invalidArgument,
+                        "--strict: \(mapped.unmapped.count) tensors have no canonical name: "
+                            + mapped.unmapped.prefix(10).joined(separator: ", "))
+                }
+                collection = mapped.collection
+                report.layout = mapped.layout
+                report.unmapped = mapped.unmapped
+                report.architecture = collection.metadata["weightkit.architecture"]
+            } else {
+                collection.metadata["weightkit.names"] = "source"
+            }
+            if let channelOrder {
+                try ChannelOrder.reorder(&collection, to: channelOrder)
+            }
+            collection.metadata["weightkit.source_sha256"] = SHA256.hash(data: file.bytes)
+                .map { byte in (byte < 16 ? "0" : "") + String(byte, radix: 16) }.joined()
+            collection.metadata["weightkit.source_format"] = sourceFormat.rawValue
             let entries = try plan(collection)
             let output = try AtomicOutputFile(destination: destination, overwrite: overwrite)
             try SafetensorsWriter.write(entries, metadata: metadata(for: collection), to: output, progress: progress)
+            report.tensorCount = entries.count
+            return report
         } catch {
             throw error.inFile(source)
         }
@@ -61,10 +106,10 @@ public struct Conversion: Sendable {
 
     /// The `__metadata__` of the output: the source's own metadata, then WeightKit's keys.
     public func metadata(for collection: TensorCollection) -> [String: String] {
-        var metadata = collection.metadata.filter { !$0.key.hasPrefix("weightkit.") }
+        var metadata = collection.metadata
         metadata["weightkit.container_version"] = Conversion.containerVersion
-        metadata["weightkit.source_format"] = collection.format.rawValue
-        metadata["weightkit.names"] = naming.rawValue
+        if metadata["weightkit.source_format"] == nil { metadata["weightkit.source_format"] = collection.format.rawValue }
+        if metadata["weightkit.names"] == nil { metadata["weightkit.names"] = naming.rawValue }
         if let dtype { metadata["weightkit.dtype_cast"] = dtype.rawValue }
         return metadata
     }

@@ -23,6 +23,14 @@ public struct TensorCollection: Sendable {
         tensors.append(tensor)
     }
 
+    /// Replaces the tensor of the same name, keeping its position.
+    public mutating func replace(_ tensor: Tensor) throws(WeightKitError) {
+        guard let index = indexByName[tensor.name] else {
+            throw WeightKitError(.invalidArgument, "no tensor to replace", location: .init(tensor: tensor.name))
+        }
+        tensors[index] = tensor
+    }
+
     public subscript(name: String) -> Tensor? {
         indexByName[name].map { tensors[$0] }
     }

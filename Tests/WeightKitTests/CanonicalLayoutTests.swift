@@ -1,0 +1,188 @@
+import Foundation
+import Testing
+
+@testable import WeightKit
+
+@Suite struct CanonicalLayoutTests {
+    private func canonical(_ relative: String, keepDropped: Bool = false) throws -> CanonicalMapper.Result {
+        try CanonicalMapper.standard.map(WeightFile.read(Fixtures.path(relative)), keepDropped: keepDropped)
+    }
+
+    /// Model fixtures of every source, with the layout that must recognise each.
+    static let models: [(String, String)] = [
+        ("canonical/torchvision-resnet50.pth", "torchvision-resnet"),
+        ("canonical/torchvision-resnext101_32x8d.pth", "torchvision-resnet"),
+        ("canonical/timm-resnet50.pth", "torchvision-resnet"),
+        ("canonical/timm-ese_vovnet19b_slim_dw.pth", "timm-vovnet-dw"),
+        ("canonical/timm-ese_vovnet19b_dw.pth", "timm-vovnet-dw"),
+        ("canonical/timm-ese_vovnet19b_slim.pth", "timm-vovnet"),
+        ("canonical/timm-ese_vovnet39b.pth", "timm-vovnet"),
+        ("canonical/timm-ese_vovnet57b.pth", "timm-vovnet"),
+        ("canonical/timm-ese_vovnet99b.pth", "timm-vovnet"),
+        ("canonical/timm-vovnet39a.pth", "timm-vovnet"),
+        ("canonical/timm-vovnet57a.pth", "timm-vovnet"),
+        ("canonical/maskrcnn-benchmark-mask-rcnn.pth", "maskrcnn-benchmark"),
+        ("canonical/centermask-vovnet-fcos.pth", "maskrcnn-benchmark-fcos"),
+        ("canonical/adelaidet-vovnet-fcos.pth", "detectron2"),
+        ("canonical/resnet50-topology-torchvision.pth", "torchvision-resnet"),
+        ("canonical/resnet50-topology-detectron.pkl", "detectron-caffe2"),
+        ("canonical/resnet50-topology-init_net.pb", "detectron-caffe2"),
+        ("canonical/resnet50-topology-mxnext-0000.params", "mxnext-resnet"),
+        ("pytorch/resnet-zip.pth", "torchvision-resnet"),
+        ("pytorch/resnet-legacy.pth", "torchvision-resnet"),
+        ("pytorch/resnet-torchscript.pt", "torchvision-resnet"),
+        ("pytorch/resnet-dataparallel.pth", "torchvision-resnet"),
+        ("pytorch/vovnet-zip.pth", "vovnet-detectron2-backbone"),
+        ("detectron/detectron-py2.pkl", "detectron-caffe2"),
+        ("detectron/detectron2-protocol5.pkl", "detectron2"),
+        ("caffe2/init_net.pb", "detectron-caffe2"),
+        ("mxnet/resnetlike-0000.params", "mxnext-resnet"),
+    ]
+
+    @Test(arguments: models)
+    func everyModelMapsWithNothingLeftOver(file: String, layout: String) throws {
+        let result = try canonical(file)
+        #expect(result.layout == layout, "\(file)")
+        #expect(result.unmapped.isEmpty, "\(file): \(result.unmapped.prefix(5))")
+        #expect(result.collection.metadata["weightkit.names"] == "canonical")
+    }
+
+    static let keyLists: [(String, String)] = [
+        ("torchvision-resnet50", "resnet-50"), ("torchvision-resnext101_32x8d", "resnext-101-32x8d"),
+        ("timm-resnet50", "resnet-50-timm"), ("timm-ese_vovnet19b_slim_dw", "timm-ese_vovnet19b_slim_dw"),
+        ("timm-ese_vovnet19b_dw", "timm-ese_vovnet19b_dw"), ("timm-ese_vovnet19b_slim", "timm-ese_vovnet19b_slim"),
+        ("timm-ese_vovnet39b", "timm-ese_vovnet39b"), ("timm-ese_vovnet57b", "timm-ese_vovnet57b"),
+        ("timm-ese_vovnet99b", "timm-ese_vovnet99b"), ("timm-vovnet39a", "timm-vovnet39a"),
+        ("timm-vovnet57a", "timm-vovnet57a"), ("resnet50-topology-torchvision", "resnet-50-topology"),
+    ]
+
+    @Test(arguments: keyLists)
+    func namesAndShapesMatchTheCommittedKeyList(file: String, keys: String) throws {
+        let result = try canonical("canonical/\(file).pth")
+        let expected = try String(contentsOfFile: Fixtures.path("canonical/keys/\(keys).txt"), encoding: .utf8)
+            .split(separator: "\n").map(String.init)
+        let actual = result.collection.tensors.map { "\($0.name) \($0.shape.description.replacingOccurrences(of: " ", with: ""))" }
+        #expect(actual == expected.map { $0.replacingOccurrences(of: " [", with: " [").replacingOccurrences(of: ", ", with: ",") })
+    }
+
+    @Test func architecturesAreRecognised() throws {
+        let expectations = [
+            ("canonical/torchvision-resnet50.pth", "resnet-50"),
+            ("canonical/torchvision-resnext101_32x8d.pth", "resnext-101-32x8d"),
+            ("canonical/timm-ese_vovnet39b.pth", "vovnet-v2-39-ese"),
+            ("canonical/timm-ese_vovnet19b_slim_dw.pth", "vovnet-v2-19-slim-dw-ese"),
+            ("canonical/timm-vovnet57a.pth", "vovnet-v1-57"),
+            ("canonical/resnet50-topology-mxnext-0000.params", "resnet-50"),
+        ]
+        for (file, architecture) in expectations {
+            #expect(try canonical(file).collection.metadata["weightkit.architecture"] == architecture, "\(file)")
+        }
+        let timm = try canonical("canonical/timm-ese_vovnet39b.pth").collection.metadata
+        #expect(timm["weightkit.ese"] == "last-block-of-stage")
+        let centermask = try canonical("canonical/centermask-vovnet-fcos.pth").collection.metadata
+        #expect(centermask["weightkit.ese"] == "every-block")
+        #expect(centermask["weightkit.neck"] == "fpn(p3,p4,p5,p6,p7)")
+        #expect(centermask["weightkit.heads"] == "fcos")
+    }
+
+    /// One network written by torch, a Detectron pickle, a Caffe2 init_net and MXNet maps to the same
+    /// canonical tensors: names, shapes and bytes.
+    @Test func sameNetworkFromEverySourceIsIdentical() throws {
+        let sources = [
+            "canonical/resnet50-topology-torchvision.pth", "canonical/resnet50-topology-detectron.pkl",
+            "canonical/resnet50-topology-init_net.pb", "canonical/resnet50-topology-mxnext-0000.params",
+        ]
+        let reference = try canonical(sources[0]).collection
+        for source in sources.dropFirst() {
+            let other = try canonical(source).collection
+            #expect(Set(other.names) == Set(reference.names), "\(source)")
+            for tensor in reference.tensors {
+                let match = try #require(other[tensor.name], "\(source) lacks \(tensor.name)")
+                #expect(match.shape == tensor.shape && match.dtype == tensor.dtype, "\(source): \(tensor.name)")
+                #expect(match.data.bytes == tensor.data.bytes, "\(source): \(tensor.name)")
+            }
+        }
+        #expect(try canonical(sources[0]).collection.metadata["weightkit.stride_in"] == "3x3")
+        #expect(try canonical(sources[1]).collection.metadata["weightkit.stride_in"] == "1x1")
+    }
+
+    @Test func affineChannelGainsExactStatistics() throws {
+        let result = try canonical("detectron/detectron-py2.pkl")
+        let mean = try #require(result.collection["backbone.bottom_up.stem.conv1.norm.running_mean"])
+        let variance = try #require(result.collection["backbone.bottom_up.stem.conv1.norm.running_var"])
+        var means: [Double] = [], variances: [Double] = []
+        mean.forEachScalar { means.append($0) }
+        variance.forEachScalar { variances.append($0) }
+        #expect(means.allSatisfy { $0 == 0 })
+        #expect(variances.allSatisfy { $0 == Double(Float(1 - 1e-5)) })
+        #expect(result.collection.metadata["weightkit.synthesized"]?.contains("stem.conv1.norm.running_var") == true)
+    }
+
+    @Test func classOrderMovesBackgroundLast() throws {
+        let source = try WeightFile.read(Fixtures.path("canonical/maskrcnn-benchmark-mask-rcnn.pth"))
+        let mapped = try CanonicalMapper.standard.map(source).collection
+        let score = try #require(source["module.roi_heads.box.predictor.cls_score.weight"])
+        let moved = try #require(mapped["roi_heads.box_predictor.cls_score.weight"])
+        let row = score.byteCount / score.shape.dimensions[0]
+        #expect(Array(moved.data.bytes[(moved.byteCount - row)...]) == Array(score.data.bytes[..<row]))
+        #expect(mapped["roi_heads.box_predictor.bbox_pred.weight"]?.shape.dimensions == [20, 16])
+        #expect(mapped["roi_heads.mask_head.predictor.weight"]?.shape.dimensions == [5, 8, 1, 1])
+        #expect(mapped["proposal_generator.rpn_head.objectness_logits.weight"] != nil)
+        #expect(mapped.metadata["weightkit.norm_eps"] == "0")
+    }
+
+    @Test func fixGammaForcesOnes() throws {
+        let mapped = try canonical("mxnet/resnetlike-0000.params").collection
+        let gamma = try #require(mapped["backbone.bottom_up.input_norm.weight"])
+        var values: [Double] = []
+        gamma.forEachScalar { values.append($0) }
+        #expect(values == [1, 1, 1])
+        #expect(mapped.metadata["weightkit.fix_gamma"] == "backbone.bottom_up.input_norm.weight")
+    }
+
+    @Test func trainingStateIsDroppedUnlessAll() throws {
+        let dropped = try canonical("pytorch/resnet-zip.pth")
+        #expect(!dropped.collection.names.contains { $0.hasSuffix("num_batches_tracked") })
+        #expect(!dropped.dropped.isEmpty)
+        let kept = try canonical("pytorch/resnet-zip.pth", keepDropped: true)
+        #expect(kept.collection["bn1.num_batches_tracked"] != nil)
+    }
+
+    @Test func unknownNamesAreKeptAndReported() throws {
+        let result = try canonical("pytorch/dtypes-zip.pth")
+        #expect(result.layout == nil)
+        #expect(result.unmapped.count == 19)
+        #expect(result.collection.count == 19)
+    }
+
+    @Test func channelOrderFlipReversesInputChannels() throws {
+        var collection = try canonical("detectron/detectron-py2.pkl").collection
+        let before = try #require(collection["backbone.bottom_up.stem.conv1.weight"])
+        try ChannelOrder.reorder(&collection, to: .rgb)
+        let after = try #require(collection["backbone.bottom_up.stem.conv1.weight"])
+        let plane = 7 * 7 * 4
+        #expect(Array(after.data.bytes[0..<plane]) == Array(before.data.bytes[2 * plane..<3 * plane]))
+        #expect(Array(after.data.bytes[plane..<2 * plane]) == Array(before.data.bytes[plane..<2 * plane]))
+        #expect(collection.metadata["weightkit.channel_order"] == "RGB")
+        #expect(collection.metadata["weightkit.pixel_mean"] == "122.7717,115.9465,102.9801")
+    }
+
+    @Test func templatesEvaluateArithmeticAndLookups() throws {
+        let captures = ["whole", "3", "b", "7"]
+        #expect(try NameTemplate(text: "res{$1+1}.conv{$2|a:1|b:2|c:3}.{($3-4)/3+1}").expand(captures) == "res4.conv2.2")
+        #expect(throws: WeightKitError.self) { try NameTemplate(text: "{$2|x:1}").expand(captures) }
+        #expect(throws: WeightKitError.self) { try NameTemplate(text: "$9").expand(captures) }
+    }
+
+    @Test func embeddedLayoutsMatchTheSchemaFiles() throws {
+        let folder = Fixtures.root.deletingLastPathComponent().appendingPathComponent("schemas/layouts")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+            .filter { $0.hasSuffix(".json") && !$0.hasSuffix(".schema.json") }.sorted()
+        #expect(EmbeddedLayouts.documents.map(\.file) == files)
+        for (file, text) in EmbeddedLayouts.documents {
+            let onDisk = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
+            #expect(onDisk.trimmingCharacters(in: .newlines) == text, "\(file): run scripts/embed-layouts")
+        }
+        #expect(CanonicalMapper.standard.layouts.count == files.count)
+    }
+}
