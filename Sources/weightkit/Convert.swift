@@ -32,6 +32,9 @@ struct Convert: ParsableCommand {
     @Option(help: "Cast floating tensors to this dtype (float32, float16, bfloat16).")
     var dtype: DType?
 
+    @Flag(name: .customLong("fold-bn"), help: "Fold every norm that directly follows a convolution into it.")
+    var foldBatchNorm = false
+
     @Flag(help: "Replace the output if it exists.")
     var force = false
 
@@ -48,6 +51,7 @@ struct Convert: ParsableCommand {
     func run() throws {
         var conversion = Conversion()
         conversion.strict = strict
+        conversion.foldBatchNorm = foldBatchNorm
         conversion.channelOrder = rgb ? .rgb : bgr ? .bgr : nil
         conversion.naming = names
         conversion.dtype = dtype
@@ -59,6 +63,9 @@ struct Convert: ParsableCommand {
             defer { bar?.finish() }
             let report = try conversion.run(
                 from: source, to: output, progress: bar.map { bar in { bar.update($0, of: $1) } })
+            for norm in report.unfolded {
+                StandardError.write("warning: \(source): norm not folded: \(norm)\n")
+            }
             if names == .canonical {
                 if report.layout == nil {
                     StandardError.write("warning: \(source): no layout recognises these names; every tensor keeps its source name\n")

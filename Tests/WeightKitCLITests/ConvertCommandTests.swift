@@ -97,3 +97,32 @@ import WeightKit
         }
     }
 }
+
+@Suite struct VerifyCommandTests {
+    @Test func foldedConversionVerifiesAgainstItsSource() throws {
+        let scratch = try Scratch()
+        let source = CLI.fixture("verify/timm-vovnet-dw-ese.pth")
+        let folded = scratch.path("folded.bin")
+        let convert = try CLI.run("convert", source, "--to", folded, "--fold-bn", "--quiet")
+        #expect(convert.status == 0, "\(convert.stderr)")
+        let verify = try CLI.run("verify", source, folded, "--size", "48")
+        #expect(verify.status == 0, "\(verify.stderr)")
+        #expect(verify.stdout.contains("stage5"))
+        #expect(verify.stdout.contains("ok"))
+    }
+
+    @Test func expectedOutputsFromTheFramework() throws {
+        let result = try CLI.run(
+            "verify", CLI.fixture("verify/torchvision-resnext.pth"),
+            "--input", CLI.fixture("verify/torchvision-resnext.input.npy"),
+            "--expect", CLI.fixture("verify/torchvision-resnext.res5.npy"), "--output", "res5")
+        #expect(result.status == 0, "\(result.stderr)")
+    }
+
+    @Test func differentFunctionsFail() throws {
+        let result = try CLI.run(
+            "verify", CLI.fixture("verify/timm-vovnet-ese.pth"), CLI.fixture("verify/timm-vovnet-v1.pth"), "--size", "32")
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("verification failed") || result.stderr.contains("error:"))
+    }
+}

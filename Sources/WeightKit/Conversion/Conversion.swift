@@ -16,6 +16,8 @@ public struct Conversion: Sendable {
         public var architecture: String?
         /// Source names no layout rule maps, kept under those names in the output.
         public var unmapped: [String] = []
+        /// Norms that could not be folded, with the reason.
+        public var unfolded: [String] = []
         public var tensorCount = 0
     }
 
@@ -30,6 +32,8 @@ public struct Conversion: Sendable {
     public var strict = false
     /// Reorder the first convolution's input channels to this order.
     public var channelOrder: ChannelOrder?
+    /// Fold every norm that directly follows a convolution into it.
+    public var foldBatchNorm = false
     public var mapper = CanonicalMapper.standard
 
     public init() {}
@@ -73,6 +77,11 @@ public struct Conversion: Sendable {
             }
             if let channelOrder {
                 try ChannelOrder.reorder(&collection, to: channelOrder)
+            }
+            if foldBatchNorm {
+                let folded = try BatchNormFolding.fold(collection)
+                collection = folded.collection
+                report.unfolded = folded.unfolded
             }
             collection.metadata["weightkit.source_sha256"] = SHA256.hash(data: file.bytes)
                 .map { byte in (byte < 16 ? "0" : "") + String(byte, radix: 16) }.joined()

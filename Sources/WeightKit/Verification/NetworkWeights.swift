@@ -1,0 +1,55 @@
+/// Canonical weights as float32 arrays, fetched by name, with the norm eps the source recorded.
+struct NetworkWeights {
+    let collection: TensorCollection
+    let eps: Double
+
+    init(_ collection: TensorCollection) {
+        self.collection = collection
+        eps = collection.metadata["weightkit.norm_eps"].flatMap(Double.init) ?? 1e-5
+    }
+
+    func has(_ name: String) -> Bool { collection[name] != nil }
+
+    func shape(_ name: String) throws(WeightKitError) -> [Int] {
+        guard let tensor = collection[name] else { throw missing(name) }
+        return tensor.shape.dimensions
+    }
+
+    func floats(_ name: String) throws(WeightKitError) -> [Float] {
+        guard let tensor = collection[name] else { throw missing(name) }
+        var values: [Float] = []
+        values.reserveCapacity(tensor.elementCount)
+        guard tensor.dtype.isFloatingPoint, tensor.forEachScalar({ values.append(Float($0)) }) else {
+            throw WeightKitError(.unsupported, "\(tensor.dtype.rawValue) weights cannot run", location: .init(tensor: name))
+        }
+        return values
+    }
+
+    private func missing(_ name: String) -> WeightKitError {
+        WeightKitError(.malformed, "the network needs this tensor but the file lacks it", location: .init(tensor: name))
+    }
+
+    /// A convolution (weight `[out, in/groups, kh, kw]`, optional bias), its padding keeping "same" size.
+    func convolution(
+        _ input: FeatureMap, weight: String, bias: String? = nil, stride: Int = 1, depthwise: Bool = false
+    ) throws(WeightKitError) -> FeatureMap {
+        let shape = try self.shape(weight)
+        guard shape.count == 4, shape[1] > 0, input.channels % shape[1] == 0 else {
+            throw WeightKitError(.malformed, "convolution weight \(shape) does not fit \(input.channels) input channels",
+                                 location: .init(tensor: weight))
+        }
+        let groups = input.channels / shape[1]
+        let biasValues = try bias.flatMap { (name) throws(WeightKitError) in has(name) ? try floats(name) : nil }
+        return Operations.conv2d(
+            input, weight: try floats(weight), outChannels: shape[0], kernel: (shape[2], shape[3]), bias: biasValues,
+            .init(stride: stride, padding: (shape[2] - 1) / 2, dilation: 1, groups: groups))
+    }
+
+    /// The norm `prefix.{weight,bias,running_mean,running_var}` if present (a folded file has none).
+    func normalize(_ input: inout FeatureMap, _ prefix: String) throws(WeightKitError) {
+        guard has(prefix + ".weight") else { return }
+        Operations.batchNorm(
+            &input, weight: try floats(prefix + ".weight"), bias: try floats(prefix + ".bias"),
+            mean: try floats(prefix + ".running_mean"), variance: try floats(prefix + ".running_var"), eps: eps)
+    }
+}

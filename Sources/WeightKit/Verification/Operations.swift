@@ -1,0 +1,237 @@
+import COpenBLAS
+
+/// The layers of the reference forward pass. Convolutions are im2col + `cblas_sgemm`; everything else is
+/// plain loops over C×H×W float32 maps.
+enum Operations {
+    struct ConvolutionShape {
+        var stride = 1
+        var padding = 0
+        var dilation = 1
+        var groups = 1
+    }
+
+    /// 2-D convolution. `weight` is [out, in/groups, kh, kw] in C order; `bias` is optional.
+    static func conv2d(
+        _ input: FeatureMap, weight: [Float], outChannels: Int, kernel: (Int, Int), bias: [Float]?,
+        _ shape: ConvolutionShape
+    ) -> FeatureMap {
+        let (kh, kw) = kernel
+        let outH = (input.height + 2 * shape.padding - shape.dilation * (kh - 1) - 1) / shape.stride + 1
+        let outW = (input.width + 2 * shape.padding - shape.dilation * (kw - 1) - 1) / shape.stride + 1
+        var output = FeatureMap(channels: outChannels, height: max(outH, 0), width: max(outW, 0))
+        guard outH > 0, outW > 0 else { return output }
+        let inPerGroup = input.channels / shape.groups
+        let outPerGroup = outChannels / shape.groups
+        let columns = outH * outW
+        let depth = inPerGroup * kh * kw
+        if shape.groups == input.channels, inPerGroup == 1, outPerGroup == 1 {
+            depthwise(input, weight: weight, kernel: kernel, shape, into: &output)
+        } else {
+            let direct = kh == 1 && kw == 1 && shape.stride == 1 && shape.padding == 0
+            var col = [Float](repeating: 0, count: direct ? 0 : depth * columns)
+            input.values.withUnsafeBufferPointer { source in
+                weight.withUnsafeBufferPointer { filters in
+                    output.values.withUnsafeMutableBufferPointer { target in
+                        for group in 0..<shape.groups {
+                            let groupInput = source.baseAddress! + group * inPerGroup * input.plane
+                            if !direct {
+                                im2col(groupInput, channels: inPerGroup, height: input.height, width: input.width,
+                                       kernel: kernel, shape, outH: outH, outW: outW, into: &col)
+                            }
+                            let a = filters.baseAddress! + group * outPerGroup * depth
+                            let c = target.baseAddress! + group * outPerGroup * columns
+                            col.withUnsafeBufferPointer { colBuffer in
+                                let b = direct ? groupInput : colBuffer.baseAddress!
+                                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                                            Int32(outPerGroup), Int32(columns), Int32(depth),
+                                            1, a, Int32(depth), b, Int32(columns), 0, c, Int32(columns))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if let bias {
+            for channel in 0..<outChannels {
+                let offset = channel * columns
+                for index in 0..<columns { output.values[offset + index] += bias[channel] }
+            }
+        }
+        return output
+    }
+
+    private static func im2col(
+        _ input: UnsafePointer<Float>, channels: Int, height: Int, width: Int, kernel: (Int, Int),
+        _ shape: ConvolutionShape, outH: Int, outW: Int, into col: inout [Float]
+    ) {
+        let (kh, kw) = kernel
+        col.withUnsafeMutableBufferPointer { buffer in
+            var row = 0
+            for channel in 0..<channels {
+                let plane = input + channel * height * width
+                for ky in 0..<kh {
+                    for kx in 0..<kw {
+                        let target = buffer.baseAddress! + row * outH * outW
+                        for oy in 0..<outH {
+                            let iy = oy * shape.stride - shape.padding + ky * shape.dilation
+                            let line = target + oy * outW
+                            if iy < 0 || iy >= height {
+                                line.update(repeating: 0, count: outW)
+                                continue
+                            }
+                            for ox in 0..<outW {
+                                let ix = ox * shape.stride - shape.padding + kx * shape.dilation
+                                line[ox] = ix >= 0 && ix < width ? plane[iy * width + ix] : 0
+                            }
+                        }
+                        row += 1
+                    }
+                }
+            }
+        }
+    }
+
+    private static func depthwise(
+        _ input: FeatureMap, weight: [Float], kernel: (Int, Int), _ shape: ConvolutionShape,
+        into output: inout FeatureMap
+    ) {
+        let (kh, kw) = kernel
+        let outH = output.height, outW = output.width
+        for channel in 0..<input.channels {
+            let inBase = channel * input.plane, outBase = channel * output.plane, wBase = channel * kh * kw
+            for oy in 0..<outH {
+                for ox in 0..<outW {
+                    var sum: Float = 0
+                    for ky in 0..<kh {
+                        let iy = oy * shape.stride - shape.padding + ky * shape.dilation
+                        if iy < 0 || iy >= input.height { continue }
+                        for kx in 0..<kw {
+                            let ix = ox * shape.stride - shape.padding + kx * shape.dilation
+                            if ix < 0 || ix >= input.width { continue }
+                            sum += input.values[inBase + iy * input.width + ix] * weight[wBase + ky * kw + kx]
+                        }
+                    }
+                    output.values[outBase + oy * outW + ox] = sum
+                }
+            }
+        }
+    }
+
+    /// Batch / frozen norm: y = (x - mean) / sqrt(var + eps) * gamma + beta, computed per channel in float64.
+    static func batchNorm(
+        _ input: inout FeatureMap, weight: [Float], bias: [Float], mean: [Float], variance: [Float], eps: Double
+    ) {
+        for channel in 0..<input.channels {
+            let scale = Double(weight[channel]) / (Double(variance[channel]) + eps).squareRoot()
+            let shift = Double(bias[channel]) - Double(mean[channel]) * scale
+            let (s, b) = (Float(scale), Float(shift))
+            let base = channel * input.plane
+            for index in base..<base + input.plane { input.values[index] = input.values[index] * s + b }
+        }
+    }
+
+    static func relu(_ input: inout FeatureMap) {
+        for index in input.values.indices where input.values[index] < 0 { input.values[index] = 0 }
+    }
+
+    /// Max pooling; with `ceilMode`, a last window that starts inside the input (or its left padding) counts.
+    static func maxPool(_ input: FeatureMap, kernel: Int, stride: Int, padding: Int, ceilMode: Bool) -> FeatureMap {
+        func size(_ length: Int) -> Int {
+            let span = length + 2 * padding - kernel
+            var out = (ceilMode ? (span + stride - 1) / stride : span / stride) + 1
+            if ceilMode, (out - 1) * stride >= length + padding { out -= 1 }
+            return out
+        }
+        let outH = size(input.height), outW = size(input.width)
+        var output = FeatureMap(channels: input.channels, height: outH, width: outW)
+        for channel in 0..<input.channels {
+            let base = channel * input.plane
+            for oy in 0..<outH {
+                for ox in 0..<outW {
+                    var best = -Float.infinity
+                    for ky in 0..<kernel {
+                        let iy = oy * stride - padding + ky
+                        if iy < 0 || iy >= input.height { continue }
+                        for kx in 0..<kernel {
+                            let ix = ox * stride - padding + kx
+                            if ix < 0 || ix >= input.width { continue }
+                            best = max(best, input.values[base + iy * input.width + ix])
+                        }
+                    }
+                    output.values[channel * outH * outW + oy * outW + ox] = best
+                }
+            }
+        }
+        return output
+    }
+
+    static func globalAveragePool(_ input: FeatureMap) -> [Float] {
+        (0..<input.channels).map { channel in
+            let base = channel * input.plane
+            var sum: Double = 0
+            for index in base..<base + input.plane { sum += Double(input.values[index]) }
+            return Float(sum / Double(input.plane))
+        }
+    }
+
+    /// relu6(x + 3) / 6.
+    static func hardSigmoid(_ value: Float) -> Float {
+        min(max(value + 3, 0), 6) / 6
+    }
+
+    static func add(_ input: inout FeatureMap, _ other: FeatureMap) {
+        for index in input.values.indices { input.values[index] += other.values[index] }
+    }
+
+    static func concat(_ maps: [FeatureMap]) -> FeatureMap {
+        var values: [Float] = []
+        for map in maps { values += map.values }
+        return FeatureMap(channels: maps.reduce(0) { $0 + $1.channels }, height: maps[0].height,
+                          width: maps[0].width, values: values)
+    }
+
+    /// Nearest-neighbour upsampling to `height` × `width`.
+    static func upsampleNearest(_ input: FeatureMap, height: Int, width: Int) -> FeatureMap {
+        var output = FeatureMap(channels: input.channels, height: height, width: width)
+        for channel in 0..<input.channels {
+            for y in 0..<height {
+                let sy = y * input.height / height
+                for x in 0..<width {
+                    let sx = x * input.width / width
+                    output.values[channel * height * width + y * width + x] =
+                        input.values[channel * input.plane + sy * input.width + sx]
+                }
+            }
+        }
+        return output
+    }
+
+    static func groupNorm(_ input: inout FeatureMap, groups: Int, weight: [Float], bias: [Float], eps: Double) {
+        let perGroup = input.channels / groups
+        for group in 0..<groups {
+            let start = group * perGroup * input.plane, end = start + perGroup * input.plane
+            var sum: Double = 0, squares: Double = 0
+            for index in start..<end {
+                sum += Double(input.values[index])
+                squares += Double(input.values[index]) * Double(input.values[index])
+            }
+            let count = Double(end - start)
+            let mean = sum / count
+            let inverse = 1 / (squares / count - mean * mean + eps).squareRoot()
+            for channel in group * perGroup..<(group + 1) * perGroup {
+                let base = channel * input.plane
+                for index in base..<base + input.plane {
+                    input.values[index] = Float((Double(input.values[index]) - mean) * inverse) * weight[channel] + bias[channel]
+                }
+            }
+        }
+    }
+
+    /// y = W x + b with W [out, in].
+    static func linear(_ input: [Float], weight: [Float], bias: [Float]?, outFeatures: Int) -> [Float] {
+        var output = bias ?? [Float](repeating: 0, count: outFeatures)
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(outFeatures), Int32(input.count), 1, weight,
+                    Int32(input.count), input, 1, bias == nil ? 0 : 1, &output, 1)
+        return output
+    }
+}

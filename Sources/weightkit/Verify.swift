@@ -1,0 +1,91 @@
+import ArgumentParser
+import Foundation
+import WeightKit
+
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Prove two weight files compute the same function, or one file matches a framework's outputs.",
+        discussion: """
+            With two files, both run the reference forward pass (each with its own eps, AffineChannel and channel \
+            order) on one deterministic input and every output both produce is compared. With --expect, one file's \
+            --output is compared with an array the real framework saved. An output passes when \
+            max|a-b| <= atol + rtol * max|reference| (defaults rtol 1e-4, atol 1e-5).
+            """)
+
+    @Argument(help: "The reference weight file.")
+    var reference: String
+
+    @Argument(help: "The weight file to check against it.")
+    var candidate: String?
+
+    @Option(help: "Input size H or HxW for the deterministic input.")
+    var size = "224"
+
+    @Option(help: "Input image as .npy, shape (1, 3, H, W).")
+    var input: String?
+
+    @Option(help: "Expected output as .npy, saved by the real framework.")
+    var expect: String?
+
+    @Option(help: "The output --expect holds: stem, res2..res5, stage2..stage5, p2..p7, logits.")
+    var output: String?
+
+    @Option(help: "Relative tolerance (of max |reference|).")
+    var rtol: Double = 1e-4
+
+    @Option(help: "Absolute tolerance.")
+    var atol: Double = 1e-5
+
+    func validate() throws {
+        if candidate == nil && expect == nil { throw ValidationError("give a second file or --expect") }
+        if expect != nil && output == nil { throw ValidationError("--expect needs --output") }
+    }
+
+    func run() throws {
+        var verifier = Verifier()
+        verifier.relativeTolerance = rtol
+        verifier.absoluteTolerance = atol
+        var failed = false
+        try reportingErrors { () throws(WeightKitError) in
+            let image = try inputImage()
+            let model = try Verifier.load(reference)
+            let comparisons: [Verifier.Comparison]
+            if let expect, let output {
+                let outputs = try model.network.run(image)
+                guard let produced = outputs.first(where: { $0.name == output })?.value else {
+                    throw WeightKitError(.invalidArgument,
+                                         "no output '\(output)'; this network has \(outputs.map(\.name).joined(separator: ", "))")
+                }
+                comparisons = [try verifier.compare(output, reference: try Verifier.featureMap(fromNpy: expect), candidate: produced)]
+            } else if let candidate {
+                comparisons = try verifier.compare(model, try Verifier.load(candidate), input: image)
+            } else {
+                comparisons = []
+            }
+            print(table(comparisons))
+            failed = comparisons.isEmpty || comparisons.contains { !$0.passed }
+        }
+        if failed {
+            StandardError.write("error: verification failed (tolerance: atol \(atol) + rtol \(rtol) * max|reference|)\n")
+            throw ExitCode(1)
+        }
+    }
+
+    private func inputImage() throws(WeightKitError) -> FeatureMap {
+        if let input { return try Verifier.featureMap(fromNpy: input) }
+        let parts = size.split(separator: "x").compactMap { Int($0) }
+        guard let height = parts.first, height > 0, height <= 4096, parts.count <= 2 else {
+            throw WeightKitError(.invalidArgument, "--size must be H or HxW (at most 4096)")
+        }
+        return FeatureMap.deterministic(channels: 3, height: height, width: parts.count == 2 ? parts[1] : height)
+    }
+
+    private func table(_ comparisons: [Verifier.Comparison]) -> String {
+        let rows = comparisons.map { c in
+            [c.output, String(format: "%.3e", c.maxAbsoluteError), String(format: "%.3e", c.relativeError),
+             c.snrDecibels.isInfinite ? "inf" : String(format: "%.1f", c.snrDecibels), c.passed ? "ok" : "FAIL"]
+        }
+        return TextTable.render(header: ["output", "max abs err", "max err / max|ref|", "SNR dB", "result"],
+                                rows: rows, rightAligned: [1, 2, 3]).joined(separator: "\n")
+    }
+}
