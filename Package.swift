@@ -46,6 +46,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(
+            name: "ForwardBenchmark",
+            dependencies: ["WeightKit"],
+            path: "Benchmarks/ForwardBenchmark"
+        ),
         .testTarget(
             name: "WeightKitTests",
             dependencies: ["WeightKit", .product(name: "Crypto", package: "swift-crypto")]

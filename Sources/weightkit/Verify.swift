@@ -42,6 +42,7 @@ struct Verify: ParsableCommand {
     }
 
     func run() throws {
+        KernelSelection.restartWithFastKernelsIfNeeded()
         var verifier = Verifier()
         verifier.relativeTolerance = rtol
         verifier.absoluteTolerance = atol

@@ -1,11 +1,35 @@
-/// Canonical weights as float32 arrays, fetched by name, with the norm eps the source recorded.
+/// Canonical weights as float32 arrays, fetched by name, with the norm eps the source recorded. Every
+/// floating tensor is converted once, when the network is built, not on each forward pass.
 struct NetworkWeights {
     let collection: TensorCollection
     let eps: Double
+    private let converted: [String: [Float]]
 
     init(_ collection: TensorCollection) {
         self.collection = collection
         eps = collection.metadata["weightkit.norm_eps"].flatMap(Double.init) ?? 1e-5
+        var converted: [String: [Float]] = [:]
+        for tensor in collection.tensors where tensor.dtype.isFloatingPoint {
+            converted[tensor.name] = Self.float32(tensor)
+        }
+        self.converted = converted
+    }
+
+    private static func float32(_ tensor: Tensor) -> [Float] {
+        if tensor.dtype == .float32 {
+            return tensor.data.withUnsafeBytes { bytes in
+                [Float](unsafeUninitializedCapacity: tensor.elementCount) { buffer, count in
+                    for index in 0..<tensor.elementCount {
+                        buffer[index] = Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self)))
+                    }
+                    count = tensor.elementCount
+                }
+            }
+        }
+        var values: [Float] = []
+        values.reserveCapacity(tensor.elementCount)
+        tensor.forEachScalar { values.append(Float($0)) }
+        return values
     }
 
     func has(_ name: String) -> Bool { collection[name] != nil }
@@ -16,13 +40,9 @@ struct NetworkWeights {
     }
 
     func floats(_ name: String) throws(WeightKitError) -> [Float] {
+        if let values = converted[name] { return values }
         guard let tensor = collection[name] else { throw missing(name) }
-        var values: [Float] = []
-        values.reserveCapacity(tensor.elementCount)
-        guard tensor.dtype.isFloatingPoint, tensor.forEachScalar({ values.append(Float($0)) }) else {
-            throw WeightKitError(.unsupported, "\(tensor.dtype.rawValue) weights cannot run", location: .init(tensor: name))
-        }
-        return values
+        throw WeightKitError(.unsupported, "\(tensor.dtype.rawValue) weights cannot run", location: .init(tensor: name))
     }
 
     private func missing(_ name: String) -> WeightKitError {

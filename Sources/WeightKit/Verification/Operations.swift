@@ -28,23 +28,33 @@ enum Operations {
             depthwise(input, weight: weight, kernel: kernel, shape, into: &output)
         } else {
             let direct = kh == 1 && kw == 1 && shape.stride == 1 && shape.padding == 0
-            var col = [Float](repeating: 0, count: direct ? 0 : depth * columns)
+            // im2col one band of output rows at a time, so the column buffer stays in cache.
+            let rowsPerBand = direct ? outH : max(1, min(outH, columnBudget / max(depth * outW, 1)))
+            var col = [Float](repeating: 0, count: direct ? 0 : depth * rowsPerBand * outW)
             input.values.withUnsafeBufferPointer { source in
                 weight.withUnsafeBufferPointer { filters in
                     output.values.withUnsafeMutableBufferPointer { target in
                         for group in 0..<shape.groups {
                             let groupInput = source.baseAddress! + group * inPerGroup * input.plane
-                            if !direct {
-                                im2col(groupInput, channels: inPerGroup, height: input.height, width: input.width,
-                                       kernel: kernel, shape, outH: outH, outW: outW, into: &col)
-                            }
                             let a = filters.baseAddress! + group * outPerGroup * depth
                             let c = target.baseAddress! + group * outPerGroup * columns
-                            col.withUnsafeBufferPointer { colBuffer in
-                                let b = direct ? groupInput : colBuffer.baseAddress!
+                            if direct {
                                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
                                             Int32(outPerGroup), Int32(columns), Int32(depth),
-                                            1, a, Int32(depth), b, Int32(columns), 0, c, Int32(columns))
+                                            1, a, Int32(depth), groupInput, Int32(columns), 0, c, Int32(columns))
+                                continue
+                            }
+                            for firstRow in stride(from: 0, to: outH, by: rowsPerBand) {
+                                let rows = min(rowsPerBand, outH - firstRow)
+                                let band = rows * outW
+                                im2col(groupInput, channels: inPerGroup, height: input.height, width: input.width,
+                                       kernel: kernel, shape, rows: firstRow..<firstRow + rows, outW: outW, into: &col)
+                                col.withUnsafeBufferPointer { colBuffer in
+                                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                                                Int32(outPerGroup), Int32(band), Int32(depth),
+                                                1, a, Int32(depth), colBuffer.baseAddress!, Int32(band), 0,
+                                                c + firstRow * outW, Int32(columns))
+                                }
                             }
                         }
                     }
@@ -52,35 +62,54 @@ enum Operations {
             }
         }
         if let bias {
-            for channel in 0..<outChannels {
-                let offset = channel * columns
-                for index in 0..<columns { output.values[offset + index] += bias[channel] }
+            output.values.withUnsafeMutableBufferPointer { values in
+                for channel in 0..<outChannels {
+                    let b = bias[channel]
+                    let row = values.baseAddress! + channel * columns
+                    for index in 0..<columns { row[index] += b }
+                }
             }
         }
         return output
     }
 
+    /// Floats of column buffer to aim for per band (about 4 MiB).
+    static let columnBudget = 1 << 20
+
+    /// Unfolds output rows `rows` of every kernel tap into `col`: [channels*kh*kw, rows.count*outW].
     private static func im2col(
         _ input: UnsafePointer<Float>, channels: Int, height: Int, width: Int, kernel: (Int, Int),
-        _ shape: ConvolutionShape, outH: Int, outW: Int, into col: inout [Float]
+        _ shape: ConvolutionShape, rows: Range<Int>, outW: Int, into col: inout [Float]
     ) {
         let (kh, kw) = kernel
+        let band = rows.count * outW
         col.withUnsafeMutableBufferPointer { buffer in
             var row = 0
             for channel in 0..<channels {
                 let plane = input + channel * height * width
                 for ky in 0..<kh {
                     for kx in 0..<kw {
-                        let target = buffer.baseAddress! + row * outH * outW
-                        for oy in 0..<outH {
+                        let target = buffer.baseAddress! + row * band
+                        for oy in rows {
                             let iy = oy * shape.stride - shape.padding + ky * shape.dilation
-                            let line = target + oy * outW
+                            let line = target + (oy - rows.lowerBound) * outW
                             if iy < 0 || iy >= height {
                                 line.update(repeating: 0, count: outW)
                                 continue
                             }
+                            let shift = kx * shape.dilation - shape.padding
+                            if shape.stride == 1 {
+                                // Stride 1: the valid outputs form one run copied in a block.
+                                let first = min(max(0, -shift), outW), last = max(min(outW, width - shift), first)
+                                line.update(repeating: 0, count: first)
+                                if last > first {
+                                    (line + first).update(from: plane + iy * width + first + shift, count: last - first)
+                                }
+                                (line + last).update(repeating: 0, count: outW - last)
+                                continue
+                            }
                             for ox in 0..<outW {
-                                let ix = ox * shape.stride - shape.padding + kx * shape.dilation
+                                let ix = ox * shape.stride + shift
                                 line[ox] = ix >= 0 && ix < width ? plane[iy * width + ix] : 0
                             }
                         }
@@ -97,21 +126,30 @@ enum Operations {
     ) {
         let (kh, kw) = kernel
         let outH = output.height, outW = output.width
-        for channel in 0..<input.channels {
-            let inBase = channel * input.plane, outBase = channel * output.plane, wBase = channel * kh * kw
-            for oy in 0..<outH {
-                for ox in 0..<outW {
-                    var sum: Float = 0
-                    for ky in 0..<kh {
-                        let iy = oy * shape.stride - shape.padding + ky * shape.dilation
-                        if iy < 0 || iy >= input.height { continue }
-                        for kx in 0..<kw {
-                            let ix = ox * shape.stride - shape.padding + kx * shape.dilation
-                            if ix < 0 || ix >= input.width { continue }
-                            sum += input.values[inBase + iy * input.width + ix] * weight[wBase + ky * kw + kx]
+        let height = input.height, width = input.width
+        input.values.withUnsafeBufferPointer { source in
+            weight.withUnsafeBufferPointer { filters in
+                output.values.withUnsafeMutableBufferPointer { target in
+                    for channel in 0..<input.channels {
+                        let plane = source.baseAddress! + channel * height * width
+                        let out = target.baseAddress! + channel * outH * outW
+                        let w = filters.baseAddress! + channel * kh * kw
+                        for oy in 0..<outH {
+                            for ox in 0..<outW {
+                                var sum: Float = 0
+                                for ky in 0..<kh {
+                                    let iy = oy * shape.stride - shape.padding + ky * shape.dilation
+                                    if iy < 0 || iy >= height { continue }
+                                    for kx in 0..<kw {
+                                        let ix = ox * shape.stride - shape.padding + kx * shape.dilation
+                                        if ix < 0 || ix >= width { continue }
+                                        sum += plane[iy * width + ix] * w[ky * kw + kx]
+                                    }
+                                }
+                                out[oy * outW + ox] = sum
+                            }
                         }
                     }
-                    output.values[outBase + oy * outW + ox] = sum
                 }
             }
         }
@@ -125,13 +163,18 @@ enum Operations {
             let scale = Double(weight[channel]) / (Double(variance[channel]) + eps).squareRoot()
             let shift = Double(bias[channel]) - Double(mean[channel]) * scale
             let (s, b) = (Float(scale), Float(shift))
-            let base = channel * input.plane
-            for index in base..<base + input.plane { input.values[index] = input.values[index] * s + b }
+            let plane = input.plane
+            input.values.withUnsafeMutableBufferPointer { values in
+                let row = values.baseAddress! + channel * plane
+                for index in 0..<plane { row[index] = row[index] * s + b }
+            }
         }
     }
 
     static func relu(_ input: inout FeatureMap) {
-        for index in input.values.indices where input.values[index] < 0 { input.values[index] = 0 }
+        input.values.withUnsafeMutableBufferPointer { values in
+            for index in values.indices { values[index] = max(values[index], 0) }
+        }
     }
 
     /// Max pooling; with `ceilMode`, a last window that starts inside the input (or its left padding) counts.
@@ -180,7 +223,11 @@ enum Operations {
     }
 
     static func add(_ input: inout FeatureMap, _ other: FeatureMap) {
-        for index in input.values.indices { input.values[index] += other.values[index] }
+        other.values.withUnsafeBufferPointer { addend in
+            input.values.withUnsafeMutableBufferPointer { values in
+                for index in values.indices { values[index] += addend[index] }
+            }
+        }
     }
 
     static func concat(_ maps: [FeatureMap]) -> FeatureMap {
