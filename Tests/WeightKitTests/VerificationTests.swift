@@ -31,7 +31,10 @@ import Testing
         }
     }
 
-    @Test(arguments: goldens.map(\.0) + ["../canonical/resnet50-topology-detectron.pkl"])
+    @Test(arguments: goldens.map(\.0) + [
+        "../canonical/resnet50-topology-detectron.pkl", "../canonical/adelaidet-vovnet-fcos.pth",
+        "../canonical/centermask-vovnet-fcos.pth",
+    ])
     func foldedWeightsComputeTheSameFunction(file: String) throws {
         let model = try Verifier.load(Fixtures.path("verify/\(file)"))
         let folded = try BatchNormFolding.fold(model.collection)
@@ -86,6 +89,14 @@ import Testing
         let comparisons = try Verifier().compare(model, other, input: .deterministic(channels: 3, height: 48, width: 48))
         #expect(comparisons.first { $0.output == "stage2" }?.passed == true)
         #expect(comparisons.first { $0.output == "stage5" }?.passed == false)
+    }
+
+    @Test func detectorOutputsAreNamedLikeDetectron2() throws {
+        let model = try Verifier.load(Fixtures.path("canonical/adelaidet-vovnet-fcos.pth"))
+        let names = try model.network.run(.deterministic(channels: 3, height: 64, width: 64)).map(\.name)
+        for name in ["stem", "stage2", "stage5", "p3", "p5", "p6", "p7", "fcos_cls_logits.p3", "fcos_bbox_pred.p7"] {
+            #expect(names.contains(name), "\(name) missing from \(names)")
+        }
     }
 
     @Test func ceilModeMaxPoolKeepsTheLastWindow() {

@@ -28,7 +28,9 @@ public struct ReferenceNetwork {
         case .resnet: outputs = try ResNetForward(weights: weights).run(input)
         case .vovnet: outputs = try VoVNetForward(weights: weights).run(input)
         }
-        outputs += try FPNForward(weights: weights).run(outputs)
+        let pyramid = try FPNForward(weights: weights).run(outputs)
+        outputs += pyramid
+        outputs += try FCOSForward(weights: weights).run(pyramid)
         if weights.has("head.fc.weight"), let last = outputs.last(where: { $0.0.hasPrefix("res") || $0.0.hasPrefix("stage") }) {
             let pooled = Operations.globalAveragePool(last.1)
             let shape = try weights.shape("head.fc.weight")
@@ -201,6 +203,56 @@ struct FPNForward {
             }
         } else if weights.has("proposal_generator.rpn_head.conv.weight") {
             outputs.append(("p6", Operations.maxPool(topOutput, kernel: 1, stride: 2, padding: 0, ceilMode: false)))
+        }
+        return outputs
+    }
+}
+
+/// AdelaiDet's FCOS head on every pyramid level: classification and box towers of conv3x3 + GroupNorm(32) +
+/// ReLU, then class logits, centerness (on the box tower) and box regression relu(scale * pred).
+struct FCOSForward {
+    let weights: NetworkWeights
+    let head = "proposal_generator.fcos_head."
+
+    private func tower(_ x: FeatureMap, _ name: String) throws(WeightKitError) -> FeatureMap {
+        var y = x
+        var index = 0
+        while weights.has(head + "\(name).\(index).weight") {
+            let convolution = head + "\(name).\(index)"
+            y = try weights.convolution(y, weight: convolution + ".weight", bias: convolution + ".bias")
+            let norm = head + "\(name).\(index + 1)"
+            if weights.has(norm + ".weight"), try weights.shape(norm + ".weight").count == 1 {
+                Operations.groupNorm(&y, groups: Self.groups(y.channels), weight: try weights.floats(norm + ".weight"),
+                                     bias: try weights.floats(norm + ".bias"), eps: 1e-5)
+            }
+            Operations.relu(&y)
+            index += 3
+        }
+        return y
+    }
+
+    /// GroupNorm(32, C) as AdelaiDet builds it, or the largest divisor of C below 32 for narrow heads.
+    static func groups(_ channels: Int) -> Int {
+        (1...min(32, channels)).reversed().first { channels % $0 == 0 } ?? 1
+    }
+
+    func run(_ pyramid: [(String, FeatureMap)]) throws(WeightKitError) -> [(String, FeatureMap)] {
+        guard weights.has(head + "cls_logits.weight") else { return [] }
+        var outputs: [(String, FeatureMap)] = []
+        for (level, (name, feature)) in pyramid.enumerated() {
+            let classes = try tower(feature, "cls_tower")
+            let boxes = try tower(feature, "bbox_tower")
+            outputs.append(("fcos_cls_logits.\(name)", try weights.convolution(
+                classes, weight: head + "cls_logits.weight", bias: head + "cls_logits.bias")))
+            outputs.append(("fcos_ctrness.\(name)", try weights.convolution(
+                boxes, weight: head + "ctrness.weight", bias: head + "ctrness.bias")))
+            var regression = try weights.convolution(boxes, weight: head + "bbox_pred.weight", bias: head + "bbox_pred.bias")
+            if weights.has(head + "scales.\(level).scale") {
+                let scale = try weights.floats(head + "scales.\(level).scale")[0]
+                for index in regression.values.indices { regression.values[index] *= scale }
+            }
+            Operations.relu(&regression)
+            outputs.append(("fcos_bbox_pred.\(name)", regression))
         }
         return outputs
     }
