@@ -114,7 +114,9 @@ import Testing
         var phrase: String
     }
 
-    static let corpora = ["pytorch/hostile", "detectron/hostile", "mxnet/hostile", "caffe2/hostile"]
+    static let corpora = [
+        "pytorch/hostile", "detectron/hostile", "mxnet/hostile", "caffe2/hostile", "malformed",
+    ]
 
     static let cases: [(String, Expectation)] = corpora.flatMap { folder -> [(String, Expectation)] in
         let url = Fixtures.root.appendingPathComponent("\(folder)/hostile.manifest.json")

@@ -212,6 +212,14 @@ struct MXNetRecord {
 
     /// The dense tensor: the record's own bytes, or the sparse values scattered into zeros.
     func tensor(named name: String) throws(WeightKitError) -> Tensor {
+        if case .dense = storage {} else {
+            // A sparse record can describe a dense shape far larger than its bytes; densify proportionately.
+            let denseBytes = try shape.byteCount(of: dtype)
+            guard denseBytes <= StridedView.maximumExpansion(ofStorage: data.count) else {
+                throw WeightKitError(.limitExceeded,
+                                     "sparse array of shape \(shape) would densify to \(denseBytes) bytes from \(data.count)")
+            }
+        }
         switch storage {
         case .dense:
             return try Tensor(name: name, dtype: dtype, shape: shape, data: data)

@@ -37,7 +37,18 @@ struct StridedView {
         if isContiguous {
             return storage.slice(offset * itemSize..<(offset + count) * itemSize)
         }
+        // Zero strides let a tiny storage describe a huge tensor; copying one must stay proportionate.
+        let (bytes, overflow) = count.multipliedReportingOverflow(by: itemSize)
+        guard !overflow, bytes <= Self.maximumExpansion(ofStorage: storage.count) else {
+            throw WeightKitError(
+                .limitExceeded, "view of size \(size) expands a \(storage.count)-byte storage beyond the copy limit")
+        }
         return gather(storage, itemSize: itemSize, count: count)
+    }
+
+    /// The most bytes a gathered (non-contiguous) view may occupy: 64 MiB, or 256 times its storage.
+    static func maximumExpansion(ofStorage bytes: Int) -> Int {
+        max(64 << 20, bytes.multipliedReportingOverflow(by: 256).overflow ? Int.max : bytes * 256)
     }
 
     private var isContiguous: Bool {

@@ -122,8 +122,10 @@ final class ZipArchive {
 
     private func inflate(_ entry: Entry, limit: Int) throws(WeightKitError) -> TensorData {
         let location = WeightKitError.Location(entry: entry.name)
-        let (bound, overflow) = entry.compressedSize.multipliedReportingOverflow(by: Self.maximumExpansion)
-        guard overflow || entry.size <= bound + 1024 else {
+        // The compressed bytes lie inside the file, whatever the directory claims, so the file bounds them.
+        let compressed = min(entry.compressedSize, file.count)
+        let (bound, overflow) = compressed.multipliedReportingOverflow(by: Self.maximumExpansion)
+        guard !overflow, entry.size <= bound + 1024 else {
             throw WeightKitError(
                 .limitExceeded,
                 "entry claims \(entry.size) bytes from \(entry.compressedSize) compressed: more than compression allows",
