@@ -47,6 +47,10 @@ let package = Package(
             ]
         ),
         .executableTarget(
+            name: "WeightKitFuzz",
+            dependencies: ["WeightKit"]
+        ),
+        .executableTarget(
             name: "ForwardBenchmark",
             dependencies: ["WeightKit"],
             path: "Benchmarks/ForwardBenchmark"

@@ -38,6 +38,23 @@ public final class MappedFile: @unchecked Sendable {
         base = UnsafeRawPointer(address)
     }
 
+    /// A read-only copy of `bytes` in anonymous memory, presented as a file named `name` (fuzzing, tests).
+    public init(copying bytes: UnsafeRawBufferPointer, name: String) throws(WeightKitError) {
+        path = name
+        count = bytes.count
+        guard bytes.count > 0 else {
+            base = nil
+            return
+        }
+        let address = mmap(nil, bytes.count, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+        guard let address, address != MAP_FAILED, let source = bytes.baseAddress else {
+            throw WeightKitError(.io, "cannot allocate \(bytes.count) bytes", file: name)
+        }
+        address.copyMemory(from: source, byteCount: bytes.count)
+        mprotect(address, bytes.count, PROT_READ)
+        base = UnsafeRawPointer(address)
+    }
+
     deinit {
         if let base {
             munmap(UnsafeMutableRawPointer(mutating: base), count)

@@ -22,27 +22,19 @@ public enum WeightFile {
         }
     }
 
-    /// Reads the tensors of an already mapped file.
+    /// Reads the tensors of an already mapped file, choosing the reader from its content.
     public static func read(_ file: MappedFile, options: ReadOptions = ReadOptions()) throws(WeightKitError)
         -> TensorCollection
     {
         switch ContentSniffer.sniff(file.bytes) {
-        case .safetensors:
-            return try SafetensorsReader.read(file)
-        case .zipArchive:
-            let archive = try ZipArchive(file: file)
-            if !archive.entries.isEmpty, archive.entries.allSatisfy({ $0.name.hasSuffix(".npy") }) {
-                return try NumPyFileReader.readNpz(archive)
-            }
-            return try TorchZipReader.read(archive, options: options)
-        case .numpyNpy:
-            return try NumPyFileReader.readNpy(file)
-        case .pytorchLegacy:
-            return try TorchLegacyReader.read(file, options: options)
-        case .pickle:
-            return try PickleFileReader.read(file, options: options)
-        case .mxnetParams:
-            return try MXNetParamsReader.read(file)
+        case .safetensors: return try read(file, as: .safetensors, options: options)
+        case .zipArchive: return try read(file, as: .pytorchZip, options: options)
+        case .pytorchLegacy: return try read(file, as: .pytorchLegacy, options: options)
+        case .pickle: return try read(file, as: .pickle, options: options)
+        case .numpyNpy: return try read(file, as: .numpyNpy, options: options)
+        case .mxnetParams: return try read(file, as: .mxnetParams, options: options)
+        case .tarArchive:
+            throw WeightKitError(.unsupported, "tar archives (torch <= 0.1 checkpoints) are recognised but not read")
         case .unrecognized(let description):
             guard Caffe2ProtobufReader.mayBeProtobuf(file.bytes) else {
                 throw WeightKitError(.unsupported, "not a weight file WeightKit knows: \(description)")
@@ -51,8 +43,36 @@ public enum WeightFile {
             throw WeightKitError(
                 .unsupported,
                 "not a weight file WeightKit knows: \(description); it starts like a protobuf but decodes as none of Caffe2's NetDef, TensorProtos or TensorProto (truncated, or another schema)")
-        case let other:
-            throw WeightKitError(.unsupported, "\(other) files are recognised but not read yet")
+        }
+    }
+
+    /// Reads `file` with the reader of `format`, whatever its content says. Zip archives (`pytorchZip`,
+    /// `torchScript`, `numpyNpz`) are told apart by their entries.
+    public static func read(_ file: MappedFile, as format: WeightFormat, options: ReadOptions = ReadOptions())
+        throws(WeightKitError) -> TensorCollection
+    {
+        switch format {
+        case .safetensors:
+            return try SafetensorsReader.read(file)
+        case .pytorchZip, .torchScript, .numpyNpz:
+            let archive = try ZipArchive(file: file)
+            if !archive.entries.isEmpty, archive.entries.allSatisfy({ $0.name.hasSuffix(".npy") }) {
+                return try NumPyFileReader.readNpz(archive)
+            }
+            return try TorchZipReader.read(archive, options: options)
+        case .pytorchLegacy:
+            return try TorchLegacyReader.read(file, options: options)
+        case .pickle:
+            return try PickleFileReader.read(file, options: options)
+        case .numpyNpy:
+            return try NumPyFileReader.readNpy(file)
+        case .mxnetParams:
+            return try MXNetParamsReader.read(file)
+        case .caffe2Protobuf:
+            guard let collection = try Caffe2ProtobufReader.read(file) else {
+                throw WeightKitError(.malformed, "decodes as none of Caffe2's NetDef, TensorProtos or TensorProto")
+            }
+            return collection
         }
     }
 }
