@@ -1,5 +1,3 @@
-import Crypto
-
 /// Converts any readable weight file to the canonical container, streaming one tensor at a time.
 public struct Conversion: Sendable {
     /// How tensors are named in the output.
@@ -53,6 +51,7 @@ public struct Conversion: Sendable {
             throw WeightKitError(.invalidArgument, "output is the source file; choose another name", file: destination)
         }
         let file = try MappedFile(path: source)
+        let digest = SourceDigest(file)
         do throws(WeightKitError) {
             var collection = try WeightFile.read(file, options: .init(includeAll: includeAll))
             guard collection.count > 0 else {
@@ -83,17 +82,29 @@ public struct Conversion: Sendable {
                 collection = folded.collection
                 report.unfolded = folded.unfolded
             }
-            collection.metadata["weightkit.source_sha256"] = SHA256.hash(data: file.bytes)
-                .map { byte in (byte < 16 ? "0" : "") + String(byte, radix: 16) }.joined()
+            collection.metadata["weightkit.source_sha256"] = SourceDigest.placeholder
             collection.metadata["weightkit.source_format"] = sourceFormat.rawValue
             let entries = try plan(collection)
             let output = try AtomicOutputFile(destination: destination, overwrite: overwrite)
-            try SafetensorsWriter.write(entries, metadata: metadata(for: collection), to: output, progress: progress)
+            try SafetensorsWriter.write(entries, metadata: metadata(for: collection), to: output, progress: progress) {
+                (header) throws(WeightKitError) in
+                try Self.patchDigest(try digest.value(), into: header, of: output)
+            }
             report.tensorCount = entries.count
             return report
         } catch {
             throw error.inFile(source)
         }
+    }
+
+    /// Replaces the digest placeholder in the written header with the digest.
+    private static func patchDigest(_ value: String, into header: [UInt8], of output: AtomicOutputFile) throws(WeightKitError) {
+        let key = Array("\"weightkit.source_sha256\":\"\(SourceDigest.placeholder)\"".utf8)
+        guard let start = header.firstRange(of: key)?.lowerBound else {
+            throw WeightKitError(.io, "digest placeholder missing from the header", file: output.destination)
+        }
+        let valueOffset = 8 + start + key.count - 65
+        try output.overwrite(Array(value.utf8), at: valueOffset)
     }
 
     /// What will be written for each tensor of `collection`, without producing any bytes yet.

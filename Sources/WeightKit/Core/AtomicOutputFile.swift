@@ -70,6 +70,44 @@ public final class AtomicOutputFile {
         }
     }
 
+    /// Appends `data`; bytes of a mapped file are copied by the kernel (sendfile), so they never enter
+    /// this process's memory.
+    public func write(_ data: TensorData) throws(WeightKitError) {
+        if let (file, start) = data.fileRegion {
+            var offset = off_t(start)
+            var remaining = data.count
+            while remaining > 0 {
+                let sent = sendfile(descriptor, file.descriptor, &offset, remaining)
+                if sent < 0, errno == EINTR { continue }
+                guard sent > 0 else { break }
+                remaining -= sent
+                bytesWritten += sent
+            }
+            if remaining == 0 { return }
+            // The kernel refused part of it (an unusual filesystem): copy the rest through memory.
+            do {
+                let done = data.count - remaining
+                try data.withUnsafeBytes { try write(UnsafeRawBufferPointer(rebasing: $0[done...])) }
+            } catch {
+                throw .recovered(from: error)
+            }
+            return
+        }
+        do {
+            try data.withUnsafeBytes { try write($0) }
+        } catch {
+            throw .recovered(from: error)
+        }
+    }
+
+    /// Overwrites bytes already written, at `offset` from the start of the file.
+    public func overwrite(_ bytes: [UInt8], at offset: Int) throws(WeightKitError) {
+        let written = bytes.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, off_t(offset)) }
+        guard written == bytes.count else {
+            throw WeightKitError(.io, "write failed: \(String(cString: strerror(errno)))", file: destination)
+        }
+    }
+
     /// Flushes and renames the temporary file to the destination.
     public func commit() throws(WeightKitError) {
         guard let temporaryPath else {

@@ -9,30 +9,32 @@ public final class MappedFile: @unchecked Sendable {
     public let path: String
     public let count: Int
     private let base: UnsafeRawPointer?
+    /// The open file, kept for kernel-side copies and reads that bypass the mapping; -1 for in-memory copies.
+    let descriptor: Int32
 
     /// Maps the file at `path`. An empty file maps to an empty buffer.
     public init(path: String) throws(WeightKitError) {
         self.path = path
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else {
+        let opened = open(path, O_RDONLY | O_CLOEXEC)
+        guard opened >= 0 else {
             throw WeightKitError(.io, "cannot open: \(String(cString: strerror(errno)))", file: path)
         }
-        defer { close(descriptor) }
         var status = stat()
-        guard fstat(descriptor, &status) == 0 else {
-            throw WeightKitError(.io, "cannot stat: \(String(cString: strerror(errno)))", file: path)
-        }
-        guard (status.st_mode & S_IFMT) == S_IFREG else {
-            throw WeightKitError(.io, "not a regular file", file: path)
+        guard fstat(opened, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else {
+            let reason = (status.st_mode & S_IFMT) == S_IFREG ? String(cString: strerror(errno)) : "not a regular file"
+            close(opened)
+            throw WeightKitError(.io, reason, file: path)
         }
         let size = Int(status.st_size)
         count = size
+        descriptor = opened
         guard size > 0 else {
             base = nil
             return
         }
-        let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0)
+        let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, opened, 0)
         guard let address, address != MAP_FAILED else {
+            close(opened)
             throw WeightKitError(.io, "cannot map into memory: \(String(cString: strerror(errno)))", file: path)
         }
         base = UnsafeRawPointer(address)
@@ -42,6 +44,7 @@ public final class MappedFile: @unchecked Sendable {
     public init(copying bytes: UnsafeRawBufferPointer, name: String) throws(WeightKitError) {
         path = name
         count = bytes.count
+        descriptor = -1
         guard bytes.count > 0 else {
             base = nil
             return
@@ -59,6 +62,7 @@ public final class MappedFile: @unchecked Sendable {
         if let base {
             munmap(UnsafeMutableRawPointer(mutating: base), count)
         }
+        if descriptor >= 0 { close(descriptor) }
     }
 
     /// The mapped bytes. Valid for as long as this object is alive.

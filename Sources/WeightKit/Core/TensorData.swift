@@ -43,6 +43,12 @@ public struct TensorData: Sendable {
         }
     }
 
+    /// The file and byte offset behind a view, for copies the kernel can do without touching the mapping.
+    var fileRegion: (file: MappedFile, offset: Int)? {
+        if case .mapped(let file, let offset) = backing, file.descriptor >= 0 { return (file, offset) }
+        return nil
+    }
+
     /// A copy of the bytes as an array.
     public var bytes: [UInt8] {
         withUnsafeBytes { Array($0) }

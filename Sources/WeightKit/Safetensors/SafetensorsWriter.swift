@@ -71,9 +71,12 @@ public enum SafetensorsWriter {
     }
 
     /// Writes `entries` to `output` and commits it. On any error the output is discarded.
+    ///
+    /// `beforeCommit` runs after the last byte is written and may patch the header in place through
+    /// `output.overwrite` (same length); it receives the header bytes, which start at offset 8.
     public static func write(
         _ entries: [Entry], metadata: [String: String], to output: AtomicOutputFile,
-        progress: Progress? = nil
+        progress: Progress? = nil, beforeCommit: (([UInt8]) throws(WeightKitError) -> Void)? = nil
     ) throws(WeightKitError) {
         do {
             let header = try header(for: entries, metadata: metadata)
@@ -92,10 +95,11 @@ public enum SafetensorsWriter {
                         .malformed, "produced \(data.count) bytes where \(expected) were announced",
                         location: .init(tensor: entry.name))
                 }
-                try data.withUnsafeBytes { try output.write($0) }
+                try output.write(data)
                 written += data.count
                 progress?(written, total)
             }
+            try beforeCommit?(header)
             try output.commit()
         } catch {
             output.discard()

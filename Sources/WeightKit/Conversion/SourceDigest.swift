@@ -1,0 +1,49 @@
+import Crypto
+import Dispatch
+import Glibc
+
+/// The SHA-256 of a source file, computed on another thread with `pread` into one small buffer while the
+/// conversion writes, so hashing costs neither wall time nor resident memory proportional to the file.
+final class SourceDigest: @unchecked Sendable {
+    /// Stands in the header until the digest is known; the digest has the same length.
+    static let placeholder = String(repeating: "0", count: 64)
+    static let chunkSize = 4 << 20
+
+    private let finished = DispatchSemaphore(value: 0)
+    // Written once by the hashing thread before it signals, read only after waiting.
+    private var outcome: Result<String, WeightKitError> = .failure(WeightKitError(.io, "digest not computed"))
+
+    init(_ file: MappedFile) {
+        DispatchQueue.global(qos: .userInitiated).async { [self] in
+            outcome = Self.compute(file)
+            finished.signal()
+        }
+    }
+
+    func value() throws(WeightKitError) -> String {
+        finished.wait()
+        return try outcome.get()
+    }
+
+    private static func compute(_ file: MappedFile) -> Result<String, WeightKitError> {
+        var hasher = SHA256()
+        if file.descriptor < 0 {
+            hasher.update(bufferPointer: file.bytes)
+        } else {
+            var buffer = [UInt8](repeating: 0, count: chunkSize)
+            var offset = 0
+            while offset < file.count {
+                let got = buffer.withUnsafeMutableBytes {
+                    pread(file.descriptor, $0.baseAddress, min(chunkSize, file.count - offset), off_t(offset))
+                }
+                if got < 0, errno == EINTR { continue }
+                guard got > 0 else {
+                    return .failure(WeightKitError(.io, "cannot read for its digest", file: file.path))
+                }
+                buffer.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[..<got])) }
+                offset += got
+            }
+        }
+        return .success(hasher.finalize().map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined())
+    }
+}
