@@ -224,6 +224,9 @@ struct MXNetRecord {
         case .dense:
             return try Tensor(name: name, dtype: dtype, shape: shape, data: data)
         case .rowSparse(let indices, let indexType):
+            if shape.elementCount == 0 {
+                return try Tensor(name: name, dtype: dtype, shape: shape, data: TensorData([]))
+            }
             let rows = Self.integers(indices, indexType)
             let rowBytes = shape.rank == 1 ? dtype.itemSize : try Shape(Array(shape.dimensions.dropFirst())).byteCount(of: dtype)
             var dense = [UInt8](repeating: 0, count: try shape.byteCount(of: dtype))
@@ -239,6 +242,8 @@ struct MXNetRecord {
                 }
             }
             return try Tensor(name: name, dtype: dtype, shape: shape, data: TensorData(dense))
+        case .csr where shape.elementCount == 0:
+            return try Tensor(name: name, dtype: dtype, shape: shape, data: TensorData([]))
         case .csr(let indptrData, let indptrType, let indicesData, let indexType):
             let indptr = Self.integers(indptrData, indptrType)
             let columns = Self.integers(indicesData, indexType)

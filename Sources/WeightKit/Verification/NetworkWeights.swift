@@ -54,7 +54,9 @@ struct NetworkWeights {
         _ input: FeatureMap, weight: String, bias: String? = nil, stride: Int = 1, depthwise: Bool = false
     ) throws(WeightKitError) -> FeatureMap {
         let shape = try self.shape(weight)
-        guard shape.count == 4, shape[1] > 0, input.channels % shape[1] == 0 else {
+        guard shape.count == 4, shape.allSatisfy({ $0 > 0 }), input.values.count > 0, input.channels % shape[1] == 0,
+              (input.channels / shape[1]) > 0, shape[0] % (input.channels / shape[1]) == 0
+        else {
             throw WeightKitError(.malformed, "convolution weight \(shape) does not fit \(input.channels) input channels",
                                  location: .init(tensor: weight))
         }

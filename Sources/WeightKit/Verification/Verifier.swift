@@ -83,7 +83,7 @@ public struct Verifier: Sendable {
         }
         var dims = tensor.shape.dimensions
         if dims.count == 4, dims[0] == 1 { dims.removeFirst() }
-        guard dims.count == 3 else {
+        guard dims.count == 3, dims.allSatisfy({ $0 > 0 }) else {
             throw WeightKitError(.invalidArgument, "expected shape (1, C, H, W) or (C, H, W), got \(tensor.shape)", file: path)
         }
         var values: [Float] = []
