@@ -30,10 +30,13 @@ enum Caffe2TensorDecoder {
         if proto.n_string_data > 0 {
             throw WeightKitError(.malformed, "string_data holds values for a numeric \(dtype.rawValue) tensor")
         }
+        var bytes: [UInt8] = []
+        // The shape is only a claim until the values are counted; reserve after, never before.
         func checkCount(_ found: Int, _ field: String) throws(WeightKitError) {
             guard found == count else {
                 throw WeightKitError(.malformed, "\(field) holds \(found) values for shape \(shape) (\(count) elements)")
             }
+            bytes.reserveCapacity(expectedBytes)
         }
         if proto.has_raw_data != 0 {
             let raw = ProtobufC.bytes(proto.raw_data)
@@ -42,8 +45,6 @@ enum Caffe2TensorDecoder {
             }
             return try Tensor(name: name, dtype: dtype, shape: shape, data: TensorData(raw))
         }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(expectedBytes)
         func append<T: FixedWidthInteger>(_ value: T) {
             withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
         }
