@@ -146,3 +146,27 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: "/tmp/weightkit-pwned"))
     }
 }
+
+@Suite struct Latin1TextTests {
+    /// The word-at-a-time scan agrees with a byte-by-byte reading on valid and damaged text.
+    @Test func countMatchesByteByByteReading() {
+        func reference(_ bytes: [UInt8]) -> Int? {
+            var count = 0, previousLead = false, good = true
+            for byte in bytes {
+                let isContinuation = byte & 0xC0 == 0x80, isLead = byte & 0xFE == 0xC2
+                if (byte >= 0xC0 && !isLead) || isContinuation != previousLead { good = false }
+                previousLead = isLead
+                count += isContinuation ? 0 : 1
+            }
+            return good && !previousLead ? count : nil
+        }
+        let text = Array(String((0..<600).map { Character(Unicode.Scalar(UInt8(($0 * 37) % 256))) }).utf8)
+        #expect(text.withUnsafeBytes(Latin1Text.countLatin1) == 600)
+        for trial in 0..<300 {
+            var damaged = text
+            damaged[(trial * 53) % damaged.count] = UInt8((trial * 91) % 256)
+            let cut = Array(damaged[..<(damaged.count - trial % 9)])
+            #expect(cut.withUnsafeBytes(Latin1Text.countLatin1) == reference(cut), "trial \(trial)")
+        }
+    }
+}

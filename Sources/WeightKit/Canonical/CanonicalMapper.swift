@@ -131,18 +131,26 @@ public struct CanonicalMapper: Sendable {
 
     typealias CompiledRule = (rule: LayoutDefinition.Rule, pattern: Regex<AnyRegexOutput>)
 
-    /// The recognising layout that maps the most tensors, with its compiled rules.
+    /// The recognising layout that maps the most tensors, with its compiled rules. Recognition needs only a
+    /// few patterns per layout, so rules are compiled and tried only for layouts that recognise the names.
     private func choose(for collection: TensorCollection) throws(WeightKitError) -> (LayoutDefinition, [CompiledRule])? {
         var best: (layout: LayoutDefinition, rules: [CompiledRule], mapped: Int)?
         for layout in layouts where layout.fragment != true {
+            guard let recognition = layout.recognize else { continue }
             let strip = layout.stripPrefixes ?? []
             let names = collection.names.map { Self.stripped($0, strip) }
-            guard let recognition = layout.recognize else { continue }
-            let required = try recognition.required.map(Self.compile)
-            let forbidden = try (recognition.forbidden ?? []).map(Self.compile)
-            guard required.allSatisfy({ pattern in names.contains { $0.wholeMatch(of: pattern) != nil } }),
-                  !forbidden.contains(where: { pattern in names.contains { $0.wholeMatch(of: pattern) != nil } })
-            else { continue }
+            func anyName(matches pattern: String) throws(WeightKitError) -> Bool {
+                let regex = try Self.compile(pattern)
+                return names.contains { $0.wholeMatch(of: regex) != nil }
+            }
+            var recognised = true
+            for pattern in recognition.required where recognised {
+                recognised = try anyName(matches: pattern)
+            }
+            for pattern in recognition.forbidden ?? [] where recognised {
+                recognised = try !anyName(matches: pattern)
+            }
+            guard recognised else { continue }
             let compiled = try rules(of: layout).map { (rule) throws(WeightKitError) -> CompiledRule in
                 (rule, try Self.compile(rule.match))
             }

@@ -65,6 +65,17 @@ public final class MappedFile: @unchecked Sendable {
         if descriptor >= 0 { close(descriptor) }
     }
 
+    /// Drops the pages of `range` from this process's resident memory; a later access reads them again from
+    /// the page cache. Only for file mappings (an in-memory copy would lose its bytes).
+    func releasePages(_ range: Range<Int>) {
+        guard descriptor >= 0, let base else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = (range.lowerBound + page - 1) / page * page
+        let end = range.upperBound / page * page
+        guard end > start else { return }
+        madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, MADV_DONTNEED)
+    }
+
     /// The mapped bytes. Valid for as long as this object is alive.
     public var bytes: UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(start: base, count: count)

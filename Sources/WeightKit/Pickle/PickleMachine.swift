@@ -259,11 +259,11 @@ final class PickleRun {
 
         // Strings and bytes.
         case .binUnicode:
-            try push(.string(try utf8(&reader, Int(try reader.readLittleEndian(UInt32.self, "BINUNICODE length")))))
+            try push(try text(&reader, Int(try reader.readLittleEndian(UInt32.self, "BINUNICODE length"))))
         case .shortBinUnicode:
             try push(.string(try utf8(&reader, Int(try reader.readUInt8("SHORT_BINUNICODE length")))))
         case .binUnicode8:
-            try push(.string(try utf8(&reader, try reader.readLength64("BINUNICODE8 length"))))
+            try push(try text(&reader, try reader.readLength64("BINUNICODE8 length")))
         case .unicode:
             try push(.string(try PickleText.rawUnicodeEscape(try line(&reader, "UNICODE", latin1: true), at: opcodeOffset)))
         case .binString:
@@ -426,6 +426,14 @@ final class PickleRun {
         return data.slice(dataStart + range.lowerBound..<dataStart + range.upperBound)
     }
 
+    /// Strings past this size are array data in disguise (`_codecs.encode`), kept as views of their bytes.
+    static let largeStringThreshold = 4096
+
+    private func text(_ reader: inout ByteReader, _ length: Int) throws(WeightKitError) -> PickleValue {
+        guard length >= Self.largeStringThreshold else { return .string(try utf8(&reader, length)) }
+        return .utf8Text(try slice(&reader, length, "string"))
+    }
+
     private func utf8(_ reader: inout ByteReader, _ length: Int) throws(WeightKitError) -> String {
         let bytes = try reader.readBytes(length, for: "string")
         guard let text = String(validating: bytes, as: UTF8.self) else {
@@ -503,11 +511,18 @@ final class PickleRun {
             }
             return .dict(dict)
         case .encodeLatin1:
+            let encoding = arguments.count > 1 ? arguments[1].text?.lowercased() : "utf-8"
+            let latin1 = encoding == "latin1" || encoding == "latin-1" || encoding == "iso-8859-1"
+            if latin1, case .utf8Text(let utf8)? = arguments.first {
+                guard let text = Latin1Text(utf8: utf8) else {
+                    throw malformed("_codecs.encode: text is not latin-1")
+                }
+                return .bytes(TensorData(decodingLatin1: text))
+            }
             guard let text = arguments.first?.text else {
                 throw malformed("_codecs.encode without a string")
             }
-            let encoding = arguments.count > 1 ? arguments[1].text?.lowercased() : "utf-8"
-            if encoding == "latin1" || encoding == "latin-1" || encoding == "iso-8859-1" {
+            if latin1 {
                 var bytes: [UInt8] = []
                 bytes.reserveCapacity(text.unicodeScalars.count)
                 for scalar in text.unicodeScalars {

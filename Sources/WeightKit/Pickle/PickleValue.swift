@@ -8,6 +8,8 @@ public enum PickleValue: @unchecked Sendable {
     case bigInt([UInt8])
     case float(Double)
     case string(String)
+    /// A large `str` kept as its UTF-8 bytes (a view into the file), decoded only when its text is needed.
+    case utf8Text(TensorData)
     /// A Python 2 `str`: text decoded as latin-1 where a name is wanted, raw bytes where data is.
     case binaryString(TensorData)
     case bytes(TensorData)
@@ -26,6 +28,7 @@ public enum PickleValue: @unchecked Sendable {
     public var text: String? {
         switch self {
         case .string(let string): return string
+        case .utf8Text(let data): return data.withUnsafeBytes { String(validating: $0, as: UTF8.self) }
         case .binaryString(let data):
             return data.withUnsafeBytes { bytes in
                 String(String.UnicodeScalarView(bytes.map { Unicode.Scalar($0) }))
@@ -79,7 +82,7 @@ public enum PickleValue: @unchecked Sendable {
         case .bool: return "bool"
         case .int, .bigInt: return "int"
         case .float: return "float"
-        case .string, .binaryString: return "str"
+        case .string, .utf8Text, .binaryString: return "str"
         case .bytes: return "bytes"
         case .tuple: return "tuple"
         case .list: return "list"
@@ -199,7 +202,7 @@ enum PickleKey: Hashable {
         case .bool(let flag): self = .int(flag ? 1 : 0)
         case .int(let number): self = .int(number)
         case .float(let number): self = .float(number)
-        case .string, .binaryString:
+        case .string, .binaryString, .utf8Text:
             guard let text = value.text else { return nil }
             self = .text(text)
         case .bytes(let data): self = .bytes(data.bytes)

@@ -14,6 +14,7 @@ final class ZipArchive {
 
     let file: MappedFile
     private(set) var entries: [Entry] = []
+    private var indexByName: [String: Int] = [:]
     private let memory: UnsafeMutablePointer<wk_zip_memory>
     private let archive: OpaquePointer
 
@@ -37,6 +38,7 @@ final class ZipArchive {
         archive = opened
         do {
             entries = try readEntries()
+            for (index, entry) in entries.enumerated() { indexByName[entry.name] = index }
         } catch {
             zip_discard(archive)
             memory.deallocate()
@@ -80,7 +82,7 @@ final class ZipArchive {
     }
 
     func entry(named name: String) -> Entry? {
-        entries.first { $0.name == name }
+        indexByName[name].map { entries[$0] }
     }
 
     /// The bytes of `entry`: a view into the mapping when stored, inflated otherwise. `limit` caps the
