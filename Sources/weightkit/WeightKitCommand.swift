@@ -4,6 +4,14 @@ import WeightKit
 
 @main
 struct WeightKitCommand: ParsableCommand {
+    static func main() {
+        // libzip converts every entry's DOS timestamp with mktime, and with TZ unset glibc checks
+        // /etc/localtime again on each call: thousands of stats for a large checkpoint. Naming the same
+        // zone explicitly lets glibc read it once.
+        if getenv("TZ") == nil { setenv("TZ", ":/etc/localtime", 0) }
+        Self.main(nil)
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "weightkit",
         abstract: "Read detection-model weights from PyTorch, Detectron, MXNet and Caffe2 files and write one canonical container.",

@@ -167,6 +167,14 @@ import Testing
         #expect(collection.metadata["weightkit.pixel_mean"] == "122.7717,115.9465,102.9801")
     }
 
+    @Test func literalPrefixesNeverRejectAMatch() {
+        #expect(CanonicalMapper.literalPrefix(of: #"^backbone\.body\.layer(\d+)\.x$"#) == "backbone.body.layer")
+        #expect(CanonicalMapper.literalPrefix(of: #"^res_conv1_bn_s$"#) == "res_conv1_bn_s")
+        #expect(CanonicalMapper.literalPrefix(of: #"^ab?c"#) == "a")
+        #expect(CanonicalMapper.literalPrefix(of: #"^.*num_batches_tracked$"#) == "")
+        #expect(CanonicalMapper.literalPrefix(of: "no-anchor") == "")
+    }
+
     @Test func templatesEvaluateArithmeticAndLookups() throws {
         let captures = ["whole", "3", "b", "7"]
         #expect(try NameTemplate(text: "res{$1+1}.conv{$2|a:1|b:2|c:3}.{($3-4)/3+1}").expand(captures) == "res4.conv2.2")

@@ -129,7 +129,29 @@ public struct CanonicalMapper: Sendable {
         return Result(collection: output, layout: layout.name, unmapped: unmapped, dropped: dropped)
     }
 
-    typealias CompiledRule = (rule: LayoutDefinition.Rule, pattern: Regex<AnyRegexOutput>)
+    /// A rule with its compiled pattern and the literal text every match starts with: a plain prefix test
+    /// rejects most names before the (much slower) regular expression runs.
+    typealias CompiledRule = (rule: LayoutDefinition.Rule, pattern: Regex<AnyRegexOutput>, prefix: String)
+
+    /// The literal start of an anchored pattern: `^backbone\.body\.layer(\d+)` gives `backbone.body.layer`.
+    static func literalPrefix(of pattern: String) -> String {
+        guard pattern.hasPrefix("^") else { return "" }
+        var prefix = ""
+        var characters = pattern.dropFirst().makeIterator()
+        while let character = characters.next() {
+            if character == "\\" {
+                guard let escaped = characters.next(), ".[](){}*+?|$^/-_".contains(escaped) else { break }
+                prefix.append(escaped)
+            } else if ".[](){}*+?|$^".contains(character) {
+                // A quantifier makes the character before it optional.
+                if "*?{".contains(character), !prefix.isEmpty { prefix.removeLast() }
+                break
+            } else {
+                prefix.append(character)
+            }
+        }
+        return prefix
+    }
 
     /// The recognising layout that maps the most tensors, with its compiled rules. Recognition needs only a
     /// few patterns per layout, so rules are compiled and tried only for layouts that recognise the names.
@@ -141,7 +163,8 @@ public struct CanonicalMapper: Sendable {
             let names = collection.names.map { Self.stripped($0, strip) }
             func anyName(matches pattern: String) throws(WeightKitError) -> Bool {
                 let regex = try Self.compile(pattern)
-                return names.contains { $0.wholeMatch(of: regex) != nil }
+                let prefix = Self.literalPrefix(of: pattern)
+                return names.contains { $0.hasPrefix(prefix) && $0.wholeMatch(of: regex) != nil }
             }
             var recognised = true
             for pattern in recognition.required where recognised {
@@ -152,7 +175,7 @@ public struct CanonicalMapper: Sendable {
             }
             guard recognised else { continue }
             let compiled = try rules(of: layout).map { (rule) throws(WeightKitError) -> CompiledRule in
-                (rule, try Self.compile(rule.match))
+                (rule, try Self.compile(rule.match), Self.literalPrefix(of: rule.match))
             }
             let mapped = names.filter { Self.firstMatch($0, compiled) != nil }.count
             if mapped > (best?.mapped ?? -1) { best = (layout, compiled, mapped) }
@@ -169,7 +192,7 @@ public struct CanonicalMapper: Sendable {
     }
 
     private static func firstMatch(_ name: String, _ rules: [CompiledRule]) -> (LayoutDefinition.Rule, [String])? {
-        for (rule, pattern) in rules {
+        for (rule, pattern, prefix) in rules where name.hasPrefix(prefix) {
             if let match = name.wholeMatch(of: pattern) {
                 let captures = match.output.map { $0.substring.map(String.init) ?? "" }
                 return (rule, captures)
