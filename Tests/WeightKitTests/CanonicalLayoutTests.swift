@@ -37,6 +37,7 @@ import Testing
         ("detectron/detectron2-protocol5.pkl", "detectron2"),
         ("caffe2/init_net.pb", "detectron-caffe2"),
         ("mxnet/resnetlike-0000.params", "mxnext-resnet"),
+        ("canonical/gluon-resnet50_v1-slim.params", "gluon-resnet-v1"),
     ]
 
     @Test(arguments: models)

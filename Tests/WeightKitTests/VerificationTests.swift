@@ -33,7 +33,7 @@ import Testing
 
     @Test(arguments: goldens.map(\.0) + [
         "../canonical/resnet50-topology-detectron.pkl", "../canonical/adelaidet-vovnet-fcos.pth",
-        "../canonical/centermask-vovnet-fcos.pth",
+        "../canonical/centermask-vovnet-fcos.pth", "../canonical/gluon-resnet50_v1-slim.params",
     ])
     func foldedWeightsComputeTheSameFunction(file: String) throws {
         let model = try Verifier.load(Fixtures.path("verify/\(file)"))
