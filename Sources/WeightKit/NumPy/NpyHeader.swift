@@ -49,24 +49,7 @@ struct NpyHeader {
 
     /// The array with C-order little-endian bytes, read from `data` (the bytes after the header).
     func tensor(named name: String, data: TensorData) throws(WeightKitError) -> Tensor {
-        let tensorShape = try Shape(shape)
-        let expected = try tensorShape.byteCount(of: dtype.dtype)
-        guard data.count == expected else {
-            throw WeightKitError(
-                .malformed, "\(dtype.dtype.rawValue) \(tensorShape) needs \(expected) bytes but \(data.count) follow the header",
-                location: .init(tensor: name))
-        }
-        var bytes = dtype.littleEndian(data)
-        if fortranOrder, shape.count > 1 {
-            var strides: [Int] = []
-            var step = 1
-            for dimension in shape {
-                strides.append(step)
-                step *= dimension
-            }
-            bytes = try StridedView(offset: 0, size: shape, stride: strides).materialize(bytes, itemSize: dtype.dtype.itemSize)
-        }
-        return try Tensor(name: name, dtype: dtype.dtype, shape: tensorShape, data: bytes)
+        try dtype.tensor(named: name, dimensions: shape, fortranOrder: fortranOrder, data: data, holder: "the file after its header")
     }
 }
 

@@ -25,7 +25,7 @@ enum NumPyArrayRecord {
                 return try tensor(name, dtype: try dtype(object.arguments[0]), shape: [], fortran: false, data: bytes)
             default:
                 let arguments = object.arguments
-                guard arguments.count == 4, let bytes = arguments[0].byteData, let shape = integers(arguments[2]) else {
+                guard arguments.count == 4, let bytes = arguments[0].byteData, let shape = arguments[2].integers else {
                     throw WeightKitError(.malformed, "_frombuffer without (buffer, dtype, shape, order)")
                 }
                 return try tensor(name, dtype: try dtype(arguments[1]), shape: shape,
@@ -45,7 +45,7 @@ enum NumPyArrayRecord {
         guard let state = object.state?.sequence, state.count == 5 else {
             throw WeightKitError(.malformed, "numpy array without its (version, shape, dtype, fortran, data) state")
         }
-        guard let shape = integers(state[1]) else { throw WeightKitError(.malformed, "numpy array shape is not a tuple") }
+        guard let shape = state[1].integers else { throw WeightKitError(.malformed, "numpy array shape is not a tuple") }
         let elementType = try dtype(state[2])
         guard let data = state[4].byteData else {
             if case .list = state[4] {
@@ -65,24 +65,7 @@ enum NumPyArrayRecord {
     private static func tensor(
         _ name: String, dtype: NumPyDType, shape dimensions: [Int], fortran: Bool, data: TensorData
     ) throws(WeightKitError) -> Tensor {
-        let shape = try Shape(dimensions)
-        let expected = try shape.byteCount(of: dtype.dtype)
-        guard data.count == expected else {
-            throw WeightKitError(
-                .malformed, "\(dtype.dtype.rawValue) \(shape) needs \(expected) bytes but the pickle holds \(data.count)")
-        }
-        var bytes = dtype.littleEndian(data)
-        if fortran, dimensions.count > 1 {
-            var strides: [Int] = []
-            var step = 1
-            for dimension in dimensions {
-                strides.append(step)
-                step *= dimension
-            }
-            bytes = try StridedView(offset: 0, size: dimensions, stride: strides)
-                .materialize(bytes, itemSize: dtype.dtype.itemSize)
-        }
-        return try Tensor(name: name, dtype: dtype.dtype, shape: shape, data: bytes)
+        try dtype.tensor(named: name, dimensions: dimensions, fortranOrder: fortran, data: data, holder: "the pickle")
     }
 
     /// A `numpy.dtype(code, align, copy)` record with its BUILD state `(version, byteorder, ...)`.
@@ -101,15 +84,5 @@ enum NumPyArrayRecord {
             order = state[1].text?.first
         }
         return try NumPyDType(code: code, byteOrder: order)
-    }
-
-    private static func integers(_ value: PickleValue) -> [Int]? {
-        guard let items = value.sequence else { return nil }
-        var result: [Int] = []
-        for item in items {
-            guard let number = item.intValue else { return nil }
-            result.append(number)
-        }
-        return result
     }
 }

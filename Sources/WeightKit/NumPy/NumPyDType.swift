@@ -39,4 +39,28 @@ struct NumPyDType {
         guard bigEndian else { return data }
         return ByteOrder.swapped(data, elementSize: dtype.isComplex ? dtype.itemSize / 2 : dtype.itemSize)
     }
+
+    /// A tensor from NumPy array bytes in either byte order and C or Fortran (column-major) order.
+    func tensor(named name: String, dimensions: [Int], fortranOrder: Bool, data: TensorData, holder: String)
+        throws(WeightKitError) -> Tensor
+    {
+        let shape = try Shape(dimensions)
+        let expected = try shape.byteCount(of: dtype)
+        guard data.count == expected else {
+            throw WeightKitError(
+                .malformed, "\(dtype.rawValue) \(shape) needs \(expected) bytes but \(holder) holds \(data.count)",
+                location: .init(tensor: name))
+        }
+        var bytes = littleEndian(data)
+        if fortranOrder, dimensions.count > 1 {
+            var strides: [Int] = []
+            var step = 1
+            for dimension in dimensions {
+                strides.append(step)
+                step *= dimension
+            }
+            bytes = try StridedView(offset: 0, size: dimensions, stride: strides).materialize(bytes, itemSize: dtype.itemSize)
+        }
+        return try Tensor(name: name, dtype: dtype, shape: shape, data: bytes)
+    }
 }

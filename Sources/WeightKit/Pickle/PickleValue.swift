@@ -70,6 +70,18 @@ public enum PickleValue: @unchecked Sendable {
         }
     }
 
+    /// The items of a tuple or list of integers (a shape, a stride), or nil if any item is not one.
+    public var integers: [Int]? {
+        guard let items = sequence else { return nil }
+        var result: [Int] = []
+        result.reserveCapacity(items.count)
+        for item in items {
+            guard let number = item.intValue else { return nil }
+            result.append(number)
+        }
+        return result
+    }
+
     public var isNone: Bool {
         if case .none = self { return true }
         return false

@@ -34,8 +34,8 @@ struct TorchTensorRecord {
         } catch {
             throw error.location.isEmpty ? WeightKitError(error.kind, error.reason, location: location) : error
         }
-        guard let offset = arguments[1].intValue, let size = Self.integers(arguments[2]),
-              let stride = Self.integers(arguments[3])
+        guard let offset = arguments[1].intValue, let size = arguments[2].integers,
+              let stride = arguments[3].integers
         else {
             throw WeightKitError(.malformed, "\(object.type) has a bad offset, size or stride", location: location)
         }
@@ -55,15 +55,5 @@ struct TorchTensorRecord {
         self.offset = offset
         self.size = size
         self.stride = stride
-    }
-
-    private static func integers(_ value: PickleValue) -> [Int]? {
-        guard let items = value.sequence else { return nil }
-        var result: [Int] = []
-        for item in items {
-            guard let number = item.intValue else { return nil }
-            result.append(number)
-        }
-        return result
     }
 }
