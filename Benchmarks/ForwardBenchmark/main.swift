@@ -3,11 +3,7 @@
 import Foundation
 import WeightKit
 
-if getenv("OPENBLAS_CORETYPE") == nil, let core = BLASKernel.recommendedCoreType() {
-    setenv("OPENBLAS_CORETYPE", core, 1)
-    var argv = CommandLine.arguments.map { strdup($0) } + [nil]
-    execv("/proc/self/exe", &argv)
-}
+BLASKernel.restartWithRecommendedCoreIfNeeded()
 let arguments = CommandLine.arguments
 guard arguments.count == 4, let size = Int(arguments[2]), let repeats = Int(arguments[3]), repeats > 0 else {
     FileHandle.standardError.write(Data("usage: forward-benchmark FILE SIZE REPEATS\n".utf8))

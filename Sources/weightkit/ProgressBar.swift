@@ -25,28 +25,3 @@ final class ProgressBar {
         if drawn { StandardError.write("\n") }
     }
 }
-
-/// Removes a conversion's temporary file when the user interrupts it.
-enum SignalCleanup {
-    static func install() {
-        for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
-            signal(signalNumber) { received in
-                TemporaryFileRegistry.shared.removeAll()
-                signal(received, SIG_DFL)
-                raise(received)
-            }
-        }
-    }
-}
-
-/// Restarts the process once with `OPENBLAS_CORETYPE` set when OpenBLAS loaded generic kernels on a CPU
-/// that has AVX2 or AVX-512 (see `BLASKernel`). Only commands that run the forward pass call this.
-enum KernelSelection {
-    static func restartWithFastKernelsIfNeeded() {
-        guard getenv("OPENBLAS_CORETYPE") == nil, let core = BLASKernel.recommendedCoreType() else { return }
-        setenv("OPENBLAS_CORETYPE", core, 1)
-        var arguments = CommandLine.arguments.map { strdup($0) } + [nil]
-        execv("/proc/self/exe", &arguments)
-        // execv returns only on failure; the run goes on with the generic kernels.
-    }
-}

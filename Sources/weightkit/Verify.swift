@@ -42,7 +42,7 @@ struct Verify: ParsableCommand {
     }
 
     func run() throws {
-        KernelSelection.restartWithFastKernelsIfNeeded()
+        BLASKernel.restartWithRecommendedCoreIfNeeded()
         var verifier = Verifier()
         verifier.relativeTolerance = rtol
         verifier.absoluteTolerance = atol

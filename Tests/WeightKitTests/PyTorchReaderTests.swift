@@ -61,6 +61,24 @@ import Testing
     }
 }
 
+@Suite struct TorchStorageReferenceTests {
+    private func id(view: PickleValue) -> PickleValue {
+        .tuple(PickleTuple([.string("storage"), .global(PythonName("torch", "FloatStorage")), .string("140"),
+                            .string("cpu"), .int(100), view]))
+    }
+
+    /// Legacy views of one root storage must not share a cached storage.
+    @Test func legacyViewsOfOneRootAreDistinct() throws {
+        let whole = try TorchStorageReference(persistentID: id(view: .none))
+        let first = try TorchStorageReference(
+            persistentID: id(view: .tuple(PickleTuple([.string("141"), .int(0), .int(10)]))))
+        let second = try TorchStorageReference(
+            persistentID: id(view: .tuple(PickleTuple([.string("142"), .int(10), .int(10)]))))
+        #expect(Set([whole.cacheKey, first.cacheKey, second.cacheKey]).count == 3)
+        #expect(first.key == second.key)
+    }
+}
+
 @Suite struct StridedViewTests {
     private func storage(_ count: Int) -> TensorData {
         TensorData((0..<count).map { UInt8($0) })

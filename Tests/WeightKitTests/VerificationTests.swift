@@ -99,6 +99,21 @@ import Testing
         }
     }
 
+    /// Weights that do not fit together (a file can say anything) fail with an error, never a trap.
+    @Test func mismatchedWeightsFailCleanly() throws {
+        let model = try Verifier.load(Fixtures.path("verify/timm-vovnet-ese.pth"))
+        for name in ["backbone.bottom_up.stage2.OSA2_1.concat.OSA2_1_concat/norm.running_var",
+                     "backbone.bottom_up.stage3.OSA3_1.ese.fc.bias", "head.fc.bias"] {
+            var broken = model.collection
+            let tensor = try #require(broken[name])
+            try broken.replace(Tensor(name: name, dtype: tensor.dtype, shape: Shape([1]),
+                                      data: TensorData(Array(tensor.data.bytes.prefix(4)))))
+            #expect(throws: WeightKitError.self, "\(name)") {
+                try ReferenceNetwork(broken).run(.deterministic(channels: 3, height: 32, width: 32))
+            }
+        }
+    }
+
     @Test func ceilModeMaxPoolKeepsTheLastWindow() {
         let map = FeatureMap(channels: 1, height: 4, width: 4, values: (0..<16).map(Float.init))
         let pooled = Operations.maxPool(map, kernel: 3, stride: 2, padding: 0, ceilMode: true)

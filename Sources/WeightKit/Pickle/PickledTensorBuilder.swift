@@ -20,7 +20,7 @@ struct PickledTensorBuilder {
             do {
                 let record = try TorchTensorRecord(object)
                 let storage: TensorData
-                if let cached = storages[record.storage.key] {
+                if let cached = storages[record.storage.cacheKey] {
                     storage = cached
                 } else {
                     var bytes = try storageBytes(record.storage)
@@ -28,7 +28,7 @@ struct PickledTensorBuilder {
                         let unit = record.dtype.isComplex ? record.dtype.itemSize / 2 : record.dtype.itemSize
                         bytes = ByteOrder.swapped(bytes, elementSize: unit)
                     }
-                    storages[record.storage.key] = bytes
+                    storages[record.storage.cacheKey] = bytes
                     storage = bytes
                 }
                 let view = StridedView(offset: record.offset, size: record.size, stride: record.stride)

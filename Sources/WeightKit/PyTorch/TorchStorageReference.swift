@@ -11,6 +11,11 @@ struct TorchStorageReference {
 
     var itemSize: Int { dtype?.itemSize ?? 1 }
 
+    /// Identifies the bytes this reference resolves to: legacy views of one root storage differ.
+    var cacheKey: String {
+        view.map { "\(key)@\($0.offset)+\($0.count)" } ?? key
+    }
+
     /// The storage's size in bytes.
     var byteCount: Int {
         get throws(WeightKitError) {
@@ -46,13 +51,12 @@ struct TorchStorageReference {
         self.key = key
         self.count = count
         if fields.count == 6, let viewFields = fields[5].sequence {
-            guard viewFields.count == 3, let viewKey = viewFields[0].text,
+            guard viewFields.count == 3, viewFields[0].text != nil,
                   let offset = viewFields[1].intValue, let viewCount = viewFields[2].intValue,
                   offset >= 0, viewCount >= 0
             else {
                 throw WeightKitError(.malformed, "persistent id has malformed view metadata")
             }
-            _ = viewKey
             view = (offset, viewCount)
         } else {
             view = nil

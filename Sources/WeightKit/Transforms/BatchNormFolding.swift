@@ -65,6 +65,10 @@ public enum BatchNormFolding {
             let perOutput = w.count / max(outputs, 1)
             for index in w.indices { w[index] *= scale[index / perOutput] }
             let oldBias = collection[biasName] != nil ? try values(biasName) : [Double](repeating: 0, count: outputs)
+            guard oldBias.count == outputs else {
+                throw WeightKitError(.malformed, "bias has \(oldBias.count) values for \(outputs) outputs",
+                                     location: .init(tensor: biasName))
+            }
             let bias = (0..<outputs).map { (oldBias[$0] - mean[$0]) * scale[$0] + beta[$0] }
             replacements[weightName] = try Tensor(name: weightName, dtype: weight.dtype, shape: weight.shape,
                                                   data: encode(w, as: weight.dtype))

@@ -23,6 +23,16 @@ public enum BLASKernel {
         return nil
     }
 
+    /// Restarts the current program once with `OPENBLAS_CORETYPE` set when OpenBLAS loaded generic kernels
+    /// on a CPU that has AVX2 or AVX-512. For executables that run the forward pass; it returns when no
+    /// restart is needed or the restart fails (the run then goes on with the generic kernels).
+    public static func restartWithRecommendedCoreIfNeeded() {
+        guard getenv("OPENBLAS_CORETYPE") == nil, let core = recommendedCoreType() else { return }
+        setenv("OPENBLAS_CORETYPE", core, 1)
+        var arguments = CommandLine.arguments.map { strdup($0) } + [nil]
+        execv("/proc/self/exe", &arguments)
+    }
+
     /// The instruction-set flags of the first CPU in /proc/cpuinfo (empty where there is none).
     public static func cpuFlags() -> Set<String> {
         guard let file = fopen("/proc/cpuinfo", "r") else { return [] }

@@ -45,6 +45,16 @@ struct NetworkWeights {
         throw WeightKitError(.unsupported, "\(tensor.dtype.rawValue) weights cannot run", location: .init(tensor: name))
     }
 
+    /// A per-channel vector that must have `count` values (a norm, a bias, a scale).
+    func vector(_ name: String, count: Int) throws(WeightKitError) -> [Float] {
+        let values = try floats(name)
+        guard values.count == count else {
+            throw WeightKitError(.malformed, "has \(values.count) values where the network needs \(count)",
+                                 location: .init(tensor: name))
+        }
+        return values
+    }
+
     private func missing(_ name: String) -> WeightKitError {
         WeightKitError(.malformed, "the network needs this tensor but the file lacks it", location: .init(tensor: name))
     }
@@ -61,7 +71,7 @@ struct NetworkWeights {
                                  location: .init(tensor: weight))
         }
         let groups = input.channels / shape[1]
-        let biasValues = try bias.flatMap { (name) throws(WeightKitError) in has(name) ? try floats(name) : nil }
+        let biasValues = try bias.flatMap { (name) throws(WeightKitError) in has(name) ? try vector(name, count: shape[0]) : nil }
         return Operations.conv2d(
             input, weight: try floats(weight), outChannels: shape[0], kernel: (shape[2], shape[3]), bias: biasValues,
             .init(stride: stride, padding: (shape[2] - 1) / 2, dilation: 1, groups: groups))
@@ -70,8 +80,10 @@ struct NetworkWeights {
     /// The norm `prefix.{weight,bias,running_mean,running_var}` if present (a folded file has none).
     func normalize(_ input: inout FeatureMap, _ prefix: String) throws(WeightKitError) {
         guard has(prefix + ".weight") else { return }
+        let channels = input.channels
         Operations.batchNorm(
-            &input, weight: try floats(prefix + ".weight"), bias: try floats(prefix + ".bias"),
-            mean: try floats(prefix + ".running_mean"), variance: try floats(prefix + ".running_var"), eps: eps)
+            &input, weight: try vector(prefix + ".weight", count: channels), bias: try vector(prefix + ".bias", count: channels),
+            mean: try vector(prefix + ".running_mean", count: channels),
+            variance: try vector(prefix + ".running_var", count: channels), eps: eps)
     }
 }

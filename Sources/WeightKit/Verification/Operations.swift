@@ -185,7 +185,7 @@ enum Operations {
             if ceilMode, (out - 1) * stride >= length + padding { out -= 1 }
             return out
         }
-        let outH = size(input.height), outW = size(input.width)
+        let outH = max(0, size(input.height)), outW = max(0, size(input.width))
         var output = FeatureMap(channels: input.channels, height: outH, width: outW)
         for channel in 0..<input.channels {
             let base = channel * input.plane
@@ -222,7 +222,11 @@ enum Operations {
         min(max(value + 3, 0), 6) / 6
     }
 
-    static func add(_ input: inout FeatureMap, _ other: FeatureMap) {
+    /// Elementwise sum; the maps must have one shape (weights from a file can disagree).
+    static func add(_ input: inout FeatureMap, _ other: FeatureMap) throws(WeightKitError) {
+        guard (input.channels, input.height, input.width) == (other.channels, other.height, other.width) else {
+            throw WeightKitError(.malformed, "cannot add a \(other.channels)x\(other.height)x\(other.width) map to a \(input.channels)x\(input.height)x\(input.width) map: the weights do not fit together")
+        }
         other.values.withUnsafeBufferPointer { addend in
             input.values.withUnsafeMutableBufferPointer { values in
                 for index in values.indices { values[index] += addend[index] }
@@ -230,11 +234,14 @@ enum Operations {
         }
     }
 
-    static func concat(_ maps: [FeatureMap]) -> FeatureMap {
+    static func concat(_ maps: [FeatureMap]) throws(WeightKitError) -> FeatureMap {
+        guard let first = maps.first, maps.allSatisfy({ $0.height == first.height && $0.width == first.width }) else {
+            throw WeightKitError(.malformed, "cannot concatenate maps of different sizes")
+        }
         var values: [Float] = []
         for map in maps { values += map.values }
-        return FeatureMap(channels: maps.reduce(0) { $0 + $1.channels }, height: maps[0].height,
-                          width: maps[0].width, values: values)
+        return FeatureMap(channels: maps.reduce(0) { $0 + $1.channels }, height: first.height,
+                          width: first.width, values: values)
     }
 
     /// Nearest-neighbour upsampling to `height` × `width`.

@@ -34,9 +34,14 @@ public struct ReferenceNetwork {
         if weights.has("head.fc.weight"), let last = outputs.last(where: { $0.0.hasPrefix("res") || $0.0.hasPrefix("stage") }) {
             let pooled = Operations.globalAveragePool(last.1)
             let shape = try weights.shape("head.fc.weight")
+            guard shape.count == 2, shape[0] > 0, shape[1] == pooled.count else {
+                throw WeightKitError(.malformed, "classifier \(shape) does not take \(pooled.count) features",
+                                     location: .init(tensor: "head.fc.weight"))
+            }
             let logits = Operations.linear(
                 pooled, weight: try weights.floats("head.fc.weight"),
-                bias: weights.has("head.fc.bias") ? try weights.floats("head.fc.bias") : nil, outFeatures: shape[0])
+                bias: weights.has("head.fc.bias") ? try weights.vector("head.fc.bias", count: shape[0]) : nil,
+                outFeatures: shape[0])
             outputs.append(("logits", FeatureMap(channels: logits.count, height: 1, width: 1, values: logits)))
         }
         return outputs
@@ -83,7 +88,7 @@ struct ResNetForward {
                     y = try convNorm(y, p + "conv2", relu: false)
                 }
                 let shortcut = weights.has(p + "shortcut.weight") ? try convNorm(x, p + "shortcut", stride: stride, relu: false) : x
-                Operations.add(&y, shortcut)
+                try Operations.add(&y, shortcut)
                 Operations.relu(&y)
                 x = y
                 block += 1
@@ -142,16 +147,20 @@ struct VoVNetForward {
                     features.append(y)
                     index += 1
                 }
-                y = try layer(Operations.concat(features), p + "concat.\(osa)_concat")
+                y = try layer(try Operations.concat(features), p + "concat.\(osa)_concat")
                 if weights.has(p + "ese.fc.weight") {
                     let pooled = FeatureMap(channels: y.channels, height: 1, width: 1, values: Operations.globalAveragePool(y))
                     let gate = try weights.convolution(pooled, weight: p + "ese.fc.weight", bias: p + "ese.fc.bias")
+                    guard gate.channels == y.channels else {
+                        throw WeightKitError(.malformed, "eSE gives \(gate.channels) gates for \(y.channels) channels",
+                                             location: .init(tensor: p + "ese.fc.weight"))
+                    }
                     for channel in 0..<y.channels {
                         let scale = Operations.hardSigmoid(gate.values[channel])
                         for i in channel * y.plane..<(channel + 1) * y.plane { y.values[i] *= scale }
                     }
                 }
-                if residual, block > 1 { Operations.add(&y, identity) }
+                if residual, block > 1 { try Operations.add(&y, identity) }
                 x = y
                 block += 1
             }
@@ -182,7 +191,7 @@ struct FPNForward {
             var lateral = try weights.convolution(feature, weight: "backbone.fpn_lateral\(level).weight",
                                                   bias: "backbone.fpn_lateral\(level).bias")
             if let previous {
-                Operations.add(&lateral, Operations.upsampleNearest(previous, height: lateral.height, width: lateral.width))
+                try Operations.add(&lateral, Operations.upsampleNearest(previous, height: lateral.height, width: lateral.width))
             }
             previous = lateral
             results[level] = try weights.convolution(lateral, weight: "backbone.fpn_output\(level).weight",
@@ -222,8 +231,8 @@ struct FCOSForward {
             y = try weights.convolution(y, weight: convolution + ".weight", bias: convolution + ".bias")
             let norm = head + "\(name).\(index + 1)"
             if weights.has(norm + ".weight"), try weights.shape(norm + ".weight").count == 1 {
-                Operations.groupNorm(&y, groups: Self.groups(y.channels), weight: try weights.floats(norm + ".weight"),
-                                     bias: try weights.floats(norm + ".bias"), eps: 1e-5)
+                Operations.groupNorm(&y, groups: Self.groups(y.channels), weight: try weights.vector(norm + ".weight", count: y.channels),
+                                     bias: try weights.vector(norm + ".bias", count: y.channels), eps: 1e-5)
             }
             Operations.relu(&y)
             index += 3
@@ -248,7 +257,7 @@ struct FCOSForward {
                 boxes, weight: head + "ctrness.weight", bias: head + "ctrness.bias")))
             var regression = try weights.convolution(boxes, weight: head + "bbox_pred.weight", bias: head + "bbox_pred.bias")
             if weights.has(head + "scales.\(level).scale") {
-                let scale = try weights.floats(head + "scales.\(level).scale")[0]
+                let scale = try weights.vector(head + "scales.\(level).scale", count: 1)[0]
                 for index in regression.values.indices { regression.values[index] *= scale }
             }
             Operations.relu(&regression)
