@@ -86,32 +86,32 @@ import Testing
 
     @Test func transposeGathers() throws {
         let view = StridedView(offset: 0, size: [3, 2], stride: [1, 3])
-        #expect(try view.materialize(storage(6), itemSize: 1).bytes == [0, 3, 1, 4, 2, 5])
+        #expect(try view.materialize(storage(6), itemSize: 1, budget: ReadBudget(.floor)).bytes == [0, 3, 1, 4, 2, 5])
     }
 
     @Test func zeroStrideRepeats() throws {
         let view = StridedView(offset: 1, size: [2, 3], stride: [0, 1])
-        #expect(try view.materialize(storage(4), itemSize: 1).bytes == [1, 2, 3, 1, 2, 3])
+        #expect(try view.materialize(storage(4), itemSize: 1, budget: ReadBudget(.floor)).bytes == [1, 2, 3, 1, 2, 3])
     }
 
     @Test func contiguousSliceIsAView() throws {
         let file = try MappedFile(path: Fixtures.path("safetensors/python-written.safetensors"))
         let data = TensorData(file: file, range: 0..<64)
         let view = StridedView(offset: 4, size: [2, 4], stride: [4, 1])
-        let result = try view.materialize(data, itemSize: 2)
+        let result = try view.materialize(data, itemSize: 2, budget: ReadBudget(.floor))
         #expect(result.isMapped)
         #expect(result.bytes == Array(data.bytes[8..<24]))
     }
 
     @Test func viewPastStorageIsRefused() {
         let view = StridedView(offset: 2, size: [2, 2], stride: [2, 1])
-        #expect(throws: WeightKitError.self) { try view.materialize(storage(5), itemSize: 1) }
+        #expect(throws: WeightKitError.self) { try view.materialize(storage(5), itemSize: 1, budget: ReadBudget(.floor)) }
     }
 
     @Test func overflowingStridesAreRefused() {
         let view = StridedView(offset: 0, size: [3, 3], stride: [Int.max / 2, 1])
-        #expect(throws: WeightKitError.self) { try view.materialize(storage(9), itemSize: 1) }
+        #expect(throws: WeightKitError.self) { try view.materialize(storage(9), itemSize: 1, budget: ReadBudget(.floor)) }
         let negative = StridedView(offset: 3, size: [2], stride: [-1])
-        #expect(throws: WeightKitError.self) { try negative.materialize(storage(9), itemSize: 1) }
+        #expect(throws: WeightKitError.self) { try negative.materialize(storage(9), itemSize: 1, budget: ReadBudget(.floor)) }
     }
 }

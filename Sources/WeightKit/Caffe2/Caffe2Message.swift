@@ -1,4 +1,5 @@
 import CCaffe2Proto
+import CProtobufC
 import Glibc
 
 /// A message decoded by libprotobuf-c, freed when this value goes away.
@@ -15,25 +16,44 @@ final class Caffe2Message<Message> {
 
     var message: Message { pointer.pointee }
 
-    static func netDef(_ bytes: UnsafeRawBufferPointer) -> Caffe2Message<Caffe2__NetDef>? {
+    /// Unpacks `bytes` as the message `descriptor` describes, after a census of the wire data has charged
+    /// the messages and memory unpacking will build to `budget`; nil when the bytes are not that message.
+    private static func unpack(
+        _ bytes: UnsafeRawBufferPointer, _ descriptor: UnsafePointer<ProtobufCMessageDescriptor>, budget: ReadBudget,
+        free: @escaping (UnsafeMutablePointer<Message>) -> Void
+    ) throws(WeightKitError) -> Caffe2Message<Message>? {
         guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self),
-              let decoded = caffe2__net_def__unpack(nil, bytes.count, base)
+              let census = try ProtobufWireCensus(bytes, as: descriptor)
         else { return nil }
-        return Caffe2Message<Caffe2__NetDef>(decoded) { caffe2__net_def__free_unpacked($0, nil) }
+        let name = String(cString: descriptor.pointee.short_name)
+        try budget.charge(values: census.messages, for: "\(census.messages) protobuf messages (as \(name))")
+        try budget.charge(bytes: census.bytes, for: "unpacking a \(name)")
+        guard let decoded = protobuf_c_message_unpack(descriptor, nil, bytes.count, base) else { return nil }
+        return Caffe2Message(UnsafeMutableRawPointer(decoded).assumingMemoryBound(to: Message.self), free: free)
     }
 
-    static func tensorProtos(_ bytes: UnsafeRawBufferPointer) -> Caffe2Message<Caffe2__TensorProtos>? {
-        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self),
-              let decoded = caffe2__tensor_protos__unpack(nil, bytes.count, base)
-        else { return nil }
-        return Caffe2Message<Caffe2__TensorProtos>(decoded) { caffe2__tensor_protos__free_unpacked($0, nil) }
+    static func netDef(_ bytes: UnsafeRawBufferPointer, budget: ReadBudget) throws(WeightKitError)
+        -> Caffe2Message<Caffe2__NetDef>?
+    {
+        try Caffe2Message<Caffe2__NetDef>.unpack(bytes, wk_caffe2_net_def_descriptor(), budget: budget) {
+            caffe2__net_def__free_unpacked($0, nil)
+        }
     }
 
-    static func tensorProto(_ bytes: UnsafeRawBufferPointer) -> Caffe2Message<Caffe2__TensorProto>? {
-        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self),
-              let decoded = caffe2__tensor_proto__unpack(nil, bytes.count, base)
-        else { return nil }
-        return Caffe2Message<Caffe2__TensorProto>(decoded) { caffe2__tensor_proto__free_unpacked($0, nil) }
+    static func tensorProtos(_ bytes: UnsafeRawBufferPointer, budget: ReadBudget) throws(WeightKitError)
+        -> Caffe2Message<Caffe2__TensorProtos>?
+    {
+        try Caffe2Message<Caffe2__TensorProtos>.unpack(bytes, wk_caffe2_tensor_protos_descriptor(), budget: budget) {
+            caffe2__tensor_protos__free_unpacked($0, nil)
+        }
+    }
+
+    static func tensorProto(_ bytes: UnsafeRawBufferPointer, budget: ReadBudget) throws(WeightKitError)
+        -> Caffe2Message<Caffe2__TensorProto>?
+    {
+        try Caffe2Message<Caffe2__TensorProto>.unpack(bytes, wk_caffe2_tensor_proto_descriptor(), budget: budget) {
+            caffe2__tensor_proto__free_unpacked($0, nil)
+        }
     }
 }
 

@@ -26,19 +26,23 @@ enum Caffe2ProtobufReader {
     }
 
     /// The decoded content, or nil when the bytes are none of the Caffe2 messages.
-    static func read(_ file: MappedFile) throws(WeightKitError) -> TensorCollection? {
+    static func read(_ file: MappedFile, budget: ReadBudget) throws(WeightKitError) -> TensorCollection? {
         let bytes = file.bytes
-        if let net = Caffe2Message<Caffe2__NetDef>.netDef(bytes), net.message.n_op > 0 || net.message.n_external_input > 0 {
+        if let net = try Caffe2Message<Caffe2__NetDef>.netDef(bytes, budget: budget),
+           net.message.n_op > 0 || net.message.n_external_input > 0
+        {
             return try collection(from: net.message, path: file.path)
         }
-        if let list = Caffe2Message<Caffe2__TensorProtos>.tensorProtos(bytes), list.message.n_protos > 0 {
+        if let list = try Caffe2Message<Caffe2__TensorProtos>.tensorProtos(bytes, budget: budget),
+           list.message.n_protos > 0
+        {
             var collection = TensorCollection(format: .caffe2Protobuf, metadata: ["caffe2.message": "TensorProtos"])
             for (index, proto) in ProtobufC.messages(Int(list.message.n_protos), list.message.protos).enumerated() {
                 try collection.append(Caffe2TensorDecoder.tensor(proto, fallbackName: String(index)))
             }
             return collection
         }
-        if let single = Caffe2Message<Caffe2__TensorProto>.tensorProto(bytes),
+        if let single = try Caffe2Message<Caffe2__TensorProto>.tensorProto(bytes, budget: budget),
            single.message.has_data_type != 0 || single.message.n_dims > 0
         {
             var collection = TensorCollection(format: .caffe2Protobuf, metadata: ["caffe2.message": "TensorProto"])

@@ -14,13 +14,27 @@ public struct TensorCollection: Sendable {
         self.metadata = metadata
     }
 
-    /// Appends `tensor`; a second tensor of the same name is an error.
+    /// The longest tensor name accepted, in UTF-8 bytes: real names are a few hundred at most, and a
+    /// longer one is a file building names to exhaust memory or the layout engine.
+    public static let maximumNameLength = 4096
+
+    /// Appends `tensor`; a second tensor of the same name, or a name longer than `maximumNameLength`, is
+    /// an error.
     public mutating func append(_ tensor: Tensor) throws(WeightKitError) {
+        try Self.checkNameLength(tensor.name.utf8.count)
         guard indexByName[tensor.name] == nil else {
             throw WeightKitError(.malformed, "duplicate tensor name", location: .init(tensor: tensor.name))
         }
         indexByName[tensor.name] = tensors.count
         tensors.append(tensor)
+    }
+
+    /// Refuses a name of `length` bytes when it exceeds `maximumNameLength`.
+    static func checkNameLength(_ length: Int) throws(WeightKitError) {
+        guard length <= maximumNameLength else {
+            throw WeightKitError(
+                .malformed, "tensor name of \(length) bytes is longer than the \(maximumNameLength) allowed")
+        }
     }
 
     /// Replaces the tensor of the same name, keeping its position.

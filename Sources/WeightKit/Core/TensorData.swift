@@ -54,6 +54,21 @@ public struct TensorData: Sendable {
         }
     }
 
+    /// Identifies the bytes of a view (file, offset, length), so a reader can share work done on them.
+    struct ViewKey: Hashable {
+        let file: ObjectIdentifier
+        let offset: Int
+        let count: Int
+    }
+
+    /// The view's identity; nil for owned bytes, which have no identity beyond their value.
+    var viewKey: ViewKey? {
+        if case .mapped(let file, let offset) = backing {
+            return ViewKey(file: ObjectIdentifier(file), offset: offset, count: count)
+        }
+        return nil
+    }
+
     /// The file and byte offset behind a view, for copies the kernel can do without touching the mapping.
     var fileRegion: (file: MappedFile, offset: Int)? {
         if case .mapped(let file, let offset) = backing, file.descriptor >= 0 { return (file, offset) }

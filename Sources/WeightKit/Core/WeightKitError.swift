@@ -52,19 +52,36 @@ public struct WeightKitError: Error, Sendable, Equatable, CustomStringConvertibl
     public var file: String?
     public var location: Location
     public var reason: String
+    /// The per-file budget that ran out, for `limitExceeded` errors a caller may lift by raising it.
+    public var budget: ReadBudget.Resource?
 
-    public init(_ kind: Kind, _ reason: String, file: String? = nil, location: Location = Location()) {
+    public init(
+        _ kind: Kind, _ reason: String, file: String? = nil, location: Location = Location(),
+        budget: ReadBudget.Resource? = nil
+    ) {
         self.kind = kind
         self.reason = reason
         self.file = file
         self.location = location
+        self.budget = budget
     }
 
+    /// One line: names and text a file supplied are quoted with their control characters escaped, so no
+    /// file can forge a second line or drive the terminal.
     public var description: String {
         var text = ""
         if let file { text += "\(file): " }
         if !location.isEmpty { text += "\(location): " }
-        return text + reason
+        return Self.clipped(text + reason).escapingControlCharacters
+    }
+
+    /// Messages longer than this are cut: a file may hand a reader a megabyte of name to quote.
+    static let maximumMessageLength = 2048
+
+    private static func clipped(_ text: String) -> String {
+        guard text.utf8.count > maximumMessageLength else { return text }
+        let kept = text.unicodeScalars.prefix(maximumMessageLength)
+        return String(String.UnicodeScalarView(kept)) + "… (message cut)"
     }
 
     /// The same error with the file filled in when it was not known where it was thrown.

@@ -4,9 +4,20 @@ public enum WeightFile {
     public struct ReadOptions: Sendable {
         /// Every tensor in the file under its full path, not only the model weights.
         public var includeAll: Bool
+        /// The budget of one read; nil gives each file `ReadBudget.Limits.forFile(size:)`.
+        public var limits: ReadBudget.Limits?
+        /// The bytes ceiling of the default budget, when the caller trusts a file to produce more (or
+        /// wants it held to less); ignored when `limits` is given.
+        public var maximumBytes: Int?
 
-        public init(includeAll: Bool = false) {
+        public init(includeAll: Bool = false, limits: ReadBudget.Limits? = nil, maximumBytes: Int? = nil) {
             self.includeAll = includeAll
+            self.limits = limits
+            self.maximumBytes = maximumBytes
+        }
+
+        func budget(for file: MappedFile) -> ReadBudget {
+            ReadBudget(limits ?? .forFile(size: file.count, bytes: maximumBytes))
         }
     }
 
@@ -39,7 +50,11 @@ public enum WeightFile {
             guard Caffe2ProtobufReader.mayBeProtobuf(file.bytes) else {
                 throw WeightKitError(.unsupported, "not a weight file WeightKit knows: \(description)")
             }
-            if let collection = try Caffe2ProtobufReader.read(file) { return collection }
+            let budget = options.budget(for: file)
+            if let collection = try Caffe2ProtobufReader.read(file, budget: budget) {
+                try budget.charge(bytes: collection.byteCount, for: "the data of \(collection.count) tensors")
+                return collection
+            }
             throw WeightKitError(
                 .unsupported,
                 "not a weight file WeightKit knows: \(description); it starts like a protobuf but decodes as none of Caffe2's NetDef, TensorProtos or TensorProto (truncated, or another schema)")
@@ -51,25 +66,34 @@ public enum WeightFile {
     public static func read(_ file: MappedFile, as format: WeightFormat, options: ReadOptions = ReadOptions())
         throws(WeightKitError) -> TensorCollection
     {
+        let budget = options.budget(for: file)
+        let collection = try read(file, as: format, options: options, budget: budget)
+        try budget.charge(bytes: collection.byteCount, for: "the data of \(collection.count) tensors")
+        return collection
+    }
+
+    private static func read(_ file: MappedFile, as format: WeightFormat, options: ReadOptions, budget: ReadBudget)
+        throws(WeightKitError) -> TensorCollection
+    {
         switch format {
         case .safetensors:
-            return try SafetensorsReader.read(file)
+            return try SafetensorsReader.read(file, budget: budget)
         case .pytorchZip, .torchScript, .numpyNpz:
-            let archive = try ZipArchive(file: file)
+            let archive = try ZipArchive(file: file, budget: budget)
             if !archive.entries.isEmpty, archive.entries.allSatisfy({ $0.name.hasSuffix(".npy") }) {
-                return try NumPyFileReader.readNpz(archive)
+                return try NumPyFileReader.readNpz(archive, budget: budget)
             }
-            return try TorchZipReader.read(archive, options: options)
+            return try TorchZipReader.read(archive, options: options, budget: budget)
         case .pytorchLegacy:
-            return try TorchLegacyReader.read(file, options: options)
+            return try TorchLegacyReader.read(file, options: options, budget: budget)
         case .pickle:
-            return try PickleFileReader.read(file, options: options)
+            return try PickleFileReader.read(file, options: options, budget: budget)
         case .numpyNpy:
-            return try NumPyFileReader.readNpy(file)
+            return try NumPyFileReader.readNpy(file, budget: budget)
         case .mxnetParams:
-            return try MXNetParamsReader.read(file)
+            return try MXNetParamsReader.read(file, budget: budget)
         case .caffe2Protobuf:
-            guard let collection = try Caffe2ProtobufReader.read(file) else {
+            guard let collection = try Caffe2ProtobufReader.read(file, budget: budget) else {
                 throw WeightKitError(.malformed, "decodes as none of Caffe2's NetDef, TensorProtos or TensorProto")
             }
             return collection

@@ -10,7 +10,7 @@ enum MXNetParamsReader {
     static let v2Magic: UInt32 = 0xF993_FAC9
     static let v3Magic: UInt32 = 0xF993_FACA
 
-    static func read(_ file: MappedFile) throws(WeightKitError) -> TensorCollection {
+    static func read(_ file: MappedFile, budget: ReadBudget) throws(WeightKitError) -> TensorCollection {
         var reader = ByteReader(file.bytes)
         guard try reader.readLittleEndian(UInt64.self, "list magic") == listMagic else {
             throw .malformed("not an MXNet NDArray list (magic 0x112)", at: 0)
@@ -22,6 +22,7 @@ enum MXNetParamsReader {
         guard count <= reader.remaining / 4 else {
             throw .malformed("array count \(count) cannot fit in the \(reader.remaining) bytes that remain", at: countOffset)
         }
+        try budget.charge(values: count, for: "\(count) arrays")
         var records: [(offset: Int, record: MXNetRecord?)] = []
         for index in 0..<count {
             let offset = reader.fileOffset
@@ -59,7 +60,7 @@ enum MXNetParamsReader {
                 continue
             }
             do {
-                try collection.append(record.tensor(named: name))
+                try collection.append(record.tensor(named: name, budget: budget))
             } catch {
                 var located = error.inTensor(name)
                 if located.location.byteOffset == nil { located.location.byteOffset = entry.offset }
@@ -174,7 +175,8 @@ struct MXNetRecord {
             let (indexType, indexShape) = auxiliary[1]
             let indptr = try Self.bytes(&reader, file: file, count: try indptrShape.byteCount(of: indptrType), what: "csr indptr")
             let indices = try Self.bytes(&reader, file: file, count: try indexShape.byteCount(of: indexType), what: "csr indices")
-            guard shape.rank == 2, indptrShape.elementCount == shape.dimensions[0] + 1,
+            guard shape.rank == 2, shape.dimensions[0] < Int.max,
+                  indptrShape.elementCount == shape.dimensions[0] + 1,
                   indexShape.elementCount == dataShape.elementCount
             else {
                 throw .malformed("csr shapes disagree", at: magicOffset)
@@ -211,14 +213,11 @@ struct MXNetRecord {
     }
 
     /// The dense tensor: the record's own bytes, or the sparse values scattered into zeros.
-    func tensor(named name: String) throws(WeightKitError) -> Tensor {
+    func tensor(named name: String, budget: ReadBudget) throws(WeightKitError) -> Tensor {
         if case .dense = storage {} else {
-            // A sparse record can describe a dense shape far larger than its bytes; densify proportionately.
+            // A sparse record can describe a dense shape far larger than its bytes: charged before allocating.
             let denseBytes = try shape.byteCount(of: dtype)
-            guard denseBytes <= StridedView.maximumExpansion(ofStorage: data.count) else {
-                throw WeightKitError(.limitExceeded,
-                                     "sparse array of shape \(shape) would densify to \(denseBytes) bytes from \(data.count)")
-            }
+            try budget.charge(bytes: denseBytes, for: "densifying a sparse array of shape \(shape)")
         }
         switch storage {
         case .dense:

@@ -48,8 +48,10 @@ struct NpyHeader {
     }
 
     /// The array with C-order little-endian bytes, read from `data` (the bytes after the header).
-    func tensor(named name: String, data: TensorData) throws(WeightKitError) -> Tensor {
-        try dtype.tensor(named: name, dimensions: shape, fortranOrder: fortranOrder, data: data, holder: "the file after its header")
+    func tensor(named name: String, data: TensorData, budget: ReadBudget) throws(WeightKitError) -> Tensor {
+        try dtype.tensor(
+            named: name, dimensions: shape, fortranOrder: fortranOrder, data: data, holder: "the file after its header",
+            budget: budget)
     }
 }
 

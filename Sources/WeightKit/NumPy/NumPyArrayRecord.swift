@@ -12,24 +12,24 @@ enum NumPyArrayRecord {
     }
 
     /// The tensor the record describes, with C-order little-endian bytes.
-    static func tensor(named name: String, from object: PickleObject) throws(WeightKitError) -> Tensor {
+    static func tensor(named name: String, from object: PickleObject, budget: ReadBudget) throws(WeightKitError) -> Tensor {
         let location = WeightKitError.Location(byteOffset: object.offset, tensor: name)
         do throws(WeightKitError) {
             switch object.type.name {
             case "_reconstruct":
-                return try reconstructed(name, object)
+                return try reconstructed(name, object, budget)
             case "scalar":
                 guard object.arguments.count == 2, let bytes = object.arguments[1].byteData else {
                     throw WeightKitError(.malformed, "numpy scalar without (dtype, bytes)")
                 }
-                return try tensor(name, dtype: try dtype(object.arguments[0]), shape: [], fortran: false, data: bytes)
+                return try tensor(name, dtype: try dtype(object.arguments[0]), shape: [], fortran: false, data: bytes, budget)
             default:
                 let arguments = object.arguments
                 guard arguments.count == 4, let bytes = arguments[0].byteData, let shape = arguments[2].integers else {
                     throw WeightKitError(.malformed, "_frombuffer without (buffer, dtype, shape, order)")
                 }
                 return try tensor(name, dtype: try dtype(arguments[1]), shape: shape,
-                                  fortran: arguments[3].text == "F", data: bytes)
+                                  fortran: arguments[3].text == "F", data: bytes, budget)
             }
         } catch {
             var located = error
@@ -38,7 +38,7 @@ enum NumPyArrayRecord {
         }
     }
 
-    private static func reconstructed(_ name: String, _ object: PickleObject) throws(WeightKitError) -> Tensor {
+    private static func reconstructed(_ name: String, _ object: PickleObject, _ budget: ReadBudget) throws(WeightKitError) -> Tensor {
         guard case .global(let type)? = object.arguments.first, type == PythonName("numpy", "ndarray") else {
             throw WeightKitError(.unsupported, "only numpy.ndarray arrays are read")
         }
@@ -59,13 +59,15 @@ enum NumPyArrayRecord {
         case .int(let flag): fortran = flag != 0
         default: throw WeightKitError(.malformed, "numpy array order flag is a \(state[3].kindName)")
         }
-        return try tensor(name, dtype: elementType, shape: shape, fortran: fortran, data: data)
+        return try tensor(name, dtype: elementType, shape: shape, fortran: fortran, data: data, budget)
     }
 
     private static func tensor(
-        _ name: String, dtype: NumPyDType, shape dimensions: [Int], fortran: Bool, data: TensorData
+        _ name: String, dtype: NumPyDType, shape dimensions: [Int], fortran: Bool, data: TensorData,
+        _ budget: ReadBudget
     ) throws(WeightKitError) -> Tensor {
-        try dtype.tensor(named: name, dimensions: dimensions, fortranOrder: fortran, data: data, holder: "the pickle")
+        try dtype.tensor(
+            named: name, dimensions: dimensions, fortranOrder: fortran, data: data, holder: "the pickle", budget: budget)
     }
 
     /// A `numpy.dtype(code, align, copy)` record with its BUILD state `(version, byteorder, ...)`.

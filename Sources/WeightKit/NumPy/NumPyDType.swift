@@ -41,9 +41,10 @@ struct NumPyDType {
     }
 
     /// A tensor from NumPy array bytes in either byte order and C or Fortran (column-major) order.
-    func tensor(named name: String, dimensions: [Int], fortranOrder: Bool, data: TensorData, holder: String)
-        throws(WeightKitError) -> Tensor
-    {
+    func tensor(
+        named name: String, dimensions: [Int], fortranOrder: Bool, data: TensorData, holder: String,
+        budget: ReadBudget
+    ) throws(WeightKitError) -> Tensor {
         let shape = try Shape(dimensions)
         let expected = try shape.byteCount(of: dtype)
         guard data.count == expected else {
@@ -51,6 +52,7 @@ struct NumPyDType {
                 .malformed, "\(dtype.rawValue) \(shape) needs \(expected) bytes but \(holder) holds \(data.count)",
                 location: .init(tensor: name))
         }
+        if bigEndian { try budget.charge(bytes: data.count, for: "byte-swapping a big-endian array") }
         var bytes = littleEndian(data)
         if fortranOrder, dimensions.count > 1 {
             var strides: [Int] = []
@@ -59,7 +61,8 @@ struct NumPyDType {
                 strides.append(step)
                 step *= dimension
             }
-            bytes = try StridedView(offset: 0, size: dimensions, stride: strides).materialize(bytes, itemSize: dtype.itemSize)
+            bytes = try StridedView(offset: 0, size: dimensions, stride: strides)
+                .materialize(bytes, itemSize: dtype.itemSize, budget: budget)
         }
         return try Tensor(name: name, dtype: dtype, shape: shape, data: bytes)
     }

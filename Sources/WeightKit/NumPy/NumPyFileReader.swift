@@ -1,14 +1,14 @@
 /// Reads `.npy` arrays and `.npz` archives (NumPy's `savez`, and the `.params` files MXNet 2 writes).
 enum NumPyFileReader {
-    static func readNpy(_ file: MappedFile) throws(WeightKitError) -> TensorCollection {
+    static func readNpy(_ file: MappedFile, budget: ReadBudget) throws(WeightKitError) -> TensorCollection {
         let header = try NpyHeader(file.bytes)
         var collection = TensorCollection(format: .numpyNpy)
         let data = TensorData(file: file, range: header.dataOffset..<file.count)
-        try collection.append(header.tensor(named: "array", data: data))
+        try collection.append(header.tensor(named: "array", data: data, budget: budget))
         return collection
     }
 
-    static func readNpz(_ archive: ZipArchive) throws(WeightKitError) -> TensorCollection {
+    static func readNpz(_ archive: ZipArchive, budget: ReadBudget) throws(WeightKitError) -> TensorCollection {
         var collection = TensorCollection(format: .numpyNpz)
         for entry in archive.entries {
             let name = String(entry.name.dropLast(".npy".count))
@@ -20,7 +20,8 @@ enum NumPyFileReader {
                 } catch {
                     throw .recovered(from: error)
                 }
-                try collection.append(header.tensor(named: name, data: bytes.slice(header.dataOffset..<bytes.count)))
+                try collection.append(
+                    header.tensor(named: name, data: bytes.slice(header.dataOffset..<bytes.count), budget: budget))
             } catch {
                 throw error.inEntry(entry.name)
             }

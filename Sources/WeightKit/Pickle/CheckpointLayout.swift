@@ -14,8 +14,8 @@ struct CheckpointLayout {
     var tensors: [(name: String, object: PickleObject)] = []
     var metadata: [String: String] = [:]
 
-    init(root: PickleValue, includeAll: Bool, maximumNesting: Int) throws(WeightKitError) {
-        let walker = PickleWalker(maximumNesting: maximumNesting, classify: Self.classify)
+    init(root: PickleValue, includeAll: Bool, maximumNesting: Int, budget: ReadBudget) throws(WeightKitError) {
+        let walker = PickleWalker(maximumNesting: maximumNesting, classify: Self.classify, budget: budget)
         var weightsRoot = root
         var weightsPath: [String] = []
         if !includeAll, case .dict(let dict) = root {
@@ -29,6 +29,7 @@ struct CheckpointLayout {
         }
         try walker.walk(weightsRoot) { path, value throws(WeightKitError) in
             guard case .object(let object) = value else { return }
+            try TensorCollection.checkNameLength(path.reduce(path.count - 1) { $0 + $1.utf8.count })
             let name = path.joined(separator: ".")
             if !includeAll, Self.trainingBufferSuffixes.contains(where: name.hasSuffix) { return }
             tensors.append((name, object))
@@ -39,6 +40,7 @@ struct CheckpointLayout {
         }) { path, value throws(WeightKitError) in
             guard entries < Self.maximumMetadataEntries, !path.isEmpty, let text = PickleWalker.scalarText(value)
             else { return }
+            try budget.charge(bytes: path.reduce(text.utf8.count) { $0 + $1.utf8.count }, for: "metadata")
             metadata[path.joined(separator: ".")] = text
             entries += 1
         }

@@ -2,14 +2,15 @@
 /// allow-list, calls build records, memo entries are shared references, and every length is checked
 /// against the bytes that remain.
 public struct PickleMachine: Sendable {
-    /// Bounds that keep hostile pickles harmless.
+    /// Bounds on the shape of one pickle; what it may consume in total comes from the file's `ReadBudget`.
     public struct Limits: Sendable {
-        /// Values built in one pickle (containers, objects, strings).
-        public var maximumValues = 4_000_000
         /// Open MARKs at once.
         public var maximumMarks = 100_000
         /// Container nesting that the walkers over the result accept.
         public var maximumNesting = 1_000
+        /// Calls an allowed call may make on behalf of its arguments (`_rebuild_from_type_v2` unwrapping
+        /// another rebuild): a pickle can make its arguments contain themselves.
+        public var maximumCallDepth = 16
 
         public init() {}
     }
@@ -30,10 +31,14 @@ public struct PickleMachine: Sendable {
     ///   - baseOffset: where `data` starts in its file, so errors give file offsets.
     ///   - mustEndAtSTOP: refuse bytes after STOP (a whole pickle file or entry); false for a stream of
     ///     pickles, where the result's `end` says where the next one starts.
+    ///   - budget: the budget of the file the pickle belongs to, shared with the file's other pickles and
+    ///     readers; nil gives this pickle a budget of its own sized by `data`.
     public func load(
-        _ data: TensorData, from start: Int = 0, baseOffset: Int = 0, mustEndAtSTOP: Bool = true
+        _ data: TensorData, from start: Int = 0, baseOffset: Int = 0, mustEndAtSTOP: Bool = true,
+        budget: ReadBudget? = nil
     ) throws(WeightKitError) -> PickleResult {
-        let run = PickleRun(machine: self, data: data, baseOffset: baseOffset)
+        let run = PickleRun(
+            machine: self, data: data, baseOffset: baseOffset, budget: budget ?? ReadBudget(.forFile(size: data.count)))
         do {
             return try data.withUnsafeBytes { bytes in
                 try run.execute(bytes, from: start, mustEndAtSTOP: mustEndAtSTOP)
@@ -76,25 +81,30 @@ final class PickleRun {
     private let machine: PickleMachine
     private let data: TensorData
     private let baseOffset: Int
+    private let budget: ReadBudget
     private var stack: [PickleValue] = []
     private var marks: [Int] = []
     private var memo: [Int: PickleValue] = [:]
     private var arena: [PickleContainer] = []
-    private var valueCount = 0
+    /// `_codecs.encode` results by the text they encoded: a memoised string referenced many times is
+    /// validated and decoded once.
+    private var encoded: [TensorData.ViewKey: PickleValue] = [:]
     private var declaredProtocol = 0
     private var persistentIDs: [PickleValue] = []
     /// File offset of the opcode being executed.
     private var opcodeOffset = 0
 
-    init(machine: PickleMachine, data: TensorData, baseOffset: Int) {
+    init(machine: PickleMachine, data: TensorData, baseOffset: Int, budget: ReadBudget) {
         self.machine = machine
         self.data = data
         self.baseOffset = baseOffset
+        self.budget = budget
     }
 
     func tearDown() {
         stack = []
         memo = [:]
+        encoded = [:]
         for container in arena { container.clear() }
         arena = []
     }
@@ -112,10 +122,35 @@ final class PickleRun {
     // MARK: - Building values
 
     private func count() throws(WeightKitError) {
-        valueCount += 1
-        guard valueCount <= machine.limits.maximumValues else {
-            throw refused(.limitExceeded, "pickle builds more than \(machine.limits.maximumValues) values")
+        do {
+            try budget.charge(values: 1, for: "a pickle value")
+        } catch {
+            throw located(error)
         }
+    }
+
+    /// Charges `steps` of work (hashing, validating, parsing) done for `what`.
+    private func work(_ steps: Int, _ what: @autoclosure () -> String) throws(WeightKitError) {
+        do {
+            try budget.charge(work: steps, for: what())
+        } catch {
+            throw located(error)
+        }
+    }
+
+    /// Charges `count` bytes copied out of the pickle for `what`.
+    private func produce(_ count: Int, _ what: @autoclosure () -> String) throws(WeightKitError) {
+        do {
+            try budget.charge(bytes: count, for: what())
+        } catch {
+            throw located(error)
+        }
+    }
+
+    private func located(_ error: WeightKitError) -> WeightKitError {
+        var located = error
+        if located.location.byteOffset == nil { located.location.byteOffset = opcodeOffset }
+        return located
     }
 
     private func keep<Container: PickleContainer>(
@@ -245,13 +280,15 @@ final class PickleRun {
             try push(integer(fromLittleEndian: try reader.readBytes(length, for: "LONG1")))
         case .long4:
             let length = Int(try reader.readLittleEndian(Int32.self, "LONG4 length"))
-            try push(integer(fromLittleEndian: try reader.readBytes(length, for: "LONG4")))
+            let bytes = try reader.readBytes(length, for: "LONG4")
+            try produce(bytes.count, "a LONG4 integer")
+            try push(integer(fromLittleEndian: bytes))
         case .binFloat:
             try push(.float(Double(bitPattern: try reader.readBigEndian(UInt64.self, "BINFLOAT"))))
         case .int:
-            try push(try PickleText.integer(try line(&reader, "INT"), bool: true, at: opcodeOffset))
+            try push(try decimal(try line(&reader, "INT"), bool: true))
         case .long:
-            try push(try PickleText.integer(try line(&reader, "LONG"), bool: false, at: opcodeOffset))
+            try push(try decimal(try line(&reader, "LONG"), bool: false))
         case .float:
             let text = try line(&reader, "FLOAT")
             guard let value = Double(text.trimmingSpaces) else { throw malformed("FLOAT '\(text)' is not a number") }
@@ -272,7 +309,9 @@ final class PickleRun {
         case .shortBinString:
             try push(.binaryString(try slice(&reader, Int(try reader.readUInt8("SHORT_BINSTRING length")), "SHORT_BINSTRING")))
         case .string:
-            try push(.binaryString(TensorData(try PickleText.quotedString(try line(&reader, "STRING"), at: opcodeOffset))))
+            let quoted = try line(&reader, "STRING")
+            try produce(quoted.utf8.count, "a STRING")
+            try push(.binaryString(TensorData(try PickleText.quotedString(quoted, at: opcodeOffset))))
         case .binBytes:
             try push(.bytes(try slice(&reader, Int(try reader.readLittleEndian(UInt32.self, "BINBYTES length")), "BINBYTES")))
         case .shortBinBytes:
@@ -453,7 +492,15 @@ final class PickleRun {
     }
 
     private func remember(_ index: Int) throws(WeightKitError) {
-        memo[index] = try top()
+        let value = try top()
+        if memo.updateValue(value, forKey: index) == nil { try count() }
+    }
+
+    /// INT and LONG text: a huge decimal costs time quadratic in its digits, so it is charged as such.
+    private func decimal(_ text: String, bool: Bool) throws(WeightKitError) -> PickleValue {
+        let digits = text.utf8.count
+        if digits > 18 { try work(digits * digits / 2, "a \(digits)-digit integer") }
+        return try PickleText.integer(text, bool: bool, at: opcodeOffset)
     }
 
     private func recall(_ index: Int) throws(WeightKitError) {
@@ -472,8 +519,15 @@ final class PickleRun {
         guard case .dict(let dict) = target else { throw malformed("SETITEM on a \(target.kindName)") }
         try deepen(dict, by: items)
         for index in stride(from: 0, to: items.count, by: 2) {
-            dict.set(items[index], items[index + 1])
+            try set(items[index], items[index + 1], in: dict)
         }
+    }
+
+    /// Sets one dict item, charging the hashing of its key: a large key set again and again is hashed
+    /// (and, for bytes, copied) each time.
+    private func set(_ key: PickleValue, _ value: PickleValue, in dict: PickleDict) throws(WeightKitError) {
+        try work(key.hashCost, "hashing a dict key")
+        dict.set(key, value)
     }
 
     private func allowedGlobal(_ module: String, _ name: String) throws(WeightKitError) -> PythonName {
@@ -486,8 +540,15 @@ final class PickleRun {
         return qualified
     }
 
-    /// REDUCE and NEWOBJ: builds what the allow-list says calling `callable` builds.
-    private func call(_ callable: PickleValue, _ arguments: [PickleValue]) throws(WeightKitError) -> PickleValue {
+    /// REDUCE and NEWOBJ: builds what the allow-list says calling `callable` builds. `depth` counts the
+    /// calls made on behalf of an outer call's arguments.
+    private func call(_ callable: PickleValue, _ arguments: [PickleValue], depth: Int = 0) throws(WeightKitError)
+        -> PickleValue
+    {
+        guard depth <= machine.limits.maximumCallDepth else {
+            throw refused(
+                .limitExceeded, "rebuild calls nested more than \(machine.limits.maximumCallDepth) levels deep")
+        }
         guard case .global(let name) = callable else {
             throw malformed("call of a \(callable.kindName), not of a global")
         }
@@ -502,11 +563,12 @@ final class PickleRun {
         case .orderedDict:
             let dict = try keep(PickleDict())
             if let items = arguments.first?.sequence {
+                try deepen(dict, by: items)
                 for item in items {
                     guard let pair = item.sequence, pair.count == 2 else {
                         throw malformed("OrderedDict item is not a pair")
                     }
-                    dict.set(pair[0], pair[1])
+                    try set(pair[0], pair[1], in: dict)
                 }
             }
             return .dict(dict)
@@ -514,14 +576,21 @@ final class PickleRun {
             let encoding = arguments.count > 1 ? arguments[1].text?.lowercased() : "utf-8"
             let latin1 = encoding == "latin1" || encoding == "latin-1" || encoding == "iso-8859-1"
             if latin1, case .utf8Text(let utf8)? = arguments.first {
+                let key = utf8.viewKey
+                if let key, let known = encoded[key] { return known }
+                try work(utf8.count, "validating latin-1 text")
                 guard let text = Latin1Text(utf8: utf8) else {
                     throw malformed("_codecs.encode: text is not latin-1")
                 }
-                return .bytes(TensorData(decodingLatin1: text))
+                let bytes = PickleValue.bytes(TensorData(decodingLatin1: text))
+                if let key { encoded[key] = bytes }
+                return bytes
             }
+            try work(arguments.first?.hashCost ?? 0, "decoding a string")
             guard let text = arguments.first?.text else {
                 throw malformed("_codecs.encode without a string")
             }
+            try produce(text.utf8.count, "_codecs.encode")
             if latin1 {
                 var bytes: [UInt8] = []
                 bytes.reserveCapacity(text.unicodeScalars.count)
@@ -562,12 +631,12 @@ final class PickleRun {
             guard arguments.count >= 3, let inner = arguments[2].sequence else {
                 throw malformed("\(name) needs (function, type, arguments, state)")
             }
-            return try call(arguments[0], inner)
+            return try call(arguments[0], inner, depth: depth + 1)
         case .reconstructor:
             guard let first = arguments.first, case .global = first else {
                 throw malformed("\(name) without a class")
             }
-            return try call(first, [])
+            return try call(first, [], depth: depth + 1)
         }
     }
 

@@ -87,6 +87,26 @@ public enum PickleValue: @unchecked Sendable {
         return false
     }
 
+    /// The steps hashing this value as a dict key takes: its text or bytes (strings are validated and
+    /// bytes copied to hash them), at least one.
+    var hashCost: Int {
+        switch self {
+        case .string(let string): return max(1, string.utf8.count)
+        case .utf8Text(let data), .binaryString(let data), .bytes(let data): return max(1, data.count)
+        case .tuple(let tuple): return tuple.items.prefix(64).reduce(1) { $0 + min($1.shallowCost, 1 << 30) }
+        default: return 1
+        }
+    }
+
+    /// `hashCost` without descending into containers.
+    private var shallowCost: Int {
+        switch self {
+        case .string(let string): return string.utf8.count
+        case .utf8Text(let data), .binaryString(let data), .bytes(let data): return data.count
+        default: return 1
+        }
+    }
+
     /// A short name of the value's kind, for error messages.
     public var kindName: String {
         switch self {

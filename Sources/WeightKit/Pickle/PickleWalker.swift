@@ -15,6 +15,9 @@ struct PickleWalker {
     let maximumNesting: Int
     /// Decides how objects are walked.
     let classify: (PickleObject) throws(WeightKitError) -> ObjectVisit
+    /// Charged for every path component copied: paths are copied per member, so deep and wide graphs cost
+    /// depth times width.
+    var budget: ReadBudget? = nil
 
     /// Calls `visit` with the path and value of every leaf: scalars, strings, bytes and leaf objects.
     /// `enter` may refuse to descend into a container at a path (return false).
@@ -57,6 +60,8 @@ struct PickleWalker {
                 continue
             }
             guard enter(path, value), entered.insert(identity).inserted else { continue }
+            let (steps, overflow) = members.count.multipliedReportingOverflow(by: path.count + 1)
+            try budget?.charge(work: overflow ? Int.max : steps, for: "naming \(members.count) nested values")
             for (name, member) in members.reversed() {
                 pending.append((path + [name], member))
             }

@@ -5,31 +5,34 @@ enum TorchLegacyReader {
     static let magic: [UInt8] = [0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20, 0x6A, 0xA8, 0x50, 0x19]
     static let protocolVersion = 1001
 
-    static func read(_ file: MappedFile, options: WeightFile.ReadOptions) throws(WeightKitError) -> TensorCollection {
+    static func read(_ file: MappedFile, options: WeightFile.ReadOptions, budget: ReadBudget)
+        throws(WeightKitError) -> TensorCollection
+    {
         let whole = TensorData(file: file, range: 0..<file.count)
         let plain = PickleMachine(globals: .python, allowsPersistentIDs: false)
-        let magicResult = try plain.load(whole, mustEndAtSTOP: false)
+        let magicResult = try plain.load(whole, mustEndAtSTOP: false, budget: budget)
         guard case .bigInt(let bytes) = magicResult.value, bytes == magic else {
             throw .malformed("legacy stream does not start with torch's magic number", at: 0)
         }
-        let versionResult = try plain.load(whole, from: magicResult.end, mustEndAtSTOP: false)
+        let versionResult = try plain.load(whole, from: magicResult.end, mustEndAtSTOP: false, budget: budget)
         guard versionResult.value.intValue == protocolVersion else {
             throw .malformed("legacy protocol version is not \(protocolVersion)", at: magicResult.end)
         }
-        let systemResult = try plain.load(whole, from: versionResult.end, mustEndAtSTOP: false)
+        let systemResult = try plain.load(whole, from: versionResult.end, mustEndAtSTOP: false, budget: budget)
         var littleEndian = true
         if case .dict(let info) = systemResult.value, case .bool(let flag)? = info["little_endian"] {
             littleEndian = flag
         }
         let machine = PickleMachine(globals: .torch, allowsPersistentIDs: true)
-        let objectResult = try machine.load(whole, from: systemResult.end, mustEndAtSTOP: false)
-        let keysResult = try plain.load(whole, from: objectResult.end, mustEndAtSTOP: false)
+        let objectResult = try machine.load(whole, from: systemResult.end, mustEndAtSTOP: false, budget: budget)
+        let keysResult = try plain.load(whole, from: objectResult.end, mustEndAtSTOP: false, budget: budget)
         guard let keyValues = keysResult.value.sequence else {
             throw .malformed("legacy storage key list is a \(keysResult.value.kindName)", at: objectResult.end)
         }
 
         let layout = try CheckpointLayout(
-            root: objectResult.value, includeAll: options.includeAll, maximumNesting: machine.limits.maximumNesting)
+            root: objectResult.value, includeAll: options.includeAll, maximumNesting: machine.limits.maximumNesting,
+            budget: budget)
         let itemSizes = try storageItemSizes(objectResult.persistentIDs)
         var ranges: [String: Range<Int>] = [:]
         var reader = ByteReader(file.bytes)
@@ -75,7 +78,8 @@ enum TorchLegacyReader {
                 }
                 return data
             },
-            bigEndian: !littleEndian)
+            bigEndian: !littleEndian,
+            budget: budget)
         return try builder.collection(layout, format: .pytorchLegacy, metadata: [:])
     }
 

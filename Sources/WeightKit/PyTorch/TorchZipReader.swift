@@ -5,7 +5,9 @@ enum TorchZipReader {
     /// The most a pickle entry may inflate to.
     static let maximumPickleSize = 256 << 20
 
-    static func read(_ archive: ZipArchive, options: WeightFile.ReadOptions) throws(WeightKitError) -> TensorCollection {
+    static func read(_ archive: ZipArchive, options: WeightFile.ReadOptions, budget: ReadBudget)
+        throws(WeightKitError) -> TensorCollection
+    {
         let prefix = try archivePrefix(archive)
         let isTorchScript = archive.entry(named: prefix + "constants.pkl") != nil
             || archive.entries.contains { $0.name.hasPrefix(prefix + "code/") }
@@ -22,14 +24,15 @@ enum TorchZipReader {
         let machine = PickleMachine(globals: isTorchScript ? .torchScript : .torch, allowsPersistentIDs: true)
         let result: PickleResult
         do {
-            result = try machine.load(try archive.data(of: pickleEntry, limit: maximumPickleSize))
+            result = try machine.load(try archive.data(of: pickleEntry, limit: maximumPickleSize), budget: budget)
         } catch {
             throw error.inEntry(pickleName)
         }
         let layout: CheckpointLayout
         do {
             layout = try CheckpointLayout(
-                root: result.value, includeAll: options.includeAll, maximumNesting: machine.limits.maximumNesting)
+                root: result.value, includeAll: options.includeAll, maximumNesting: machine.limits.maximumNesting,
+                budget: budget)
         } catch {
             throw error.inEntry(pickleName)
         }
@@ -51,7 +54,8 @@ enum TorchZipReader {
                 }
                 return data
             },
-            bigEndian: byteOrder == "big")
+            bigEndian: byteOrder == "big",
+            budget: budget)
         return try builder.collection(layout, format: isTorchScript ? .torchScript : .pytorchZip, metadata: metadata)
     }
 

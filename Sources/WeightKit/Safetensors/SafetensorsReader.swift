@@ -7,10 +7,11 @@ public enum SafetensorsReader {
     /// Headers larger than this are refused, as the reference implementation does.
     public static let maximumHeaderLength = 100 * 1024 * 1024
 
-    /// Reads the tensors of a mapped safetensors file as views into it, in data order.
-    public static func read(_ file: MappedFile) throws(WeightKitError) -> TensorCollection {
+    /// Reads the tensors of a mapped safetensors file as views into it, in data order. Decoding the header
+    /// draws on `budget` (by default one sized by the file).
+    public static func read(_ file: MappedFile, budget: ReadBudget? = nil) throws(WeightKitError) -> TensorCollection {
         do {
-            return try readUnlabelled(file)
+            return try readUnlabelled(file, budget: budget ?? ReadBudget(.forFile(size: file.count)))
         } catch {
             throw error.inFile(file.path)
         }
@@ -47,7 +48,7 @@ public enum SafetensorsReader {
         }
     }
 
-    private static func readUnlabelled(_ file: MappedFile) throws(WeightKitError) -> TensorCollection {
+    private static func readUnlabelled(_ file: MappedFile, budget: ReadBudget) throws(WeightKitError) -> TensorCollection {
         var reader = ByteReader(file.bytes)
         let headerLength = try reader.readLittleEndian(UInt64.self, "safetensors header length")
         guard headerLength <= UInt64(reader.remaining) else {
@@ -60,6 +61,9 @@ public enum SafetensorsReader {
                 location: .init(byteOffset: 0))
         }
         let headerRange = try reader.take(Int(headerLength), for: "safetensors header")
+        // Decoding builds a value per JSON token and keeps several copies of the text.
+        try budget.charge(bytes: headerRange.count * 8, for: "decoding a \(headerRange.count)-byte header")
+        try budget.charge(values: headerRange.count / 16, for: "decoding a \(headerRange.count)-byte header")
         let dataStart = headerRange.upperBound
         let dataLength = file.count - dataStart
 

@@ -5,8 +5,9 @@ struct StridedView {
     let size: [Int]
     let stride: [Int]
 
-    /// The view's bytes: a slice of `storage` when the view is already contiguous, a gathered copy otherwise.
-    func materialize(_ storage: TensorData, itemSize: Int) throws(WeightKitError) -> TensorData {
+    /// The view's bytes: a slice of `storage` when the view is already contiguous, a gathered copy otherwise,
+    /// charged to `budget` before it is allocated (zero strides let a tiny storage describe a huge tensor).
+    func materialize(_ storage: TensorData, itemSize: Int, budget: ReadBudget) throws(WeightKitError) -> TensorData {
         guard size.count == stride.count else {
             throw WeightKitError(.malformed, "size \(size) and stride \(stride) differ in rank")
         }
@@ -37,18 +38,12 @@ struct StridedView {
         if isContiguous {
             return storage.slice(offset * itemSize..<(offset + count) * itemSize)
         }
-        // Zero strides let a tiny storage describe a huge tensor; copying one must stay proportionate.
         let (bytes, overflow) = count.multipliedReportingOverflow(by: itemSize)
-        guard !overflow, bytes <= Self.maximumExpansion(ofStorage: storage.count) else {
-            throw WeightKitError(
-                .limitExceeded, "view of size \(size) expands a \(storage.count)-byte storage beyond the copy limit")
+        guard !overflow else {
+            throw WeightKitError(.malformed, "view of size \(size) has more bytes than fit in 64 bits")
         }
+        try budget.charge(bytes: bytes, for: "copying a strided view of size \(size)")
         return gather(storage, itemSize: itemSize, count: count)
-    }
-
-    /// The most bytes a gathered (non-contiguous) view may occupy: 64 MiB, or 256 times its storage.
-    static func maximumExpansion(ofStorage bytes: Int) -> Int {
-        max(64 << 20, bytes.multipliedReportingOverflow(by: 256).overflow ? Int.max : bytes * 256)
     }
 
     private var isContiguous: Bool {
@@ -100,11 +95,35 @@ enum ByteOrder {
     static func swapped(_ data: TensorData, elementSize: Int) -> TensorData {
         guard elementSize > 1 else { return data }
         var bytes = data.bytes
-        var start = 0
-        while start + elementSize <= bytes.count {
-            bytes[start..<start + elementSize].reverse()
-            start += elementSize
+        bytes.withUnsafeMutableBytes { buffer in
+            let count = buffer.count / elementSize
+            switch elementSize {
+            case 2: swapEach(buffer, count, UInt16.self)
+            case 4: swapEach(buffer, count, UInt32.self)
+            case 8: swapEach(buffer, count, UInt64.self)
+            default:
+                for index in 0..<count {
+                    let start = index * elementSize
+                    var low = start, high = start + elementSize - 1
+                    while low < high {
+                        buffer.swapAt(low, high)
+                        low += 1
+                        high -= 1
+                    }
+                }
+            }
         }
         return TensorData(bytes)
+    }
+
+    private static func swapEach<Word: FixedWidthInteger>(
+        _ buffer: UnsafeMutableRawBufferPointer, _ count: Int, _ type: Word.Type
+    ) {
+        for index in 0..<count {
+            let offset = index * MemoryLayout<Word>.size
+            buffer.storeBytes(
+                of: buffer.loadUnaligned(fromByteOffset: offset, as: Word.self).byteSwapped, toByteOffset: offset,
+                as: Word.self)
+        }
     }
 }

@@ -13,14 +13,18 @@ final class ZipArchive {
     }
 
     let file: MappedFile
+    /// The budget of the read this archive belongs to: inflated bytes are drawn from it, so entries that
+    /// each pass the compression-ratio check cannot add up past it.
+    let budget: ReadBudget
     private(set) var entries: [Entry] = []
     private var indexByName: [String: Int] = [:]
     private let memory: UnsafeMutablePointer<wk_zip_memory>
     private let archive: OpaquePointer
 
     /// Opens the archive with libzip's consistency checks (central directory against local headers).
-    init(file: MappedFile) throws(WeightKitError) {
+    init(file: MappedFile, budget: ReadBudget) throws(WeightKitError) {
         self.file = file
+        self.budget = budget
         memory = .allocate(capacity: 1)
         memory.initialize(to: wk_zip_memory())
         memory.pointee.bytes = file.bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
@@ -58,6 +62,7 @@ final class ZipArchive {
     private func readEntries() throws(WeightKitError) -> [Entry] {
         let count = zip_get_num_entries(archive, 0)
         guard count >= 0 else { throw WeightKitError(.malformed, "cannot count zip entries: \(libzipError())") }
+        try budget.charge(values: Int(count), for: "\(count) zip entries")
         var entries: [Entry] = []
         var names = Set<String>()
         for index in 0..<UInt64(count) {
@@ -133,6 +138,7 @@ final class ZipArchive {
                 "entry claims \(entry.size) bytes from \(entry.compressedSize) compressed: more than compression allows",
                 location: location)
         }
+        try budget.charge(bytes: entry.size, for: "inflating \(entry.size) bytes")
         guard let handle = zip_fopen_index(archive, entry.index, 0) else {
             throw WeightKitError(.malformed, "cannot open entry: \(libzipError())", location: location)
         }

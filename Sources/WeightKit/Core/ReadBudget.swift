@@ -1,0 +1,138 @@
+import Foundation
+
+/// What one file read may consume, shared by every reader and pickle machine that works on the file.
+///
+/// Limits on single values (one tensor, one opcode) do not bound a hostile file: sixty-four small sparse
+/// arrays, or one array referenced six hundred times, add up. Every reader therefore draws from one budget
+/// per file read, in three currencies:
+/// - **bytes**: bytes the read produces — tensor data (views of the file included, since they are written
+///   out), and every copy made on the way (inflated entries, gathered views, densified sparse arrays,
+///   byte-swapped or decoded arrays, names, decoded protobuf messages);
+/// - **values**: objects built — pickle values, protobuf messages, header entries, tensors;
+/// - **work**: steps whose cost a file can multiply — bytes hashed or validated again, digits of huge
+///   integers, path components copied while naming tensors.
+///
+/// The first charge that would overdraw a currency throws `limitExceeded` naming the budget, so a hostile
+/// file stops before it allocates rather than after.
+public final class ReadBudget {
+    /// The ceilings of one read.
+    public struct Limits: Sendable, Equatable {
+        public var bytes: Int
+        public var values: Int
+        public var work: Int
+
+        public init(bytes: Int, values: Int, work: Int) {
+            self.bytes = bytes
+            self.values = values
+            self.work = work
+        }
+
+        /// The least any file gets: room for every real checkpoint of modest size.
+        public static let floor = Limits(bytes: 512 << 20, values: 4_000_000, work: 256 << 20)
+
+        /// The default for a file of `size` bytes: the floor, or four times the file's size in bytes and
+        /// thirty-two times it in work when that is more. Real checkpoints produce about their own size
+        /// (tied weights, compressed archives and big-endian files somewhat more).
+        public static func forFile(size: Int) -> Limits {
+            let size = max(size, 0)
+            let (bytes, overflow) = size.multipliedReportingOverflow(by: 4)
+            let (work, overflow2) = size.multipliedReportingOverflow(by: 32)
+            return Limits(bytes: max(floor.bytes, overflow ? Int.max : bytes), values: floor.values,
+                          work: max(floor.work, overflow2 ? Int.max : work))
+        }
+
+        /// `forFile(size:)` with the bytes ceiling raised or lowered to `bytes` when given.
+        public static func forFile(size: Int, bytes: Int?) -> Limits {
+            var limits = forFile(size: size)
+            if let bytes { limits.bytes = bytes }
+            return limits
+        }
+    }
+
+    /// The currencies, for messages and callers that branch on which ran out.
+    public enum Resource: String, Sendable {
+        case bytes, values, work
+    }
+
+    public let limits: Limits
+    public private(set) var bytesUsed = 0
+    public private(set) var valuesUsed = 0
+    public private(set) var workUsed = 0
+
+    public init(_ limits: Limits) {
+        self.limits = limits
+    }
+
+    /// Charges `count` bytes produced for `what`.
+    public func charge(bytes count: Int, for what: @autoclosure () -> String) throws(WeightKitError) {
+        bytesUsed = try Self.add(count, to: bytesUsed, limit: limits.bytes, .bytes, what)
+    }
+
+    /// Charges `count` values built for `what`.
+    public func charge(values count: Int, for what: @autoclosure () -> String) throws(WeightKitError) {
+        valuesUsed = try Self.add(count, to: valuesUsed, limit: limits.values, .values, what)
+    }
+
+    /// Charges `count` steps of work for `what`.
+    public func charge(work count: Int, for what: @autoclosure () -> String) throws(WeightKitError) {
+        workUsed = try Self.add(count, to: workUsed, limit: limits.work, .work, what)
+    }
+
+    private static func add(
+        _ count: Int, to used: Int, limit: Int, _ resource: Resource, _ what: () -> String
+    ) throws(WeightKitError) -> Int {
+        let (total, overflow) = used.addingReportingOverflow(max(count, 0))
+        guard !overflow, total <= limit else {
+            throw WeightKitError(
+                .limitExceeded,
+                "\(what()) would take this file's \(resource.rawValue) budget past \(Self.describe(limit, resource))"
+                    + " (\(Self.describe(used, resource)) used so far)",
+                budget: resource)
+        }
+        return total
+    }
+
+    static func describe(_ amount: Int, _ resource: Resource) -> String {
+        switch resource {
+        case .bytes: return ByteCountText.describe(amount)
+        case .values: return "\(amount) values"
+        case .work: return "\(amount) steps"
+        }
+    }
+}
+
+/// Byte counts as people read them: `512 MiB`, `3.2 GiB`, `96 bytes`.
+public enum ByteCountText {
+    public static func describe(_ bytes: Int) -> String {
+        let units = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
+        guard bytes >= 1024 else { return "\(bytes) bytes" }
+        var value = Double(bytes) / 1024
+        var unit = 0
+        while value >= 1024, unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        let rounded = value == value.rounded() ? String(Int(value)) : String(format: "%.1f", value)
+        return "\(rounded) \(units[unit])"
+    }
+
+    /// Parses `512M`, `4G`, `1.5GiB`, `100000` (bytes); nil for anything else or a value that overflows.
+    public static func parse(_ text: String) -> Int? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces).uppercased()
+        let digits = trimmed.prefix { $0.isNumber || $0 == "." }
+        let suffix = trimmed.dropFirst(digits.count)
+        let scale: Double
+        switch suffix {
+        case "", "B": scale = 1
+        case "K", "KB", "KIB": scale = 1024
+        case "M", "MB", "MIB": scale = 1024 * 1024
+        case "G", "GB", "GIB": scale = 1024 * 1024 * 1024
+        case "T", "TB", "TIB": scale = 1024 * 1024 * 1024 * 1024
+        default: return nil
+        }
+        guard let number = Double(digits), number > 0, number.isFinite else { return nil }
+        let bytes = number * scale
+        guard bytes < 9.0e18 else { return nil }
+        return Int(bytes)
+    }
+}
