@@ -44,6 +44,8 @@ struct Convert: ParsableCommand {
     @Flag(help: "No progress bar.")
     var quiet = false
 
+    @OptionGroup var memory: MemoryLimit
+
     func validate() throws {
         if rgb && bgr { throw ValidationError("--rgb and --bgr exclude each other") }
     }
@@ -57,6 +59,7 @@ struct Convert: ParsableCommand {
         conversion.dtype = dtype
         conversion.overwrite = force
         conversion.includeAll = all
+        conversion.maximumReadBytes = memory.bytes
         let bar = !quiet && StandardError.isTerminal ? ProgressBar() : nil
         SignalCleanup.install()
         try reportingErrors { () throws(WeightKitError) in
@@ -64,16 +67,17 @@ struct Convert: ParsableCommand {
             let report = try conversion.run(
                 from: source, to: output, progress: bar.map { bar in { bar.update($0, of: $1) } })
             for norm in report.unfolded {
-                StandardError.write("warning: \(source): norm not folded: \(norm)\n")
+                StandardError.write("warning: \(source): norm not folded: \(norm)".escapingControlCharacters + "\n")
             }
             if names == .canonical {
                 if report.layout == nil {
-                    StandardError.write("warning: \(source): no layout recognises these names; every tensor keeps its source name\n")
+                    StandardError.write("warning: \(source.escapingControlCharacters): no layout recognises these names; every tensor keeps its source name\n")
                 } else if !report.unmapped.isEmpty {
                     let shown = report.unmapped.prefix(8).joined(separator: ", ")
                     let more = report.unmapped.count > 8 ? ", ..." : ""
                     StandardError.write(
-                        "warning: \(source): \(report.unmapped.count) tensors have no canonical name and keep their source names: \(shown)\(more)\n")
+                        "warning: \(source): \(report.unmapped.count) tensors have no canonical name and keep their source names: \(shown)\(more)"
+                            .escapingControlCharacters + "\n")
                 }
             }
         }

@@ -18,9 +18,11 @@ struct Inspect: ParsableCommand {
     @Flag(help: "List every tensor in the file under its full path, not only the model weights.")
     var all = false
 
+    @OptionGroup var memory: MemoryLimit
+
     func run() throws {
         try reportingErrors { () throws(WeightKitError) in
-            let collection = try WeightFile.read(file, options: .init(includeAll: all))
+            let collection = try WeightFile.read(file, options: .init(includeAll: all, maximumBytes: memory.bytes))
             let report = InspectionReport(file: file, collection: collection, withStatistics: stats)
             print(json ? try report.json() : report.table())
         }

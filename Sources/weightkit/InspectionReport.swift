@@ -67,7 +67,7 @@ struct InspectionReport: Encodable {
         }
         let rows: [[String]] = tensors.map { row in
             var cells = [
-                row.name, row.dtype, "[" + row.shape.map(String.init).joined(separator: ", ") + "]",
+                row.name.escapingControlCharacters, row.dtype, "[" + row.shape.map(String.init).joined(separator: ", ") + "]",
                 String(row.elements), String(row.bytes),
             ]
             if columns.count > 5 {
@@ -82,19 +82,19 @@ struct InspectionReport: Encodable {
         }
         var lines = TextTable.render(header: columns, rows: rows, rightAligned: Set(3..<columns.count))
         lines.append("")
-        lines.append("file:       \(file)")
+        lines.append("file:       \(file.escapingControlCharacters)")
         lines.append("format:     \(format)")
         if let layout { lines.append("layout:     \(layout)") }
         if let architecture { lines.append("network:    \(architecture)") }
         lines.append("tensors:    \(tensorCount)")
         lines.append("parameters: \(parameters)")
-        lines.append("bytes:      \(bytes) (\(ByteCountText.format(bytes)))")
+        lines.append("bytes:      \(bytes) (\(ByteCountText.describe(bytes)))")
         if !metadata.isEmpty {
             lines.append("metadata:")
             for key in metadata.keys.sorted() {
                 let value = metadata[key] ?? ""
                 let shown = value.count > 200 ? String(value.prefix(200)) + "… (\(value.count) chars)" : value
-                lines.append("  \(key): \(shown.replacingOccurrences(of: "\n", with: "\\n"))")
+                lines.append("  \(key.escapingControlCharacters): \(shown.escapingControlCharacters)")
             }
         }
         return lines.joined(separator: "\n")
@@ -118,18 +118,5 @@ enum TextTable {
             }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
         }
         return [line(header), line(widths.map { String(repeating: "-", count: $0) })] + rows.map(line)
-    }
-}
-
-enum ByteCountText {
-    static func format(_ bytes: Int) -> String {
-        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
-        var value = Double(bytes)
-        var unit = 0
-        while value >= 1024, unit < units.count - 1 {
-            value /= 1024
-            unit += 1
-        }
-        return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
     }
 }

@@ -17,7 +17,7 @@ final class ProgressBar {
         let width = 30
         let filled = width * percent / 100
         let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-        StandardError.write("\r[\(bar)] \(percent)% of \(ByteCountText.format(total))")
+        StandardError.write("\r[\(bar)] \(percent)% of \(ByteCountText.describe(total))")
         drawn = true
     }
 

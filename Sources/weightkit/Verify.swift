@@ -9,7 +9,9 @@ struct Verify: ParsableCommand {
             With two files, both run the reference forward pass (each with its own eps, AffineChannel and channel \
             order) on one deterministic input and every output both produce is compared. With --expect, one file's \
             --output is compared with an array the real framework saved. An output passes when \
-            max|a-b| <= atol + rtol * max|reference| (defaults rtol 1e-4, atol 1e-5).
+            both hold the same NaN and infinite values at the same places and max|a-b| <= atol + rtol * max|reference| \
+            over the finite ones (defaults rtol 1e-4, atol 1e-5). The forward pass plans its memory before each \
+            allocation and refuses a network that would need more than --max-memory (default 1G) at once.
             """)
 
     @Argument(help: "The reference weight file.")
@@ -36,9 +38,14 @@ struct Verify: ParsableCommand {
     @Option(help: "Absolute tolerance.")
     var atol: Double = 1e-5
 
+    @OptionGroup var memory: MemoryLimit
+
     func validate() throws {
         if candidate == nil && expect == nil { throw ValidationError("give a second file or --expect") }
         if expect != nil && output == nil { throw ValidationError("--expect needs --output") }
+        for (name, value) in [("--rtol", rtol), ("--atol", atol)] where !(value.isFinite && value >= 0) {
+            throw ValidationError("\(name) must be a finite number of at least 0")
+        }
     }
 
     func run() throws {
@@ -47,23 +54,32 @@ struct Verify: ParsableCommand {
         verifier.relativeTolerance = rtol
         verifier.absoluteTolerance = atol
         var failed = false
+        let forward = ForwardMemory(limit: memory.bytes ?? ForwardMemory.defaultLimit)
+        let options = WeightFile.ReadOptions(maximumBytes: memory.bytes)
         try reportingErrors { () throws(WeightKitError) in
-            let image = try inputImage()
-            let model = try Verifier.load(reference)
+            let image = try inputImage(forward)
+            let model = try Verifier.load(reference, memory: forward, options: options)
             let comparisons: [Verifier.Comparison]
             if let expect, let output {
-                let outputs = try model.network.run(image)
+                let outputs = try model.run(image)
                 guard let produced = outputs.first(where: { $0.name == output })?.value else {
                     throw WeightKitError(.invalidArgument,
                                          "no output '\(output)'; this network has \(outputs.map(\.name).joined(separator: ", "))")
                 }
-                comparisons = [try verifier.compare(output, reference: try Verifier.featureMap(fromNpy: expect), candidate: produced)]
+                let expected = try Verifier.featureMap(fromNpy: expect, memory: forward)
+                comparisons = [try verifier.compare(output, reference: expected, candidate: produced)]
             } else if let candidate {
-                comparisons = try verifier.compare(model, try Verifier.load(candidate), input: image)
+                comparisons = try verifier.compare(
+                    model, try Verifier.load(candidate, memory: forward, options: options), input: image)
             } else {
                 comparisons = []
             }
             print(table(comparisons))
+            for comparison in comparisons {
+                if let reason = comparison.failureReason {
+                    StandardError.write("\(comparison.output): \(reason)\n")
+                }
+            }
             failed = comparisons.isEmpty || comparisons.contains { !$0.passed }
         }
         if failed {
@@ -72,13 +88,15 @@ struct Verify: ParsableCommand {
         }
     }
 
-    private func inputImage() throws(WeightKitError) -> FeatureMap {
-        if let input { return try Verifier.featureMap(fromNpy: input) }
-        let parts = size.split(separator: "x").compactMap { Int($0) }
-        guard let height = parts.first, height > 0, height <= 4096, parts.count <= 2 else {
-            throw WeightKitError(.invalidArgument, "--size must be H or HxW (at most 4096)")
+    private func inputImage(_ forward: ForwardMemory) throws(WeightKitError) -> FeatureMap {
+        if let input { return try Verifier.featureMap(fromNpy: input, memory: forward) }
+        let parts = size.split(separator: "x", omittingEmptySubsequences: false).map { Int($0) }
+        guard (1...2).contains(parts.count), let height = parts[0], let width = parts.count == 2 ? parts[1] : height,
+              height > 0, width > 0
+        else {
+            throw WeightKitError(.invalidArgument, "--size '\(size)' is not H or HxW with positive whole numbers")
         }
-        return FeatureMap.deterministic(channels: 3, height: height, width: parts.count == 2 ? parts[1] : height)
+        return try Verifier.input(height: height, width: width, memory: forward)
     }
 
     private func table(_ comparisons: [Verifier.Comparison]) -> String {

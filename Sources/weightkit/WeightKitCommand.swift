@@ -24,7 +24,9 @@ func reportingErrors(_ body: () throws(WeightKitError) -> Void) throws {
     do {
         try body()
     } catch {
-        StandardError.write("error: \(error)\n")
+        var line = "error: \(error)"
+        if error.budget == .bytes { line += " (if the file is trusted, raise the limit with --max-memory)" }
+        StandardError.write(line + "\n")
         throw ExitCode(1)
     }
 }

@@ -50,7 +50,7 @@ enum ArchitectureRecognizer {
                      "blocks": blocks.map(String.init).joined(separator: ",")]
         if bottleneck, let conv1 = collection[bottom + "res2.0.conv1.weight"],
            let conv2 = collection[bottom + "res2.0.conv2.weight"],
-           conv2.shape.rank == 4, conv2.shape.dimensions[1] > 0
+           conv1.shape.rank == 4, conv2.shape.rank == 4, conv2.shape.dimensions[1] > 0
         {
             let width = conv1.shape.dimensions[0]
             let groups = width / conv2.shape.dimensions[1]
@@ -78,7 +78,8 @@ enum ArchitectureRecognizer {
                 guard let first = plain ?? dw else { break }
                 if dw != nil { depthwise = true }
                 if count == 0 {
-                    convChannels.append(first.shape.dimensions[0])
+                    guard let channels = first.shape.dimensions.first else { return nil }
+                    convChannels.append(channels)
                     if stage == 2 {
                         while collection.names.contains(where: { $0.hasPrefix(block + "layers.\(layers).") }) { layers += 1 }
                     }

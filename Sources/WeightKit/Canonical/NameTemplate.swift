@@ -69,6 +69,17 @@ private struct ArithmeticParser {
         WeightKitError(.invalidArgument, "layout expression '{\(expression)}' cannot be evaluated for \(captures)")
     }
 
+    /// A number in the tensor name (a capture) that does not fit, or arithmetic on it that overflows: the
+    /// file's fault, not the layout's.
+    private func outOfRange() -> WeightKitError {
+        WeightKitError(.malformed, "layout expression '{\(expression)}' is out of range for the numbers in this name")
+    }
+
+    private func checked(_ result: (partialValue: Int, overflow: Bool)) throws(WeightKitError) -> Int {
+        guard !result.overflow else { throw outOfRange() }
+        return result.partialValue
+    }
+
     mutating func parse() throws(WeightKitError) -> Int {
         let value = try sum()
         guard position == characters.count else { throw failure() }
@@ -81,7 +92,7 @@ private struct ArithmeticParser {
             let plus = characters[position] == "+"
             position += 1
             let right = try product()
-            value = plus ? value + right : value - right
+            value = try checked(plus ? value.addingReportingOverflow(right) : value.subtractingReportingOverflow(right))
         }
         return value
     }
@@ -93,10 +104,11 @@ private struct ArithmeticParser {
             position += 1
             let right = try atom()
             if operation == "*" {
-                value *= right
+                value = try checked(value.multipliedReportingOverflow(by: right))
             } else {
                 guard right != 0 else { throw failure() }
-                value = operation == "/" ? value / right : value % right
+                value = try checked(operation == "/" ? value.dividedReportingOverflow(by: right)
+                                        : value.remainderReportingOverflow(dividingBy: right))
             }
         }
         return value
@@ -120,7 +132,10 @@ private struct ArithmeticParser {
         while position < characters.count, characters[position].isNumber { position += 1 }
         guard let number = Int(String(characters[start..<position])) else { throw failure() }
         guard isCapture else { return number }
-        guard captures.indices.contains(number), let value = Int(captures[number]) else { throw failure() }
+        guard captures.indices.contains(number) else { throw failure() }
+        guard let value = Int(captures[number]) else {
+            throw captures[number].allSatisfy(\.isNumber) && !captures[number].isEmpty ? outOfRange() : failure()
+        }
         return value
     }
 }

@@ -32,6 +32,8 @@ public struct Conversion: Sendable {
     public var channelOrder: ChannelOrder?
     /// Fold every norm that directly follows a convolution into it.
     public var foldBatchNorm = false
+    /// The bytes the source may produce when read (`ReadBudget`); nil for the default of its size.
+    public var maximumReadBytes: Int?
     public var mapper = CanonicalMapper.standard
 
     public init() {}
@@ -53,7 +55,7 @@ public struct Conversion: Sendable {
         let file = try MappedFile(path: source)
         let digest = SourceDigest(file)
         do throws(WeightKitError) {
-            var collection = try WeightFile.read(file, options: .init(includeAll: includeAll))
+            var collection = try WeightFile.read(file, options: .init(includeAll: includeAll, maximumBytes: maximumReadBytes))
             guard collection.count > 0 else {
                 throw WeightKitError(.invalidArgument, "file holds no tensors; nothing to convert")
             }

@@ -4,6 +4,8 @@ public struct FeatureMap: Sendable {
     public var height: Int
     public var width: Int
     public var values: [Float]
+    /// The forward pass's reservation for `values`, returned when the last copy of this map goes away.
+    var reservation: ForwardMemory.Reservation?
 
     public init(channels: Int, height: Int, width: Int, values: [Float]) {
         precondition(values.count == channels * height * width, "feature map size mismatch")

@@ -10,15 +10,37 @@ enum Operations {
         var groups = 1
     }
 
+    /// The output height and width of a convolution (0 when the kernel is wider than the padded input).
+    static func outputSize(_ input: FeatureMap, kernel: (Int, Int), _ shape: ConvolutionShape) -> (Int, Int) {
+        let outH = (input.height + 2 * shape.padding - shape.dilation * (kernel.0 - 1) - 1) / shape.stride + 1
+        let outW = (input.width + 2 * shape.padding - shape.dilation * (kernel.1 - 1) - 1) / shape.stride + 1
+        return (max(outH, 0), max(outW, 0))
+    }
+
+    /// The floats of the im2col buffer `conv2d` allocates (0 for 1x1 stride-1 and depthwise convolutions).
+    static func columnBufferCount(
+        _ input: FeatureMap, outChannels: Int, kernel: (Int, Int), _ shape: ConvolutionShape
+    ) -> Int {
+        let (outH, outW) = outputSize(input, kernel: kernel, shape)
+        guard outH > 0, outW > 0, shape.groups > 0 else { return 0 }
+        let inPerGroup = input.channels / shape.groups
+        if shape.groups == input.channels, inPerGroup == 1, outChannels / shape.groups == 1 { return 0 }
+        if kernel.0 == 1 && kernel.1 == 1 && shape.stride == 1 && shape.padding == 0 { return 0 }
+        let (depth, overflow) = inPerGroup.multipliedReportingOverflow(by: kernel.0 &* kernel.1)
+        guard !overflow, kernel.0 < 1 << 31, kernel.1 < 1 << 31 else { return Int.max }
+        let rows = max(1, min(outH, columnBudget / max(depth * outW, 1)))
+        let (count, overflow2) = depth.multipliedReportingOverflow(by: rows &* outW)
+        return overflow2 ? Int.max : count
+    }
+
     /// 2-D convolution. `weight` is [out, in/groups, kh, kw] in C order; `bias` is optional.
     static func conv2d(
         _ input: FeatureMap, weight: [Float], outChannels: Int, kernel: (Int, Int), bias: [Float]?,
         _ shape: ConvolutionShape
     ) -> FeatureMap {
         let (kh, kw) = kernel
-        let outH = (input.height + 2 * shape.padding - shape.dilation * (kh - 1) - 1) / shape.stride + 1
-        let outW = (input.width + 2 * shape.padding - shape.dilation * (kw - 1) - 1) / shape.stride + 1
-        var output = FeatureMap(channels: outChannels, height: max(outH, 0), width: max(outW, 0))
+        let (outH, outW) = outputSize(input, kernel: kernel, shape)
+        var output = FeatureMap(channels: outChannels, height: outH, width: outW)
         guard outH > 0, outW > 0 else { return output }
         let inPerGroup = input.channels / shape.groups
         let outPerGroup = outChannels / shape.groups
@@ -179,13 +201,7 @@ enum Operations {
 
     /// Max pooling; with `ceilMode`, a last window that starts inside the input (or its left padding) counts.
     static func maxPool(_ input: FeatureMap, kernel: Int, stride: Int, padding: Int, ceilMode: Bool) -> FeatureMap {
-        func size(_ length: Int) -> Int {
-            let span = length + 2 * padding - kernel
-            var out = (ceilMode ? (span + stride - 1) / stride : span / stride) + 1
-            if ceilMode, (out - 1) * stride >= length + padding { out -= 1 }
-            return out
-        }
-        let outH = max(0, size(input.height)), outW = max(0, size(input.width))
+        let (outH, outW) = poolSize(input, kernel: kernel, stride: stride, padding: padding, ceilMode: ceilMode)
         var output = FeatureMap(channels: input.channels, height: outH, width: outW)
         for channel in 0..<input.channels {
             let base = channel * input.plane
@@ -206,6 +222,17 @@ enum Operations {
             }
         }
         return output
+    }
+
+    /// The output height and width of `maxPool`.
+    static func poolSize(_ input: FeatureMap, kernel: Int, stride: Int, padding: Int, ceilMode: Bool) -> (Int, Int) {
+        func size(_ length: Int) -> Int {
+            let span = length + 2 * padding - kernel
+            var out = (ceilMode ? (span + stride - 1) / stride : span / stride) + 1
+            if ceilMode, (out - 1) * stride >= length + padding { out -= 1 }
+            return max(0, out)
+        }
+        return (size(input.height), size(input.width))
     }
 
     static func globalAveragePool(_ input: FeatureMap) -> [Float] {

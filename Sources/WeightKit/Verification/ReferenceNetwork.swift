@@ -8,9 +8,10 @@ public struct ReferenceNetwork {
     public let family: Family
     static let bottom = "backbone.bottom_up."
 
-    /// Recognises the backbone from canonical names.
-    public init(_ collection: TensorCollection) throws(WeightKitError) {
-        weights = NetworkWeights(collection)
+    /// Recognises the backbone from canonical names; the weights' float32 copies and every map the pass
+    /// makes are reserved from `memory` before they are allocated.
+    public init(_ collection: TensorCollection, memory: ForwardMemory = ForwardMemory()) throws(WeightKitError) {
+        weights = try NetworkWeights(collection, memory: memory)
         if weights.has(Self.bottom + "stem.conv1.weight") {
             family = .resnet
         } else if weights.has(Self.bottom + "stem.stem_1/conv.weight") {
@@ -67,10 +68,10 @@ struct ResNetForward {
     }
 
     func run(_ input: FeatureMap) throws(WeightKitError) -> [(String, FeatureMap)] {
-        var x = input
+        var x = weights.has(b + "input_norm.weight") ? try weights.copy(input) : input
         try weights.normalize(&x, b + "input_norm")
         x = try convNorm(x, b + "stem.conv1", stride: 2)
-        x = Operations.maxPool(x, kernel: 3, stride: 2, padding: 1, ceilMode: false)
+        x = try weights.maxPool(x, kernel: 3, stride: 2, padding: 1, ceilMode: false)
         var outputs = [("stem", x)]
         for stage in 2...5 {
             var block = 0
@@ -127,7 +128,7 @@ struct VoVNetForward {
         var outputs = [("stem", x)]
         let residual = weights.collection.names.contains { $0.hasSuffix(".ese.fc.weight") }
         for stage in 2...5 {
-            if stage > 2 { x = Operations.maxPool(x, kernel: 3, stride: 2, padding: 0, ceilMode: true) }
+            if stage > 2 { x = try weights.maxPool(x, kernel: 3, stride: 2, padding: 0, ceilMode: true) }
             var block = 1
             while true {
                 let osa = "OSA\(stage)_\(block)"
@@ -147,7 +148,7 @@ struct VoVNetForward {
                     features.append(y)
                     index += 1
                 }
-                y = try layer(try Operations.concat(features), p + "concat.\(osa)_concat")
+                y = try layer(try weights.concat(features), p + "concat.\(osa)_concat")
                 if weights.has(p + "ese.fc.weight") {
                     let pooled = FeatureMap(channels: y.channels, height: 1, width: 1, values: Operations.globalAveragePool(y))
                     let gate = try weights.convolution(pooled, weight: p + "ese.fc.weight", bias: p + "ese.fc.bias")
@@ -191,7 +192,7 @@ struct FPNForward {
             var lateral = try weights.convolution(feature, weight: "backbone.fpn_lateral\(level).weight",
                                                   bias: "backbone.fpn_lateral\(level).bias")
             if let previous {
-                try Operations.add(&lateral, Operations.upsampleNearest(previous, height: lateral.height, width: lateral.width))
+                try Operations.add(&lateral, try weights.upsampleNearest(previous, height: lateral.height, width: lateral.width))
             }
             previous = lateral
             results[level] = try weights.convolution(lateral, weight: "backbone.fpn_output\(level).weight",
@@ -200,18 +201,19 @@ struct FPNForward {
         var outputs = levels.compactMap { level in results[level].map { ("p\(level)", $0) } }
         guard let top = levels.last, let topOutput = results[top], let topFeature = byLevel[top] else { return outputs }
         if weights.has("backbone.top_block.p6.weight") {
-            let p6Input = try weights.shape("backbone.top_block.p6.weight")[1] == topOutput.channels ? topOutput : topFeature
+            let p6Input = try weights.shape("backbone.top_block.p6.weight", rank: 4)[1] == topOutput.channels
+                ? topOutput : topFeature
             let p6 = try weights.convolution(p6Input, weight: "backbone.top_block.p6.weight",
                                              bias: "backbone.top_block.p6.bias", stride: 2)
             outputs.append(("p6", p6))
             if weights.has("backbone.top_block.p7.weight") {
-                var activated = p6
+                var activated = try weights.copy(p6)
                 Operations.relu(&activated)
                 outputs.append(("p7", try weights.convolution(activated, weight: "backbone.top_block.p7.weight",
                                                                bias: "backbone.top_block.p7.bias", stride: 2)))
             }
         } else if weights.has("proposal_generator.rpn_head.conv.weight") {
-            outputs.append(("p6", Operations.maxPool(topOutput, kernel: 1, stride: 2, padding: 0, ceilMode: false)))
+            outputs.append(("p6", try weights.maxPool(topOutput, kernel: 1, stride: 2, padding: 0, ceilMode: false)))
         }
         return outputs
     }
