@@ -39,6 +39,44 @@ enum CLI {
     }
 }
 
+/// What a limited run of the binary did, with the most memory it held.
+struct LimitedRun {
+    var status: Int32
+    var stderr: String
+    var maximumResidentBytes: Int
+}
+
+extension CLI {
+    /// Runs the binary under a virtual-memory limit (so a runaway allocation fails instead of taking the
+    /// machine) and reports its peak resident memory, which the kernel gives for a child reaped with wait4.
+    static func runLimited(_ arguments: [String], virtualMemoryKiB: Int) throws -> LimitedRun {
+        let errors = FileManager.default.temporaryDirectory
+            .appendingPathComponent("weightkit-stderr-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: errors) }
+        let script = "ulimit -v \(virtualMemoryKiB); exec \"$0\" \"$@\" >/dev/null 2>\"$WEIGHTKIT_STDERR\""
+        let argv = ["/bin/sh", "-c", script, executable.path] + arguments
+        var pointers = argv.map { strdup($0) }
+        pointers.append(nil)
+        defer { pointers.forEach { free($0) } }
+        var environment = ProcessInfo.processInfo.environment
+        environment["WEIGHTKIT_STDERR"] = errors
+        var environmentPointers = environment.map { strdup("\($0.key)=\($0.value)") }
+        environmentPointers.append(nil)
+        defer { environmentPointers.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, "/bin/sh", nil, nil, pointers, environmentPointers)
+        guard spawned == 0 else { throw CocoaError(.executableLoad) }
+        var status: Int32 = 0
+        var usage = rusage()
+        while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+        let exited = status & 0x7F == 0
+        return LimitedRun(
+            status: exited ? (status >> 8) & 0xFF : 128 + (status & 0x7F),
+            stderr: (try? String(contentsOfFile: errors, encoding: .utf8)) ?? "",
+            maximumResidentBytes: usage.ru_maxrss * 1024)
+    }
+}
+
 /// A scratch directory removed when the test ends.
 final class Scratch {
     let url: URL
