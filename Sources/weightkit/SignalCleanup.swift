@@ -1,10 +1,14 @@
 import Glibc
 import WeightKit
 
-/// Removes a conversion's temporary file when the user interrupts it.
+/// Leaves nothing behind when a conversion is interrupted. Outputs are unnamed until complete, so the
+/// kernel drops them with the process; where the filesystem needed a named temporary, the terminating
+/// signals a user sends remove it first. A file-size limit (SIGXFSZ) is ignored so the write fails with a
+/// clear error and the usual cleanup, rather than killing the process.
 enum SignalCleanup {
     static func install() {
-        for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
+        signal(SIGXFSZ, SIG_IGN)
+        for signalNumber in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] {
             signal(signalNumber) { received in
                 TemporaryFileRegistry.shared.removeAll()
                 signal(received, SIG_DFL)

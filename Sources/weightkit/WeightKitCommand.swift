@@ -26,6 +26,7 @@ func reportingErrors(_ body: () throws(WeightKitError) -> Void) throws {
     } catch {
         var line = "error: \(error)"
         if error.budget == .bytes { line += " (if the file is trusted, raise the limit with --max-memory)" }
+        if error.kind == .outputExists { line += "; pass --force to replace it" }
         StandardError.write(line + "\n")
         throw ExitCode(1)
     }

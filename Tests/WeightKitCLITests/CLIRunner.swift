@@ -49,11 +49,12 @@ struct LimitedRun {
 extension CLI {
     /// Runs the binary under a virtual-memory limit (so a runaway allocation fails instead of taking the
     /// machine) and reports its peak resident memory, which the kernel gives for a child reaped with wait4.
-    static func runLimited(_ arguments: [String], virtualMemoryKiB: Int) throws -> LimitedRun {
+    static func runLimited(_ arguments: [String], virtualMemoryKiB: Int, fileSizeBlocks: Int? = nil) throws -> LimitedRun {
         let errors = FileManager.default.temporaryDirectory
             .appendingPathComponent("weightkit-stderr-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: errors) }
-        let script = "ulimit -v \(virtualMemoryKiB); exec \"$0\" \"$@\" >/dev/null 2>\"$WEIGHTKIT_STDERR\""
+        let fileLimit = fileSizeBlocks.map { "ulimit -f \($0); " } ?? ""
+        let script = "ulimit -v \(virtualMemoryKiB); \(fileLimit)exec \"$0\" \"$@\" >/dev/null 2>\"$WEIGHTKIT_STDERR\""
         let argv = ["/bin/sh", "-c", script, executable.path] + arguments
         var pointers = argv.map { strdup($0) }
         pointers.append(nil)
