@@ -7,16 +7,19 @@ import WeightKit
 /// The reader each fuzz target exercises, chosen by WEIGHTKIT_FUZZ_TARGET.
 enum FuzzTarget: String, CaseIterable {
     case detect, safetensors, pickle, numpyPickle = "numpy-pickle", torchZip = "torch-zip"
-    case torchLegacy = "torch-legacy", mxnet, caffe2, npy
+    case torchLegacy = "torch-legacy", mxnet, caffe2, npy, verify
 
     static var selected: FuzzTarget {
         ProcessInfo.processInfo.environment["WEIGHTKIT_FUZZ_TARGET"].flatMap(FuzzTarget.init(rawValue:)) ?? .detect
     }
 
+    /// A budget small enough that every execution stays fast; running out of it is a clean outcome too.
+    static let limits = ReadBudget.Limits(bytes: 64 << 20, values: 500_000, work: 32 << 20)
+
     /// Reads `bytes` with this target's reader; errors are the expected outcome for most inputs.
     func run(_ bytes: UnsafeRawBufferPointer) {
         guard let file = try? MappedFile(copying: bytes, name: "fuzz-input") else { return }
-        let all = WeightFile.ReadOptions(includeAll: true)
+        let all = WeightFile.ReadOptions(includeAll: true, limits: Self.limits)
         switch self {
         case .detect:
             if let collection = try? WeightFile.read(file, options: all) {
@@ -31,6 +34,25 @@ enum FuzzTarget: String, CaseIterable {
         case .mxnet: _ = try? WeightFile.read(file, as: .mxnetParams, options: all)
         case .caffe2: _ = try? WeightFile.read(file, as: .caffe2Protobuf, options: all)
         case .npy: _ = try? WeightFile.read(file, as: .numpyNpy, options: all)
+        case .verify: Self.verify(file)
+        }
+    }
+
+    /// Any file, mapped to canonical names, run through the reference network on a small input within a
+    /// small memory plan, and compared with itself.
+    private static func verify(_ file: MappedFile) {
+        guard var collection = try? WeightFile.read(file, options: .init(limits: limits)) else { return }
+        if collection.metadata["weightkit.names"] != "canonical" {
+            guard let mapped = try? CanonicalMapper.standard.map(collection).collection else { return }
+            collection = mapped
+        }
+        let memory = ForwardMemory(limit: 64 << 20)
+        guard let network = try? ReferenceNetwork(collection, memory: memory),
+              let input = try? Verifier.input(height: 32, width: 32, memory: memory),
+              let outputs = try? network.run(input)
+        else { return }
+        for (name, value) in outputs {
+            _ = try? Verifier().compare(name, reference: value, candidate: value)
         }
     }
 }

@@ -114,6 +114,91 @@ import Testing
         }
     }
 
+    /// A copy of `collection` whose tensor `name` has its first value replaced by `value`.
+    private func replacingFirstValue(of name: String, in collection: TensorCollection, with value: Float) throws
+        -> TensorCollection
+    {
+        var changed = collection
+        let tensor = try #require(changed[name])
+        var bytes = tensor.data.bytes
+        bytes.replaceSubrange(0..<4, with: withUnsafeBytes(of: value.bitPattern.littleEndian) { Array($0) })
+        try changed.replace(Tensor(name: name, dtype: tensor.dtype, shape: tensor.shape, data: TensorData(bytes)))
+        return changed
+    }
+
+    /// NaN or infinity in either output fails unless both hold the same non-finite values at the same places;
+    /// a NaN reference used to make the tolerance infinite and pass anything.
+    @Test func nonFiniteOutputsFailUnlessIdentical() throws {
+        let model = try Verifier.load(Fixtures.path("verify/torchvision-resnext.pth"))
+        let stem = "backbone.bottom_up.stem.conv1.weight"
+        let poisoned = try replacingFirstValue(of: stem, in: model.collection, with: .nan)
+        let nanModel = Verifier.Model(collection: poisoned, network: try ReferenceNetwork(poisoned))
+        let input = FeatureMap.deterministic(channels: 3, height: 32, width: 32)
+        for (reference, candidate) in [(model, nanModel), (nanModel, model)] {
+            let comparisons = try Verifier().compare(reference, candidate, input: input)
+            #expect(!comparisons.isEmpty)
+            #expect(comparisons.allSatisfy { !$0.passed })
+            #expect(comparisons.allSatisfy { $0.failureReason?.contains("NaN or infinite") == true })
+        }
+        let same = try Verifier().compare(nanModel, nanModel, input: input)
+        #expect(same.allSatisfy { $0.passed })
+        let infinite = FeatureMap(channels: 1, height: 1, width: 2, values: [.infinity, 1])
+        let negated = FeatureMap(channels: 1, height: 1, width: 2, values: [-.infinity, 1])
+        #expect(try Verifier().compare("x", reference: infinite, candidate: negated).passed == false)
+        #expect(try Verifier().compare("x", reference: infinite, candidate: infinite).passed)
+    }
+
+    /// The forward pass reserves every map before allocating it and refuses what would pass its limit.
+    @Test func memoryIsPlannedBeforeAllocating() throws {
+        // A 90,000-channel stem: its output at 224x224 would be 4.5 GB.
+        var wide = TensorCollection(format: .safetensors, metadata: ["weightkit.names": "canonical"])
+        let channels = 90_000
+        try wide.append(Tensor(name: "backbone.bottom_up.stem.conv1.weight", dtype: .float32,
+                               shape: Shape([channels, 3, 1, 1]), data: TensorData([UInt8](repeating: 0, count: channels * 12))))
+        let memory = ForwardMemory()
+        let network = try ReferenceNetwork(wide, memory: memory)
+        let input = try Verifier.input(height: 224, width: 224, memory: memory)
+        do {
+            _ = try network.run(input)
+            Issue.record("a 4.5 GB activation was allocated")
+        } catch {
+            #expect(error.kind == .limitExceeded)
+            #expect(error.description.contains("memory limit"), "\(error)")
+        }
+        #expect(memory.peak < 16 << 20)
+
+        // An input of 64 x 100,000,000 pixels is refused before it exists.
+        #expect(throws: WeightKitError.self) { try Verifier.input(height: 64, width: 100_000_000, memory: ForwardMemory()) }
+
+        // A whole real network with a small limit: refused part way, never past the limit.
+        let small = ForwardMemory(limit: 24 << 20)
+        let vovnet = try Verifier.load(Fixtures.path("verify/timm-vovnet-ese.pth"), memory: small)
+        do {
+            _ = try vovnet.run(try Verifier.input(height: 1024, width: 1024, memory: small))
+            Issue.record("ran within 24 MiB at 1024x1024")
+        } catch {
+            #expect(error.kind == .limitExceeded)
+            #expect(error.file?.hasSuffix("timm-vovnet-ese.pth") == true)
+        }
+        #expect(small.peak <= 24 << 20)
+    }
+
+    /// The plan follows what is live: maps are returned as the pass moves on, so the peak of a whole pass
+    /// is far below the sum of every map it made.
+    @Test func reservationsAreReturned() throws {
+        let memory = ForwardMemory()
+        let model = try Verifier.load(Fixtures.path("verify/timm-vovnet-ese.pth"), memory: memory)
+        let weightsOnly = memory.peak
+        do {
+            let outputs = try model.run(try Verifier.input(height: 64, width: 64, memory: memory))
+            #expect(!outputs.isEmpty)
+        }
+        let again = try model.run(try Verifier.input(height: 64, width: 64, memory: memory))
+        #expect(!again.isEmpty)
+        #expect(memory.peak > weightsOnly)
+        #expect(memory.peak < 2 * weightsOnly + (8 << 20))
+    }
+
     @Test func ceilModeMaxPoolKeepsTheLastWindow() {
         let map = FeatureMap(channels: 1, height: 4, width: 4, values: (0..<16).map(Float.init))
         let pooled = Operations.maxPool(map, kernel: 3, stride: 2, padding: 0, ceilMode: true)
