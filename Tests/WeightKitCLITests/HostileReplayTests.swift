@@ -37,7 +37,7 @@ import Testing
     static let residentBytesAllowed = 1 << 30
 
     @Test func corpusIsPresent() {
-        #expect(Self.cases.count >= 24)
+        #expect(Self.cases.count >= 26)
     }
 
     @Test(arguments: cases)

@@ -81,7 +81,12 @@ enum ArchitectureRecognizer {
                     guard let channels = first.shape.dimensions.first else { return nil }
                     convChannels.append(channels)
                     if stage == 2 {
-                        while collection.names.contains(where: { $0.hasPrefix(block + "layers.\(layers).") }) { layers += 1 }
+                        let layer = { (index: Int) in block + "layers.\(index).OSA2_1_\(index)/" }
+                        while collection[layer(layers) + "conv.weight"] != nil
+                            || collection[layer(layers) + "pw_conv1x1.weight"] != nil
+                        {
+                            layers += 1
+                        }
                     }
                 }
                 if collection[block + "ese.fc.weight"] != nil { eseBlocks += 1 }

@@ -52,7 +52,7 @@ public enum WeightFile {
             }
             let budget = options.budget(for: file)
             if let collection = try Caffe2ProtobufReader.read(file, budget: budget) {
-                try budget.charge(bytes: collection.byteCount, for: "the data of \(collection.count) tensors")
+                try charge(collection, to: budget)
                 return collection
             }
             throw WeightKitError(
@@ -68,8 +68,20 @@ public enum WeightFile {
     {
         let budget = options.budget(for: file)
         let collection = try read(file, as: format, options: options, budget: budget)
-        try budget.charge(bytes: collection.byteCount, for: "the data of \(collection.count) tensors")
+        try charge(collection, to: budget)
         return collection
+    }
+
+    /// Steps of work each tensor costs after reading: naming, mapping and writing it. Real checkpoints hold
+    /// hundreds to thousands of tensors; a small file claiming millions of empty ones is refused here.
+    static let workPerTensor = 4096
+
+    /// Charges what the collection will cost downstream: its data (written out, views included) and its
+    /// tensors.
+    private static func charge(_ collection: TensorCollection, to budget: ReadBudget) throws(WeightKitError) {
+        try budget.charge(bytes: collection.byteCount, for: "the data of \(collection.count) tensors")
+        let (work, overflow) = collection.count.multipliedReportingOverflow(by: workPerTensor)
+        try budget.charge(work: overflow ? Int.max : work, for: "handling \(collection.count) tensors")
     }
 
     private static func read(_ file: MappedFile, as format: WeightFormat, options: ReadOptions, budget: ReadBudget)
