@@ -94,6 +94,7 @@ struct NetworkWeights {
         let biasValues = try bias.flatMap { (name) throws(WeightKitError) in has(name) ? try vector(name, count: shape[0]) : nil }
         let geometry = Operations.ConvolutionShape(stride: stride, padding: (shape[2] - 1) / 2, dilation: 1, groups: groups)
         let (height, width) = Operations.outputSize(input, kernel: (shape[2], shape[3]), geometry)
+        try Self.checkBLASDimensions([shape[0], height &* width, input.channels / groups &* shape[2] &* shape[3]], weight)
         let scratch = try memory.reserve(
             Operations.columnBufferCount(input, outChannels: shape[0], kernel: (shape[2], shape[3]), geometry),
             of: MemoryLayout<Float>.size, for: "unfolding the input of \(weight)")
@@ -104,6 +105,14 @@ struct NetworkWeights {
         }
         withExtendedLifetime(scratch) {}
         return output
+    }
+
+    /// OpenBLAS takes 32-bit dimensions: a product that does not fit is refused rather than truncated.
+    static func checkBLASDimensions(_ dimensions: [Int], _ name: String) throws(WeightKitError) {
+        guard dimensions.allSatisfy({ $0 >= 0 && $0 <= Int(Int32.max) }) else {
+            throw WeightKitError(.limitExceeded, "a matrix of \(dimensions) is larger than the 32-bit sizes BLAS takes",
+                                 location: .init(tensor: name))
+        }
     }
 
     /// Max pooling with its output reserved first.

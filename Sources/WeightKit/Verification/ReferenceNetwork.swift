@@ -39,6 +39,7 @@ public struct ReferenceNetwork {
                 throw WeightKitError(.malformed, "classifier \(shape) does not take \(pooled.count) features",
                                      location: .init(tensor: "head.fc.weight"))
             }
+            try NetworkWeights.checkBLASDimensions(shape, "head.fc.weight")
             let logits = Operations.linear(
                 pooled, weight: try weights.floats("head.fc.weight"),
                 bias: weights.has("head.fc.bias") ? try weights.vector("head.fc.bias", count: shape[0]) : nil,
