@@ -122,7 +122,10 @@ import WeightKit
     @Test func differentFunctionsFail() throws {
         let result = try CLI.run(
             "verify", CLI.fixture("verify/timm-vovnet-ese.pth"), CLI.fixture("verify/timm-vovnet-v1.pth"), "--size", "32")
-        #expect(result.status != 0)
-        #expect(result.stderr.contains("verification failed") || result.stderr.contains("error:"))
+        #expect(result.status == 1)
+        #expect(result.stderr.hasPrefix("error: verification failed (tolerance: atol 1e-05 + rtol 0.0001"), "\(result.stderr)")
+        let rows = result.stdout.split(separator: "\n").dropFirst(2)
+        #expect(rows.count == 6, "\(result.stdout)")
+        #expect(rows.allSatisfy { $0.hasSuffix("FAIL") }, "\(result.stdout)")
     }
 }

@@ -62,3 +62,16 @@ import Testing
         #expect(scratch.contents.isEmpty)
     }
 }
+
+/// What a conversion records about its source.
+@Suite struct ConversionRecordTests {
+    @Test(arguments: ["pytorch/vovnet-zip.pth", "mxnet/resnetlike-0000.params", "detectron/detectron-py2.pkl"])
+    func sourceDigestIsTheFilesSHA256(fixture: String) throws {
+        let scratch = try ScratchDirectory()
+        let output = scratch.path("out.bin")
+        try Conversion().run(from: Fixtures.path(fixture), to: output)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path(fixture)))
+        let recorded = try WeightFile.read(output).metadata["weightkit.source_sha256"]
+        #expect(recorded == Fixtures.sha256(TensorData(Array(bytes))))
+    }
+}

@@ -25,13 +25,33 @@ import Testing
         }
     }
 
-    private func attempt(_ bytes: [UInt8], in scratch: ScratchDirectory) throws {
+    /// The kinds a damaged file may fail with: never `io` (the file is there), `invalidArgument` or worse.
+    static let damageKinds: Set<WeightKitError.Kind> = [.truncated, .malformed, .unsupported, .limitExceeded, .unsafe]
+
+    /// Reads a damaged copy: it fails with a damage kind and a one-line message naming the file, or reads
+    /// tensors whose bytes agree with their shapes; a conversion of it fails the same way leaving nothing, or
+    /// writes a file that reads back with the same tensors. `mustFail` is for cuts of formats that end with
+    /// a marker or a directory (all but protobufs, whose messages have no end marker).
+    private func attempt(_ bytes: [UInt8], in scratch: ScratchDirectory, mustFail: Bool = false, _ label: String) throws {
         let path = try scratch.write(bytes, to: "case.bin")
+        let output = scratch.path("out.bin")
         do {
-            _ = try WeightFile.read(path)
+            let collection = try WeightFile.read(path)
+            #expect(!mustFail, "\(label): a cut file read as \(collection.count) tensors")
+            for tensor in collection.tensors {
+                #expect(try tensor.shape.byteCount(of: tensor.dtype) == tensor.data.count, "\(label): \(tensor.name)")
+            }
         } catch {
-            #expect(!error.reason.isEmpty)
+            #expect(Self.damageKinds.contains(error.kind), "\(label): \(error.kind): \(error)")
+            #expect(error.file == path, "\(label): \(error)")
+            #expect(!error.reason.isEmpty && !error.description.contains("\n"), "\(label): \(error)")
         }
+        if (try? Conversion().run(from: path, to: output)) != nil {
+            let written = try WeightFile.read(output)
+            #expect(written.count > 0, "\(label)")
+            try FileManager.default.removeItem(atPath: output)
+        }
+        #expect(scratch.contents == ["case.bin"], "\(label) left \(scratch.contents)")
     }
 
     @Test(arguments: fixtures)
@@ -41,8 +61,9 @@ import Testing
         var cuts = Set((0..<min(bytes.count, 64)).map { $0 })
         var generator = Generator(state: UInt64(bytes.count))
         for _ in 0..<150 { cuts.insert(generator.next(bytes.count)) }
+        let endless = fixture.hasSuffix(".pb")
         for cut in cuts.sorted() {
-            try attempt(Array(bytes[..<cut]), in: scratch)
+            try attempt(Array(bytes[..<cut]), in: scratch, mustFail: !endless, "\(fixture) cut at \(cut)")
         }
     }
 
@@ -57,7 +78,7 @@ import Testing
                 let position = generator.next(mutated.count)
                 mutated[position] = generator.next(4) == 0 ? 0xFF : UInt8(generator.next(256))
             }
-            try attempt(mutated, in: scratch)
+            try attempt(mutated, in: scratch, "\(fixture) with bytes flipped")
         }
     }
 

@@ -6,9 +6,12 @@ import Testing
 
 /// Paths of committed fixtures and the manifests their generating scripts wrote.
 enum Fixtures {
-    static let root = URL(fileURLWithPath: #filePath)
+    /// The repository's top folder.
+    static let repository = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("fixtures")
+        .deletingLastPathComponent()
+
+    static let root = repository.appendingPathComponent("fixtures")
 
     static func path(_ relative: String) -> String {
         root.appendingPathComponent(relative).path
