@@ -32,10 +32,24 @@ let package = Package(
             dependencies: ["CProtobufC"],
             path: "Sources/CCaffe2Proto"
         ),
+        // The layers, each depending only on the ones above it here (Sources/README.md draws them).
+        .target(name: "WeightKitCore"),
+        .target(
+            name: "WeightKitFormats",
+            dependencies: ["WeightKitCore", "CLibzip", "CProtobufC", "CCaffe2Proto"]
+        ),
+        .target(
+            name: "WeightKitLayouts",
+            dependencies: ["WeightKitCore"]
+        ),
+        .target(
+            name: "WeightKitVerify",
+            dependencies: ["WeightKitCore", "WeightKitFormats", "WeightKitLayouts", "COpenBLAS"]
+        ),
         .target(
             name: "WeightKit",
             dependencies: [
-                "CLibzip", "CProtobufC", "COpenBLAS", "CCaffe2Proto",
+                "WeightKitCore", "WeightKitFormats", "WeightKitLayouts", "WeightKitVerify",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -57,7 +71,10 @@ let package = Package(
         ),
         .testTarget(
             name: "WeightKitTests",
-            dependencies: ["WeightKit", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                "WeightKit", "WeightKitCore", "WeightKitFormats", "WeightKitLayouts", "WeightKitVerify",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .testTarget(
             name: "WeightKitCLITests",

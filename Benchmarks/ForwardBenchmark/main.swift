@@ -3,7 +3,11 @@
 import Foundation
 import WeightKit
 
-BLASKernel.restartWithRecommendedCoreIfNeeded()
+// Measured with the kernels the command line would use: scripts/bench-forward sets OPENBLAS_CORETYPE.
+if let (name, value) = BLASKernel.recommendedEnvironment() {
+    FileHandle.standardError.write(Data("set \(name)=\(value) for the kernels weightkit uses\n".utf8))
+    exit(2)
+}
 let arguments = CommandLine.arguments
 guard arguments.count == 4, let size = Int(arguments[2]), let repeats = Int(arguments[3]), repeats > 0 else {
     FileHandle.standardError.write(Data("usage: forward-benchmark FILE SIZE REPEATS\n".utf8))

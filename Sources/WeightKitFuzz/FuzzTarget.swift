@@ -5,7 +5,7 @@ import Foundation
 import WeightKit
 
 /// The reader each fuzz target exercises, chosen by WEIGHTKIT_FUZZ_TARGET.
-enum FuzzTarget: String, CaseIterable {
+package enum FuzzTarget: String, CaseIterable {
     case detect, safetensors, pickle, numpyPickle = "numpy-pickle", torchZip = "torch-zip"
     case torchLegacy = "torch-legacy", mxnet, caffe2, npy, verify
 
@@ -65,7 +65,7 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
 
 #if !WEIGHTKIT_FUZZ
 @main
-struct Replay {
+package struct Replay {
     static func main() {
         let arguments = CommandLine.arguments.dropFirst()
         guard let name = arguments.first, let target = FuzzTarget(rawValue: name) else {

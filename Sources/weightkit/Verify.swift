@@ -49,7 +49,7 @@ struct Verify: ParsableCommand {
     }
 
     func run() throws {
-        BLASKernel.restartWithRecommendedCoreIfNeeded()
+        KernelRestart.ifNeeded()
         var verifier = Verifier()
         verifier.relativeTolerance = rtol
         verifier.absoluteTolerance = atol

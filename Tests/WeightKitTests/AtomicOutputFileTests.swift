@@ -2,6 +2,10 @@ import Foundation
 import Testing
 
 @testable import WeightKit
+@testable import WeightKitCore
+@testable import WeightKitFormats
+@testable import WeightKitLayouts
+@testable import WeightKitVerify
 
 /// The output appears complete or not at all, and never replaces what another run wrote.
 @Suite struct AtomicOutputFileTests {

@@ -2,6 +2,10 @@ import Foundation
 import Testing
 
 @testable import WeightKit
+@testable import WeightKitCore
+@testable import WeightKitFormats
+@testable import WeightKitLayouts
+@testable import WeightKitVerify
 
 @Suite struct Caffe2ReaderTests {
     /// The committed protoc-c output is what protoc-c makes of schemas/caffe2.proto today

@@ -1,6 +1,10 @@
 import Testing
 
 @testable import WeightKit
+@testable import WeightKitCore
+@testable import WeightKitFormats
+@testable import WeightKitLayouts
+@testable import WeightKitVerify
 
 @Suite struct DetectronPickleTests {
     static let fixtures = [

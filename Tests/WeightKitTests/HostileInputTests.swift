@@ -2,6 +2,10 @@ import Foundation
 import Testing
 
 @testable import WeightKit
+@testable import WeightKitCore
+@testable import WeightKitFormats
+@testable import WeightKitLayouts
+@testable import WeightKitVerify
 
 /// Every fixture of every format, cut short at many offsets and with bytes flipped at random: each read
 /// either fails with a WeightKitError or succeeds, and a failed conversion leaves nothing behind. A crash or

@@ -2,6 +2,10 @@ import Foundation
 import Testing
 
 @testable import WeightKit
+@testable import WeightKitCore
+@testable import WeightKitFormats
+@testable import WeightKitLayouts
+@testable import WeightKitVerify
 
 /// The JSON Schemas in schemas/ describe what WeightKit really reads and writes: every shipped layout and
 /// the header of real conversions validate (with Python's jsonschema, which scripts/install-deps provides).

@@ -2,6 +2,10 @@ import Foundation
 import Testing
 
 @testable import WeightKit
+@testable import WeightKitCore
+@testable import WeightKitFormats
+@testable import WeightKitLayouts
+@testable import WeightKitVerify
 
 @Suite struct VerificationTests {
     static let goldens: [(String, [String])] = [

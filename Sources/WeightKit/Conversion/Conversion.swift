@@ -1,3 +1,7 @@
+import WeightKitCore
+import WeightKitFormats
+import WeightKitLayouts
+
 /// Converts any readable weight file to the canonical container, streaming one tensor at a time.
 public struct Conversion: Sendable {
     /// How tensors are named in the output.
@@ -66,7 +70,7 @@ public struct Conversion: Sendable {
                 if strict, !mapped.unmapped.isEmpty {
                     throw WeightKitError(
                         .invalidArgument,
-                        "--strict: \(mapped.unmapped.count) tensors have no canonical name: "
+                        "\(mapped.unmapped.count) tensors have no canonical name (strict naming): "
                             + mapped.unmapped.prefix(10).joined(separator: ", "))
                 }
                 collection = mapped.collection

@@ -1,6 +1,9 @@
 import Crypto
 import Dispatch
 import Glibc
+import WeightKitCore
+import WeightKitFormats
+import WeightKitLayouts
 
 /// The SHA-256 of a source file, computed on another thread with `pread` into one small buffer while the
 /// conversion writes, so hashing costs neither wall time nor resident memory proportional to the file.

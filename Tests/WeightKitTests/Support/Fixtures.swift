@@ -3,6 +3,10 @@ import Foundation
 import Testing
 
 @testable import WeightKit
+@testable import WeightKitCore
+@testable import WeightKitFormats
+@testable import WeightKitLayouts
+@testable import WeightKitVerify
 
 /// Paths of committed fixtures and the manifests their generating scripts wrote.
 enum Fixtures {

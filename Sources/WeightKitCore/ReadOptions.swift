@@ -1,0 +1,20 @@
+/// How much of a file a reader shows, and the budget it reads within.
+public struct ReadOptions: Sendable {
+    /// Every tensor in the file under its full path, not only the model weights.
+    public var includeAll: Bool
+    /// The budget of one read; nil gives each file `ReadBudget.Limits.forFile(size:)`.
+    public var limits: ReadBudget.Limits?
+    /// The bytes ceiling of the default budget, when the caller trusts a file to produce more (or
+    /// wants it held to less); ignored when `limits` is given.
+    public var maximumBytes: Int?
+
+    public init(includeAll: Bool = false, limits: ReadBudget.Limits? = nil, maximumBytes: Int? = nil) {
+        self.includeAll = includeAll
+        self.limits = limits
+        self.maximumBytes = maximumBytes
+    }
+
+    package func budget(for file: MappedFile) -> ReadBudget {
+        ReadBudget(limits ?? .forFile(size: file.count, bytes: maximumBytes))
+    }
+}

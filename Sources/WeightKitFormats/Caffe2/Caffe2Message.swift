@@ -1,0 +1,85 @@
+import CCaffe2Proto
+import CProtobufC
+import Glibc
+import WeightKitCore
+
+/// A message decoded by libprotobuf-c, freed when this value goes away.
+package final class Caffe2Message<Message> {
+    let pointer: UnsafeMutablePointer<Message>
+    private let free: (UnsafeMutablePointer<Message>) -> Void
+
+    private init(_ pointer: UnsafeMutablePointer<Message>, free: @escaping (UnsafeMutablePointer<Message>) -> Void) {
+        self.pointer = pointer
+        self.free = free
+    }
+
+    deinit { free(pointer) }
+
+    var message: Message { pointer.pointee }
+
+    /// Unpacks `bytes` as the message `descriptor` describes, after a census of the wire data has charged
+    /// the messages and memory unpacking will build to `budget`; nil when the bytes are not that message.
+    private static func unpack(
+        _ bytes: UnsafeRawBufferPointer, _ descriptor: UnsafePointer<ProtobufCMessageDescriptor>, budget: ReadBudget,
+        free: @escaping (UnsafeMutablePointer<Message>) -> Void
+    ) throws(WeightKitError) -> Caffe2Message<Message>? {
+        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self),
+              let census = try ProtobufWireCensus(bytes, as: descriptor)
+        else { return nil }
+        let name = String(cString: descriptor.pointee.short_name)
+        try budget.charge(values: census.messages, for: "\(census.messages) protobuf messages (as \(name))")
+        try budget.charge(bytes: census.bytes, for: "unpacking a \(name)")
+        guard let decoded = protobuf_c_message_unpack(descriptor, nil, bytes.count, base) else { return nil }
+        return Caffe2Message(UnsafeMutableRawPointer(decoded).assumingMemoryBound(to: Message.self), free: free)
+    }
+
+    static func netDef(_ bytes: UnsafeRawBufferPointer, budget: ReadBudget) throws(WeightKitError)
+        -> Caffe2Message<Caffe2__NetDef>?
+    {
+        try Caffe2Message<Caffe2__NetDef>.unpack(bytes, wk_caffe2_net_def_descriptor(), budget: budget) {
+            caffe2__net_def__free_unpacked($0, nil)
+        }
+    }
+
+    static func tensorProtos(_ bytes: UnsafeRawBufferPointer, budget: ReadBudget) throws(WeightKitError)
+        -> Caffe2Message<Caffe2__TensorProtos>?
+    {
+        try Caffe2Message<Caffe2__TensorProtos>.unpack(bytes, wk_caffe2_tensor_protos_descriptor(), budget: budget) {
+            caffe2__tensor_protos__free_unpacked($0, nil)
+        }
+    }
+
+    static func tensorProto(_ bytes: UnsafeRawBufferPointer, budget: ReadBudget) throws(WeightKitError)
+        -> Caffe2Message<Caffe2__TensorProto>?
+    {
+        try Caffe2Message<Caffe2__TensorProto>.unpack(bytes, wk_caffe2_tensor_proto_descriptor(), budget: budget) {
+            caffe2__tensor_proto__free_unpacked($0, nil)
+        }
+    }
+}
+
+/// Swift views of protobuf-c's (count, pointer) arrays and C strings.
+package enum ProtobufC {
+    static func string(_ pointer: UnsafeMutablePointer<CChar>?) -> String? {
+        pointer.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: strlen($0)), as: UTF8.self) }
+    }
+
+    static func strings(_ count: Int, _ pointer: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> [String] {
+        guard let pointer else { return [] }
+        return (0..<count).compactMap { string(pointer[$0]) }
+    }
+
+    static func array<Element>(_ count: Int, _ pointer: UnsafeMutablePointer<Element>?) -> UnsafeBufferPointer<Element> {
+        UnsafeBufferPointer(start: count > 0 ? pointer : nil, count: count > 0 && pointer != nil ? count : 0)
+    }
+
+    static func messages<Element>(_ count: Int, _ pointer: UnsafeMutablePointer<UnsafeMutablePointer<Element>?>?) -> [Element] {
+        guard let pointer else { return [] }
+        return (0..<count).compactMap { pointer[$0]?.pointee }
+    }
+
+    static func bytes(_ data: ProtobufCBinaryData) -> [UInt8] {
+        guard data.len > 0, let base = data.data else { return [] }
+        return Array(UnsafeBufferPointer(start: base, count: data.len))
+    }
+}

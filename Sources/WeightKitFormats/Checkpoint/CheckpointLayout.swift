@@ -1,0 +1,90 @@
+import WeightKitCore
+
+/// Where the weights sit in a pickled checkpoint (torch or Detectron), and which of its other values are
+/// worth showing.
+package struct CheckpointLayout {
+    /// Keys under which checkpoints nest the model's weights, in the order they are tried: training
+    /// checkpoints' state dicts, and Detectron's `blobs`.
+    static let weightKeys = ["model", "state_dict", "model_state", "module", "blobs"]
+    /// Name endings of training buffers that are not weights (Detectron's momentum), shown only with `--all`.
+    static let trainingBufferSuffixes = ["_momentum"]
+    /// Non-tensor values deeper than this many keys are not metadata (optimizer internals).
+    static let metadataDepth = 2
+    static let maximumMetadataEntries = 256
+
+    /// The tensors to read, each with its name and the record that describes it.
+    var tensors: [(name: String, object: PickleObject)] = []
+    var metadata: [String: String] = [:]
+
+    init(root: PickleValue, includeAll: Bool, maximumNesting: Int, budget: ReadBudget) throws(WeightKitError) {
+        let walker = PickleWalker(maximumNesting: maximumNesting, classify: Self.classify, budget: budget)
+        var weightsRoot = root
+        var weightsPath: [String] = []
+        if !includeAll, case .dict(let dict) = root {
+            for key in Self.weightKeys {
+                guard let candidate = dict[key], try Self.holdsTensors(candidate, walker) else { continue }
+                weightsRoot = candidate
+                weightsPath = [key]
+                metadata["source.weights_key"] = key
+                break
+            }
+        }
+        try walker.walk(weightsRoot) { path, value throws(WeightKitError) in
+            guard case .object(let object) = value else { return }
+            try TensorCollection.checkNameLength(path.reduce(path.count - 1) { $0 + $1.utf8.count })
+            let name = path.joined(separator: ".")
+            if !includeAll, Self.trainingBufferSuffixes.contains(where: name.hasSuffix) { return }
+            tensors.append((name, object))
+        }
+        var entries = 0
+        try walker.walk(root, enter: { path, _ in
+            path.count < Self.metadataDepth && (weightsPath.isEmpty || path != weightsPath)
+        }) { path, value throws(WeightKitError) in
+            guard entries < Self.maximumMetadataEntries, !path.isEmpty, let text = PickleWalker.scalarText(value)
+            else { return }
+            try budget.charge(bytes: path.reduce(text.utf8.count) { $0 + $1.utf8.count }, for: "metadata")
+            metadata[path.joined(separator: ".")] = text
+            entries += 1
+        }
+    }
+
+    private static func holdsTensors(_ value: PickleValue, _ walker: PickleWalker) throws(WeightKitError) -> Bool {
+        switch value {
+        case .dict, .object: break
+        default: return false
+        }
+        var found = false
+        try walker.walk(value, enter: { _, _ in !found }) { _, leaf throws(WeightKitError) in
+            if case .object = leaf { found = true }
+        }
+        return found
+    }
+
+    /// Whether `object` is a tensor: a torch rebuild call or a NumPy array or scalar.
+    static func isTensor(_ object: PickleObject) -> Bool {
+        TorchTensorRecord.isTensor(object) || NumPyArrayRecord.isArray(object)
+    }
+
+    /// Tensors are leaves; TorchScript modules and namespaces are walked through their attributes, with a
+    /// module's own tensors before its submodules, as `state_dict()` orders them.
+    static func classify(_ object: PickleObject) throws(WeightKitError) -> PickleWalker.ObjectVisit {
+        if isTensor(object) { return .leaf }
+        guard case .dict(let attributes)? = object.state else { return .skip }
+        if object.type.module == "__torch__" || object.type.module.hasPrefix("__torch__.") {
+            let own = attributes.entries.filter { isTensor($0.value) }
+            let children = attributes.entries.filter { isModule($0.value) }
+            return .members((own + children).map { (PickleWalker.keyText($0.key), $0.value) })
+        }
+        return .members(attributes.entries.map { (PickleWalker.keyText($0.key), $0.value) })
+    }
+
+    private static func isTensor(_ value: PickleValue) -> Bool {
+        if case .object(let object) = value { return isTensor(object) }
+        return false
+    }
+
+    private static func isModule(_ value: PickleValue) -> Bool {
+        if case .object(let object) = value { return object.type.module.hasPrefix("__torch__") }
+        return false
+    }
+}

@@ -1,0 +1,285 @@
+import Glibc
+import WeightKitCore
+
+/// Reads MXNet NDArray list files (`.params` from `nd.save`, `Module.save_checkpoint`, gluon
+/// `save_parameters` and `export`, `npx.save`): list magic 0x112, then V1/V2/V3 or magic-less legacy
+/// records, then the names. Dense records become views into the mapped file; row_sparse and csr records
+/// are densified.
+package enum MXNetParamsReader {
+    static let listMagic: UInt64 = 0x112
+    static let v1Magic: UInt32 = 0xF993_FAC8
+    static let v2Magic: UInt32 = 0xF993_FAC9
+    static let v3Magic: UInt32 = 0xF993_FACA
+
+    static func read(_ file: MappedFile, budget: ReadBudget) throws(WeightKitError) -> TensorCollection {
+        var reader = ByteReader(file.bytes)
+        guard try reader.readLittleEndian(UInt64.self, "list magic") == listMagic else {
+            throw .malformed("not an MXNet NDArray list (magic 0x112)", at: 0)
+        }
+        _ = try reader.readLittleEndian(UInt64.self, "reserved word")
+        let countOffset = reader.fileOffset
+        let count = try reader.readLength64("array count")
+        // Every record takes at least 4 bytes, so a count the file cannot hold is refused before allocating.
+        guard count <= reader.remaining / 4 else {
+            throw .malformed("array count \(count) cannot fit in the \(reader.remaining) bytes that remain", at: countOffset)
+        }
+        try budget.charge(values: count, for: "\(count) arrays")
+        var records: [(offset: Int, record: MXNetRecord?)] = []
+        for index in 0..<count {
+            let offset = reader.fileOffset
+            do {
+                records.append((offset, try MXNetRecord(&reader, file: file)))
+            } catch {
+                throw error.inTensor("#\(index)")
+            }
+        }
+        let namesOffset = reader.fileOffset
+        let nameCount = try reader.readLength64("name count")
+        guard nameCount == 0 || nameCount == count else {
+            throw .malformed("\(nameCount) names for \(count) arrays", at: namesOffset)
+        }
+        var names: [String] = []
+        for _ in 0..<nameCount {
+            let at = reader.fileOffset
+            let length = try reader.readLength64("name length")
+            let bytes = try reader.readBytes(length, for: "name")
+            guard let name = String(validating: bytes, as: UTF8.self) else {
+                throw .malformed("array name is not UTF-8", at: at)
+            }
+            names.append(name)
+        }
+        guard reader.isAtEnd else {
+            throw .malformed("\(reader.remaining) bytes follow the array names", at: reader.fileOffset)
+        }
+
+        var collection = TensorCollection(format: .mxnetParams)
+        for (index, entry) in records.enumerated() {
+            let name = names.isEmpty ? String(index) : names[index]
+            guard let record = entry.record else {
+                // An empty (none) array: shown as a zero-size float32 tensor so the name is not lost.
+                try collection.append(Tensor(name: name, dtype: .float32, shape: Shape([0]), data: TensorData([])))
+                continue
+            }
+            do {
+                try collection.append(record.tensor(named: name, budget: budget))
+            } catch {
+                var located = error.inTensor(name)
+                if located.location.byteOffset == nil { located.location.byteOffset = entry.offset }
+                throw located
+            }
+        }
+        if names.contains(where: { $0.hasPrefix("arg:") || $0.hasPrefix("aux:") }) {
+            collection.metadata["source.mxnet_naming"] = "module"
+        }
+        if let symbol = symbolFile(besides: file.path) {
+            collection.metadata["source.symbol_file"] = symbol
+        }
+        return collection
+    }
+
+    /// `prefix-symbol.json` beside a `prefix-NNNN.params` checkpoint, if it exists: the network it belongs to.
+    static func symbolFile(besides path: String) -> String? {
+        guard path.hasSuffix(".params") else { return nil }
+        let stem = path.dropLast(".params".count)
+        guard let dash = stem.lastIndex(of: "-"), stem[stem.index(after: dash)...].count == 4,
+              stem[stem.index(after: dash)...].allSatisfy(\.isNumber)
+        else { return nil }
+        let symbol = String(stem[..<dash]) + "-symbol.json"
+        return access(symbol, F_OK) == 0 ? symbol : nil
+    }
+}
+
+/// One NDArray record.
+package struct MXNetRecord {
+    enum Storage {
+        case dense
+        case rowSparse(indices: TensorData, indexType: DType)
+        case csr(indptr: TensorData, indptrType: DType, indices: TensorData, indexType: DType)
+    }
+
+    let dtype: DType
+    let shape: Shape
+    let data: TensorData
+    let storage: Storage
+
+    /// Reads a record; nil for an empty (none) array.
+    init?(_ reader: inout ByteReader, file: MappedFile) throws(WeightKitError) {
+        let magicOffset = reader.fileOffset
+        let magic = try reader.readLittleEndian(UInt32.self, "record magic")
+        var storageType: Int32 = 0
+        var storageShape: [Int]?
+        let dimensions: [Int]?
+        switch magic {
+        case MXNetParamsReader.v2Magic, MXNetParamsReader.v3Magic:
+            storageType = try reader.readLittleEndian(Int32.self, "storage type")
+            guard (0...2).contains(storageType) else {
+                throw .malformed("unknown storage type \(storageType)", at: magicOffset + 4)
+            }
+            if storageType != 0 {
+                storageShape = try Self.shape(&reader, numpySemantics: false)
+            }
+            dimensions = try Self.shape(&reader, numpySemantics: magic == MXNetParamsReader.v3Magic)
+        case MXNetParamsReader.v1Magic:
+            dimensions = try Self.shape(&reader, numpySemantics: false)
+        default:
+            // Legacy records have no magic: the first word is the rank, then 32-bit dimensions.
+            guard magic <= 32 else {
+                throw .malformed("unknown record magic 0x\(String(magic, radix: 16))", at: magicOffset)
+            }
+            var legacy: [Int] = []
+            for _ in 0..<magic {
+                legacy.append(Int(try reader.readLittleEndian(UInt32.self, "legacy dimension")))
+            }
+            dimensions = magic == 0 ? nil : legacy
+        }
+        guard let dimensions else { return nil }
+
+        _ = try reader.readLittleEndian(Int32.self, "device type")
+        _ = try reader.readLittleEndian(Int32.self, "device id")
+        let flagOffset = reader.fileOffset
+        let flag = try reader.readLittleEndian(Int32.self, "type flag")
+        guard let dtype = MXNetTypeFlag.dtype(flag) else {
+            throw WeightKitError(.unsupported, "unknown MXNet type flag \(flag)", location: .init(byteOffset: flagOffset))
+        }
+        self.dtype = dtype
+        shape = try Shape(dimensions)
+
+        var auxiliary: [(DType, Shape)] = []
+        let auxiliaryCount = storageType == 1 ? 1 : storageType == 2 ? 2 : 0
+        for _ in 0..<auxiliaryCount {
+            let at = reader.fileOffset
+            let auxFlag = try reader.readLittleEndian(Int32.self, "aux type flag")
+            guard let auxType = MXNetTypeFlag.dtype(auxFlag), auxType == .int64 || auxType == .int32 else {
+                throw .malformed("sparse index type flag \(auxFlag) is not an integer type", at: at)
+            }
+            guard let auxDimensions = try Self.shape(&reader, numpySemantics: false) else {
+                throw .malformed("sparse index array has no shape", at: at)
+            }
+            auxiliary.append((auxType, try Shape(auxDimensions)))
+        }
+
+        let dataShape = try storageShape.map { (dims) throws(WeightKitError) in try Shape(dims) } ?? shape
+        data = try Self.bytes(&reader, file: file, count: try dataShape.byteCount(of: dtype), what: "array data")
+        switch storageType {
+        case 1:
+            let (indexType, indexShape) = auxiliary[0]
+            let indices = try Self.bytes(&reader, file: file, count: try indexShape.byteCount(of: indexType), what: "row indices")
+            guard dataShape.rank == shape.rank, dataShape.rank >= 1,
+                  Array(dataShape.dimensions.dropFirst()) == Array(shape.dimensions.dropFirst()),
+                  indexShape.elementCount == dataShape.dimensions[0]
+            else {
+                throw .malformed("row_sparse shapes disagree", at: magicOffset)
+            }
+            storage = .rowSparse(indices: indices, indexType: indexType)
+        case 2:
+            let (indptrType, indptrShape) = auxiliary[0]
+            let (indexType, indexShape) = auxiliary[1]
+            let indptr = try Self.bytes(&reader, file: file, count: try indptrShape.byteCount(of: indptrType), what: "csr indptr")
+            let indices = try Self.bytes(&reader, file: file, count: try indexShape.byteCount(of: indexType), what: "csr indices")
+            guard shape.rank == 2, shape.dimensions[0] < Int.max,
+                  indptrShape.elementCount == shape.dimensions[0] + 1,
+                  indexShape.elementCount == dataShape.elementCount
+            else {
+                throw .malformed("csr shapes disagree", at: magicOffset)
+            }
+            storage = .csr(indptr: indptr, indptrType: indptrType, indices: indices, indexType: indexType)
+        default:
+            storage = .dense
+        }
+    }
+
+    /// A shape: i32 rank then 64-bit dimensions. Nil means "none": rank 0 (or, with NumPy semantics,
+    /// rank -1 or an unknown dimension).
+    private static func shape(_ reader: inout ByteReader, numpySemantics: Bool) throws(WeightKitError) -> [Int]? {
+        let at = reader.fileOffset
+        let rank = try reader.readLittleEndian(Int32.self, "rank")
+        if numpySemantics && rank == -1 { return nil }
+        guard (0...32).contains(rank) else { throw .malformed("rank \(rank) is out of range", at: at) }
+        if rank == 0 { return numpySemantics ? [] : nil }
+        var dimensions: [Int] = []
+        for _ in 0..<rank {
+            let dimension = try reader.readLittleEndian(Int64.self, "dimension")
+            if numpySemantics && dimension == -1 { return nil }
+            guard dimension >= 0 else { throw .malformed("negative dimension \(dimension)", at: at) }
+            dimensions.append(Int(dimension))
+        }
+        return dimensions
+    }
+
+    private static func bytes(
+        _ reader: inout ByteReader, file: MappedFile, count: Int, what: String
+    ) throws(WeightKitError) -> TensorData {
+        let range = try reader.take(count, for: what)
+        return TensorData(file: file, range: range)
+    }
+
+    /// The dense tensor: the record's own bytes, or the sparse values scattered into zeros.
+    func tensor(named name: String, budget: ReadBudget) throws(WeightKitError) -> Tensor {
+        if case .dense = storage {} else {
+            // A sparse record can describe a dense shape far larger than its bytes: charged before allocating.
+            let denseBytes = try shape.byteCount(of: dtype)
+            try budget.charge(bytes: denseBytes, for: "densifying a sparse array of shape \(shape)")
+        }
+        switch storage {
+        case .dense:
+            return try Tensor(name: name, dtype: dtype, shape: shape, data: data)
+        case .rowSparse(let indices, let indexType):
+            if shape.elementCount == 0 {
+                return try Tensor(name: name, dtype: dtype, shape: shape, data: TensorData([]))
+            }
+            let rows = Self.integers(indices, indexType)
+            let rowBytes = shape.rank == 1 ? dtype.itemSize : try Shape(Array(shape.dimensions.dropFirst())).byteCount(of: dtype)
+            var dense = [UInt8](repeating: 0, count: try shape.byteCount(of: dtype))
+            for (position, row) in rows.enumerated() {
+                guard row >= 0, row < shape.dimensions[0] else {
+                    throw WeightKitError(.malformed, "row_sparse index \(row) is outside \(shape.dimensions[0]) rows")
+                }
+                data.withUnsafeBytes { source in
+                    dense.withUnsafeMutableBytes { target in
+                        (target.baseAddress! + row * rowBytes).copyMemory(
+                            from: source.baseAddress! + position * rowBytes, byteCount: rowBytes)
+                    }
+                }
+            }
+            return try Tensor(name: name, dtype: dtype, shape: shape, data: TensorData(dense))
+        case .csr where shape.elementCount == 0:
+            return try Tensor(name: name, dtype: dtype, shape: shape, data: TensorData([]))
+        case .csr(let indptrData, let indptrType, let indicesData, let indexType):
+            let indptr = Self.integers(indptrData, indptrType)
+            let columns = Self.integers(indicesData, indexType)
+            let rowCount = shape.dimensions[0], columnCount = shape.dimensions[1]
+            var dense = [UInt8](repeating: 0, count: try shape.byteCount(of: dtype))
+            let item = dtype.itemSize
+            for row in 0..<rowCount {
+                let start = indptr[row], end = indptr[row + 1]
+                guard start >= 0, start <= end, end <= columns.count else {
+                    throw WeightKitError(.malformed, "csr indptr is not non-decreasing within the values")
+                }
+                for position in start..<end {
+                    let column = columns[position]
+                    guard column >= 0, column < columnCount else {
+                        throw WeightKitError(.malformed, "csr column \(column) is outside \(columnCount) columns")
+                    }
+                    data.withUnsafeBytes { source in
+                        dense.withUnsafeMutableBytes { target in
+                            (target.baseAddress! + (row * columnCount + column) * item).copyMemory(
+                                from: source.baseAddress! + position * item, byteCount: item)
+                        }
+                    }
+                }
+            }
+            return try Tensor(name: name, dtype: dtype, shape: shape, data: TensorData(dense))
+        }
+    }
+
+    private static func integers(_ data: TensorData, _ type: DType) -> [Int] {
+        data.withUnsafeBytes { bytes in
+            let size = type.itemSize
+            return (0..<bytes.count / size).map { index in
+                size == 8
+                    ? Int(Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: index * 8, as: Int64.self)))
+                    : Int(Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: index * 4, as: Int32.self)))
+            }
+        }
+    }
+}

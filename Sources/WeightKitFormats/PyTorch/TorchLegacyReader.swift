@@ -1,0 +1,100 @@
+import WeightKitCore
+
+/// Reads torch's legacy stream (torch < 1.6, or `_use_new_zipfile_serialization=False`): five pickles
+/// back to back (magic number, protocol version, system info, the object, the storage keys), then each
+/// storage as an 8-byte element count and its raw bytes.
+package enum TorchLegacyReader {
+    static let magic: [UInt8] = [0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20, 0x6A, 0xA8, 0x50, 0x19]
+    static let protocolVersion = 1001
+
+    static func read(_ file: MappedFile, options: WeightFile.ReadOptions, budget: ReadBudget)
+        throws(WeightKitError) -> TensorCollection
+    {
+        let whole = TensorData(file: file, range: 0..<file.count)
+        let plain = PickleMachine(globals: .python, allowsPersistentIDs: false)
+        let magicResult = try plain.load(whole, mustEndAtSTOP: false, budget: budget)
+        guard case .bigInt(let bytes) = magicResult.value, bytes == magic else {
+            throw .malformed("legacy stream does not start with torch's magic number", at: 0)
+        }
+        let versionResult = try plain.load(whole, from: magicResult.end, mustEndAtSTOP: false, budget: budget)
+        guard versionResult.value.intValue == protocolVersion else {
+            throw .malformed("legacy protocol version is not \(protocolVersion)", at: magicResult.end)
+        }
+        let systemResult = try plain.load(whole, from: versionResult.end, mustEndAtSTOP: false, budget: budget)
+        var littleEndian = true
+        if case .dict(let info) = systemResult.value, case .bool(let flag)? = info["little_endian"] {
+            littleEndian = flag
+        }
+        let machine = PickleMachine(globals: .torch, allowsPersistentIDs: true)
+        let objectResult = try machine.load(whole, from: systemResult.end, mustEndAtSTOP: false, budget: budget)
+        let keysResult = try plain.load(whole, from: objectResult.end, mustEndAtSTOP: false, budget: budget)
+        guard let keyValues = keysResult.value.sequence else {
+            throw .malformed("legacy storage key list is a \(keysResult.value.kindName)", at: objectResult.end)
+        }
+
+        let layout = try CheckpointLayout(
+            root: objectResult.value, includeAll: options.includeAll, maximumNesting: machine.limits.maximumNesting,
+            budget: budget)
+        let itemSizes = try storageItemSizes(objectResult.persistentIDs)
+        var ranges: [String: Range<Int>] = [:]
+        var reader = ByteReader(file.bytes)
+        try reader.skip(keysResult.end, for: "legacy pickles")
+        for keyValue in keyValues {
+            guard let key = keyValue.text else {
+                throw .malformed("legacy storage key is a \(keyValue.kindName)", at: reader.fileOffset)
+            }
+            let countOffset = reader.fileOffset
+            let rawCount = try reader.readLittleEndian(Int64.self, "element count of storage '\(key)'")
+            let count = littleEndian ? rawCount : rawCount.byteSwapped
+            let itemSize = itemSizes[key] ?? 1
+            let (bytes, overflow) = Int(count).multipliedReportingOverflow(by: itemSize)
+            guard count >= 0, !overflow else {
+                throw .malformed("storage '\(key)' claims \(count) elements", at: countOffset)
+            }
+            ranges[key] = try reader.take(bytes, for: "storage '\(key)'")
+        }
+        guard reader.isAtEnd else {
+            throw .malformed("\(reader.remaining) bytes follow the last storage", at: reader.fileOffset)
+        }
+
+        let builder = PickledTensorBuilder(
+            storageBytes: { (storage) throws(WeightKitError) in
+                guard let range = ranges[storage.key] else {
+                    throw WeightKitError(.malformed, "storage '\(storage.key)' is not in the stream")
+                }
+                var data = TensorData(file: file, range: range)
+                if let view = storage.view {
+                    let (start, overflow1) = view.offset.multipliedReportingOverflow(by: storage.itemSize)
+                    let (length, overflow2) = view.count.multipliedReportingOverflow(by: storage.itemSize)
+                    let (end, overflow3) = start.addingReportingOverflow(length)
+                    guard !overflow1, !overflow2, !overflow3, end <= data.count else {
+                        throw WeightKitError(.malformed, "view of storage '\(storage.key)' lies outside it")
+                    }
+                    data = data.slice(start..<end)
+                } else {
+                    let expected = try storage.byteCount
+                    guard data.count == expected else {
+                        throw WeightKitError(
+                            .malformed, "storage '\(storage.key)' holds \(data.count) bytes, not the \(expected) its id announces")
+                    }
+                }
+                return data
+            },
+            bigEndian: !littleEndian,
+            budget: budget)
+        return try builder.collection(layout, format: .pytorchLegacy, metadata: [:])
+    }
+
+    /// The element size of each storage key, from every persistent id in the stream.
+    private static func storageItemSizes(_ ids: [PickleValue]) throws(WeightKitError) -> [String: Int] {
+        var sizes: [String: Int] = [:]
+        for id in ids {
+            let storage = try TorchStorageReference(persistentID: id)
+            if let known = sizes[storage.key], known != storage.itemSize {
+                throw WeightKitError(.malformed, "storage '\(storage.key)' is referenced with two element sizes")
+            }
+            sizes[storage.key] = storage.itemSize
+        }
+        return sizes
+    }
+}

@@ -1,0 +1,217 @@
+import Foundation
+import WeightKitCore
+
+/// The one engine that applies layout definitions: it picks the layout that recognises a file, renames
+/// each tensor by the first rule that matches it, applies the rule's row moves, drops and fills, creates
+/// the tensors a rule asks for, and records the layout's semantics. A tensor no rule maps is kept under its
+/// source name and reported, never dropped.
+public struct CanonicalMapper: Sendable {
+    /// What mapping a file produced.
+    public struct Result: Sendable {
+        public var collection: TensorCollection
+        /// The layout chosen, or nil when none recognised the names.
+        public var layout: String?
+        /// Source names no rule maps, kept as they are.
+        public var unmapped: [String]
+        /// Source names left out as training state (kept with `--all`).
+        public var dropped: [String]
+    }
+
+    public let layouts: [LayoutDefinition]
+
+    /// The layouts shipped with WeightKit (`schemas/layouts/*.json`).
+    public static let standard: CanonicalMapper = {
+        do {
+            return try CanonicalMapper(jsonDocuments: EmbeddedLayouts.documents.map(\.text))
+        } catch {
+            // The embedded layouts are checked by the test suite; a broken one maps nothing.
+            return CanonicalMapper(layouts: [])
+        }
+    }()
+
+    public init(layouts: [LayoutDefinition]) {
+        self.layouts = layouts
+    }
+
+    public init(jsonDocuments: [String]) throws(WeightKitError) {
+        var decoded: [LayoutDefinition] = []
+        for document in jsonDocuments {
+            do {
+                decoded.append(try JSONDecoder().decode(LayoutDefinition.self, from: Data(document.utf8)))
+            } catch {
+                throw WeightKitError(.invalidArgument, "layout definition is not valid: \(error)")
+            }
+        }
+        layouts = decoded
+    }
+
+    /// The rules of `layout` followed by those of the fragments it includes.
+    func rules(of layout: LayoutDefinition) -> [LayoutDefinition.Rule] {
+        var rules = layout.rules
+        for name in layout.include ?? [] {
+            if let fragment = layouts.first(where: { $0.name == name }) { rules += self.rules(of: fragment) }
+        }
+        return rules
+    }
+
+    /// Maps `collection` to canonical names. With `keepDropped`, training state stays in the output.
+    public func map(_ collection: TensorCollection, keepDropped: Bool = false) throws(WeightKitError) -> Result {
+        guard let (layout, compiled) = try choose(for: collection) else {
+            var unchanged = collection
+            unchanged.metadata["weightkit.names"] = "source"
+            return Result(collection: unchanged, layout: nil, unmapped: collection.names, dropped: [])
+        }
+        let strip = layout.stripPrefixes ?? []
+        let eps = Double(layout.semantics?["norm_eps"] ?? "") ?? 0
+        var output = TensorCollection(format: collection.format, metadata: collection.metadata)
+        var unmapped: [String] = [], dropped: [String] = [], filled: [String] = []
+        // Mapped tensors, each with the tensors its rule creates beside it.
+        var mapped: [(tensor: Tensor, companions: [(name: String, value: Double)])] = []
+        for tensor in collection.tensors {
+            let name = Self.stripped(tensor.name, strip)
+            guard let (rule, captures) = Self.firstMatch(name, compiled) else {
+                unmapped.append(tensor.name)
+                mapped.append((tensor, []))
+                continue
+            }
+            let target = try rule.to.map { (template) throws(WeightKitError) in
+                try NameTemplate(text: template).expand(captures)
+            } ?? tensor.name
+            if rule.drop != nil {
+                dropped.append(tensor.name)
+                guard keepDropped else { continue }
+            }
+            var data = tensor.data
+            var shape = tensor.shape
+            if let rows = rule.moveFirstRowsToEnd {
+                data = try RowMove.moveFirstRowsToEnd(tensor, rows: rows)
+            }
+            if let rows = rule.dropFirstRows {
+                (data, shape) = try RowMove.dropFirstRows(tensor, rows: rows)
+            }
+            if let value = rule.fill {
+                data = try TensorFill.filled(like: tensor, value: value)
+                filled.append(target)
+            }
+            var companions: [(name: String, value: Double)] = []
+            for synthesis in rule.also ?? [] {
+                let value: Double
+                switch synthesis.value {
+                case .number(let number): value = number
+                case .oneMinusEps: value = 1 - eps
+                }
+                companions.append((try NameTemplate(text: synthesis.to).expand(captures), value))
+            }
+            mapped.append((try Tensor(name: target, dtype: tensor.dtype, shape: shape, data: data), companions))
+        }
+        // A created tensor yields to a real one of the same name (SpatialBN files carry their statistics).
+        let realNames = Set(mapped.map(\.tensor.name))
+        var synthesized: [String] = []
+        for (tensor, companions) in mapped {
+            do {
+                try output.append(tensor)
+            } catch {
+                throw WeightKitError(.malformed, "two source tensors map to '\(tensor.name)'", location: .init(tensor: tensor.name))
+            }
+            for (name, value) in companions where !realNames.contains(name) && output[name] == nil {
+                try output.append(Tensor(name: name, dtype: tensor.dtype, shape: tensor.shape,
+                                         data: try TensorFill.filled(like: tensor, value: value)))
+                synthesized.append(name)
+            }
+        }
+        output.metadata["weightkit.names"] = "canonical"
+        output.metadata["weightkit.layout"] = layout.name
+        for (key, value) in layout.semantics ?? [:] { output.metadata["weightkit.\(key)"] = value }
+        if !unmapped.isEmpty { output.metadata["weightkit.unmapped"] = unmapped.joined(separator: ",") }
+        if !synthesized.isEmpty { output.metadata["weightkit.synthesized"] = synthesized.joined(separator: ",") }
+        if !filled.isEmpty { output.metadata["weightkit.fix_gamma"] = filled.joined(separator: ",") }
+        if !dropped.isEmpty, !keepDropped { output.metadata["weightkit.dropped"] = String(dropped.count) }
+        ArchitectureRecognizer.describe(&output)
+        return Result(collection: output, layout: layout.name, unmapped: unmapped, dropped: dropped)
+    }
+
+    /// A rule with its compiled pattern and the literal text every match starts with: a plain prefix test
+    /// rejects most names before the (much slower) regular expression runs.
+    typealias CompiledRule = (rule: LayoutDefinition.Rule, pattern: Regex<AnyRegexOutput>, prefix: String)
+
+    /// The literal start of an anchored pattern: `^backbone\.body\.layer(\d+)` gives `backbone.body.layer`.
+    static func literalPrefix(of pattern: String) -> String {
+        guard pattern.hasPrefix("^") else { return "" }
+        var prefix = ""
+        var characters = pattern.dropFirst().makeIterator()
+        while let character = characters.next() {
+            if character == "\\" {
+                guard let escaped = characters.next(), ".[](){}*+?|$^/-_".contains(escaped) else { break }
+                prefix.append(escaped)
+            } else if ".[](){}*+?|$^".contains(character) {
+                // A quantifier makes the character before it optional.
+                if "*?{".contains(character), !prefix.isEmpty { prefix.removeLast() }
+                break
+            } else {
+                prefix.append(character)
+            }
+        }
+        return prefix
+    }
+
+    /// The recognising layout that maps the most tensors, with its compiled rules. Recognition needs only a
+    /// few patterns per layout, so rules are compiled and tried only for layouts that recognise the names.
+    private func choose(for collection: TensorCollection) throws(WeightKitError) -> (LayoutDefinition, [CompiledRule])? {
+        var best: (layout: LayoutDefinition, rules: [CompiledRule], mapped: Int)?
+        for layout in layouts where layout.fragment != true {
+            guard let recognition = layout.recognize else { continue }
+            let strip = layout.stripPrefixes ?? []
+            let names = collection.names.map { Self.stripped($0, strip) }
+            func anyName(matches pattern: String) throws(WeightKitError) -> Bool {
+                let regex = try Self.compile(pattern)
+                let prefix = Self.literalPrefix(of: pattern)
+                return names.contains { $0.hasPrefix(prefix) && $0.wholeMatch(of: regex) != nil }
+            }
+            var recognised = true
+            for pattern in recognition.required where recognised {
+                recognised = try anyName(matches: pattern)
+            }
+            for pattern in recognition.forbidden ?? [] where recognised {
+                recognised = try !anyName(matches: pattern)
+            }
+            guard recognised else { continue }
+            let compiled = try rules(of: layout).map { (rule) throws(WeightKitError) -> CompiledRule in
+                (rule, try Self.compile(rule.match), Self.literalPrefix(of: rule.match))
+            }
+            let mapped = names.filter { Self.firstMatch($0, compiled) != nil }.count
+            if mapped > (best?.mapped ?? -1) { best = (layout, compiled, mapped) }
+        }
+        return best.map { ($0.layout, $0.rules) }
+    }
+
+    static func compile(_ pattern: String) throws(WeightKitError) -> Regex<AnyRegexOutput> {
+        do {
+            return try Regex(pattern)
+        } catch {
+            throw WeightKitError(.invalidArgument, "layout pattern '\(pattern)' is not a valid regular expression")
+        }
+    }
+
+    private static func firstMatch(_ name: String, _ rules: [CompiledRule]) -> (LayoutDefinition.Rule, [String])? {
+        for (rule, pattern, prefix) in rules where name.hasPrefix(prefix) {
+            if let match = name.wholeMatch(of: pattern) {
+                let captures = match.output.map { $0.substring.map(String.init) ?? "" }
+                return (rule, captures)
+            }
+        }
+        return nil
+    }
+
+    private static func stripped(_ name: String, _ prefixes: [String]) -> String {
+        var result = Substring(name)
+        var changed = true
+        while changed {
+            changed = false
+            for prefix in prefixes where result.hasPrefix(prefix) {
+                result = result.dropFirst(prefix.count)
+                changed = true
+            }
+        }
+        return String(result)
+    }
+}

@@ -1,0 +1,45 @@
+import WeightKitCore
+
+/// The order of the three input channels the first convolution expects.
+public enum ChannelOrder: String, Sendable, CaseIterable {
+    case rgb = "RGB"
+    case bgr = "BGR"
+
+    /// The first convolutions of the canonical layouts (ResNet stem, VoVNet stem).
+    static let firstConvolutions = [
+        "backbone.bottom_up.stem.conv1.weight", "backbone.bottom_up.stem.stem_1/conv.weight",
+    ]
+
+    /// Reverses the input channels of the first convolution when the source order differs from `order`,
+    /// and records the order (and the reordered pixel mean and std) in metadata.
+    package static func reorder(_ collection: inout TensorCollection, to order: ChannelOrder) throws(WeightKitError) {
+        guard let current = collection.metadata["weightkit.channel_order"].flatMap(ChannelOrder.init(rawValue:)) else {
+            throw WeightKitError(
+                .invalidArgument,
+                "the source's input channel order is not known, so it cannot be changed to \(order.rawValue)")
+        }
+        guard current != order else { return }
+        guard let name = firstConvolutions.first(where: { collection[$0] != nil }), let conv = collection[name],
+              conv.shape.rank == 4, conv.shape.dimensions[1] == 3
+        else {
+            throw WeightKitError(.invalidArgument, "no first convolution with 3 input channels to reorder")
+        }
+        let dims = conv.shape.dimensions
+        let plane = dims[2] * dims[3] * conv.dtype.itemSize
+        var bytes = conv.data.bytes
+        for output in 0..<dims[0] {
+            let base = output * 3 * plane
+            let first = Array(bytes[base..<base + plane])
+            bytes.replaceSubrange(base..<base + plane, with: bytes[base + 2 * plane..<base + 3 * plane])
+            bytes.replaceSubrange(base + 2 * plane..<base + 3 * plane, with: first)
+        }
+        try collection.replace(Tensor(name: name, dtype: conv.dtype, shape: conv.shape, data: TensorData(bytes)))
+        collection.metadata["weightkit.channel_order"] = order.rawValue
+        collection.metadata["weightkit.channel_order_changed"] = "\(current.rawValue) -> \(order.rawValue) in \(name)"
+        for key in ["weightkit.pixel_mean", "weightkit.pixel_std"] {
+            if let values = collection.metadata[key] {
+                collection.metadata[key] = values.split(separator: ",").reversed().joined(separator: ",")
+            }
+        }
+    }
+}

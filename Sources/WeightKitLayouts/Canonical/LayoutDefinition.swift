@@ -1,0 +1,78 @@
+import WeightKitCore
+
+/// One naming scheme, as data: how to recognise a file that uses it, what its names become in the canonical
+/// layout, and the semantics its weights carry (norm eps, stride placement, channel order). Decoded from
+/// the JSON files in `schemas/layouts/`.
+public struct LayoutDefinition: Decodable, Sendable {
+    public struct Recognition: Decodable, Sendable {
+        /// Every pattern must match at least one name.
+        public var required: [String]
+        /// No name may match any of these.
+        public var forbidden: [String]?
+    }
+
+    /// What a rule does to the tensors it matches.
+    public struct Rule: Decodable, Sendable {
+        /// A regular expression over the whole source name (after prefixes are stripped).
+        public var match: String
+        /// The canonical name: `$N` inserts capture N; `{expr}` evaluates integer arithmetic over captures
+        /// (`{$1+1}`, `{($2-4)/3+1}`) or looks a capture up (`{$2|w:weight|b:bias}`).
+        public var to: String?
+        /// Why the tensor is not a weight (training state); such tensors are kept only with `--all`.
+        public var drop: String?
+        /// Rows to move from the front of dimension 0 to its end (Caffe2's background class goes last).
+        public var moveFirstRowsToEnd: Int?
+        /// Rows to remove from the front of dimension 0 (background box deltas, background mask logits).
+        public var dropFirstRows: Int?
+        /// Replace every value with this number (MXNet's fix_gamma: the stored gamma is ignored).
+        public var fill: Double?
+        /// Tensors to create beside the mapped one, shaped like it (AffineChannel's missing statistics).
+        public var also: [Synthesis]?
+
+        enum CodingKeys: String, CodingKey {
+            case match, to, drop, also, fill
+            case moveFirstRowsToEnd = "move_first_rows_to_end"
+            case dropFirstRows = "drop_first_rows"
+        }
+    }
+
+    /// A tensor the layout creates: `value` is a number or `"1-eps"` (the layout's norm eps).
+    public struct Synthesis: Decodable, Sendable {
+        public var to: String
+        public var value: SynthesisValue
+    }
+
+    public enum SynthesisValue: Decodable, Sendable {
+        case number(Double)
+        case oneMinusEps
+
+        public init(from decoder: Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let number = try? container.decode(Double.self) {
+                self = .number(number)
+            } else if try container.decode(String.self) == "1-eps" {
+                self = .oneMinusEps
+            } else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "value must be a number or \"1-eps\"")
+            }
+        }
+    }
+
+    public var name: String
+    public var description: String
+    /// Fragments hold shared rules and are never chosen on their own.
+    public var fragment: Bool?
+    /// Fragments whose rules follow this layout's own.
+    public var include: [String]?
+    public var recognize: Recognition?
+    /// Prefixes removed from every name before matching (`module.`, MXNet's `arg:`/`aux:`).
+    public var stripPrefixes: [String]?
+    /// Facts about the source's weights, recorded as `weightkit.<key>` metadata.
+    public var semantics: [String: String]?
+    public var rules: [Rule]
+
+    enum CodingKeys: String, CodingKey {
+        case name, description, fragment, include, recognize, semantics, rules
+        case stripPrefixes = "strip_prefixes"
+    }
+}

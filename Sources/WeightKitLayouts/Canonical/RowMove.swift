@@ -1,0 +1,46 @@
+import WeightKitCore
+
+/// Row operations along dimension 0, for class-order changes between frameworks.
+package enum RowMove {
+    private static func rowBytes(_ tensor: Tensor, rows: Int) throws(WeightKitError) -> Int {
+        guard let first = tensor.shape.dimensions.first, rows >= 0, rows <= first, first > 0 else {
+            throw WeightKitError(.malformed, "cannot move \(rows) rows of shape \(tensor.shape)", location: .init(tensor: tensor.name))
+        }
+        return tensor.byteCount / first
+    }
+
+    /// Moves the first `rows` rows to the end: Caffe2's class 0 (background) becomes the last class.
+    static func moveFirstRowsToEnd(_ tensor: Tensor, rows: Int) throws(WeightKitError) -> TensorData {
+        let split = try rowBytes(tensor, rows: rows) * rows
+        let bytes = tensor.data.bytes
+        return TensorData(Array(bytes[split...] + bytes[..<split]))
+    }
+
+    /// Removes the first `rows` rows: the background class's box deltas or mask logits.
+    static func dropFirstRows(_ tensor: Tensor, rows: Int) throws(WeightKitError) -> (TensorData, Shape) {
+        let split = try rowBytes(tensor, rows: rows) * rows
+        var dimensions = tensor.shape.dimensions
+        dimensions[0] -= rows
+        return (tensor.data.slice(split..<tensor.byteCount), try Shape(dimensions))
+    }
+}
+
+/// Tensors of one repeated value, shaped and typed like another tensor.
+package enum TensorFill {
+    static func filled(like tensor: Tensor, value: Double) throws(WeightKitError) -> TensorData {
+        let element: [UInt8]
+        switch tensor.dtype {
+        case .float32: element = withUnsafeBytes(of: Float(value).bitPattern.littleEndian) { Array($0) }
+        case .float64: element = withUnsafeBytes(of: value.bitPattern.littleEndian) { Array($0) }
+        case .float16: element = withUnsafeBytes(of: Float16(value).bitPattern.littleEndian) { Array($0) }
+        case .bfloat16:
+            element = withUnsafeBytes(of: FloatingPointBits.bfloat16(from: value).littleEndian) { Array($0) }
+        default:
+            throw WeightKitError(.unsupported, "cannot fill a \(tensor.dtype.rawValue) tensor", location: .init(tensor: tensor.name))
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(tensor.elementCount * element.count)
+        for _ in 0..<tensor.elementCount { bytes += element }
+        return TensorData(bytes)
+    }
+}

@@ -1,0 +1,275 @@
+import WeightKitCore
+import WeightKitFormats
+import WeightKitLayouts
+
+/// A network rebuilt from canonical weights, run on one image: the reference forward pass.
+public struct ReferenceNetwork {
+    public enum Family: String, Sendable {
+        case resnet, vovnet
+    }
+
+    let weights: NetworkWeights
+    public let family: Family
+    static let bottom = "backbone.bottom_up."
+
+    /// Recognises the backbone from canonical names; the weights' float32 copies and every map the pass
+    /// makes are reserved from `memory` before they are allocated.
+    public init(_ collection: TensorCollection, memory: ForwardMemory = ForwardMemory()) throws(WeightKitError) {
+        weights = try NetworkWeights(collection, memory: memory)
+        if weights.has(Self.bottom + "stem.conv1.weight") {
+            family = .resnet
+        } else if weights.has(Self.bottom + "stem.stem_1/conv.weight") {
+            family = .vovnet
+        } else {
+            throw WeightKitError(
+                .unsupported, "no ResNet or VoVNet backbone under canonical names (convert with canonical names first)")
+        }
+    }
+
+    /// Every named output, in network order: `stem`, `res2`..`res5` or `stage2`..`stage5`, `p2`..`p7`, `logits`.
+    public func run(_ input: FeatureMap) throws(WeightKitError) -> [(name: String, value: FeatureMap)] {
+        var outputs: [(String, FeatureMap)]
+        switch family {
+        case .resnet: outputs = try ResNetForward(weights: weights).run(input)
+        case .vovnet: outputs = try VoVNetForward(weights: weights).run(input)
+        }
+        let pyramid = try FPNForward(weights: weights).run(outputs)
+        outputs += pyramid
+        outputs += try FCOSForward(weights: weights).run(pyramid)
+        if weights.has("head.fc.weight"), let last = outputs.last(where: { $0.0.hasPrefix("res") || $0.0.hasPrefix("stage") }) {
+            let pooled = Operations.globalAveragePool(last.1)
+            let shape = try weights.shape("head.fc.weight")
+            guard shape.count == 2, shape[0] > 0, shape[1] == pooled.count else {
+                throw WeightKitError(.malformed, "classifier \(shape) does not take \(pooled.count) features",
+                                     location: .init(tensor: "head.fc.weight"))
+            }
+            try NetworkWeights.checkBLASDimensions(shape, "head.fc.weight")
+            let logits = Operations.linear(
+                pooled, weight: try weights.floats("head.fc.weight"),
+                bias: weights.has("head.fc.bias") ? try weights.vector("head.fc.bias", count: shape[0]) : nil,
+                outFeatures: shape[0])
+            outputs.append(("logits", FeatureMap(channels: logits.count, height: 1, width: 1, values: logits)))
+        }
+        return outputs
+    }
+}
+
+/// ResNet / ResNeXt in detectron2 names; the stride sits where the source put it (`weightkit.stride_in`).
+package struct ResNetForward {
+    let weights: NetworkWeights
+    let strideIn1x1: Bool
+    let b = ReferenceNetwork.bottom
+
+    init(weights: NetworkWeights) {
+        self.weights = weights
+        strideIn1x1 = weights.collection.metadata["weightkit.stride_in"] != "3x3"
+    }
+
+    private func convNorm(_ x: FeatureMap, _ name: String, stride: Int = 1, relu: Bool = true) throws(WeightKitError) -> FeatureMap {
+        var y = try weights.convolution(x, weight: name + ".weight", bias: name + ".bias", stride: stride)
+        try weights.normalize(&y, name + ".norm")
+        if relu { Operations.relu(&y) }
+        return y
+    }
+
+    func run(_ input: FeatureMap) throws(WeightKitError) -> [(String, FeatureMap)] {
+        var x = weights.has(b + "input_norm.weight") ? try weights.copy(input) : input
+        try weights.normalize(&x, b + "input_norm")
+        x = try convNorm(x, b + "stem.conv1", stride: 2)
+        x = try weights.maxPool(x, kernel: 3, stride: 2, padding: 1, ceilMode: false)
+        var outputs = [("stem", x)]
+        for stage in 2...5 {
+            var block = 0
+            while weights.has(b + "res\(stage).\(block).conv1.weight") {
+                let p = b + "res\(stage).\(block)."
+                let stride = stage > 2 && block == 0 ? 2 : 1
+                let bottleneck = weights.has(p + "conv3.weight")
+                var y: FeatureMap
+                if bottleneck {
+                    y = try convNorm(x, p + "conv1", stride: strideIn1x1 ? stride : 1)
+                    y = try convNorm(y, p + "conv2", stride: strideIn1x1 ? 1 : stride)
+                    y = try convNorm(y, p + "conv3", relu: false)
+                } else {
+                    y = try convNorm(x, p + "conv1", stride: stride)
+                    y = try convNorm(y, p + "conv2", relu: false)
+                }
+                let shortcut = weights.has(p + "shortcut.weight") ? try convNorm(x, p + "shortcut", stride: stride, relu: false) : x
+                try Operations.add(&y, shortcut)
+                Operations.relu(&y)
+                x = y
+                block += 1
+            }
+            if block > 0 { outputs.append(("res\(stage)", x)) }
+        }
+        return outputs
+    }
+}
+
+/// VoVNet V1/V2 in vovnet-detectron2 names: plain or depthwise layers, eSE wherever its weights are, and the
+/// identity added to every block after the first of a stage when the network is V2 (has eSE).
+package struct VoVNetForward {
+    let weights: NetworkWeights
+    let b = ReferenceNetwork.bottom
+
+    /// conv(+bias) -> norm -> relu for a `name/conv` module, or dw3x3 -> pw1x1 -> pw_norm -> relu.
+    private func layer(_ x: FeatureMap, _ name: String, stride: Int = 1) throws(WeightKitError) -> FeatureMap {
+        var y: FeatureMap
+        if weights.has(name + "/dw_conv3x3.weight") {
+            y = try weights.convolution(x, weight: name + "/dw_conv3x3.weight", stride: stride)
+            y = try weights.convolution(y, weight: name + "/pw_conv1x1.weight", bias: name + "/pw_conv1x1.bias")
+            try weights.normalize(&y, name + "/pw_norm")
+        } else {
+            y = try weights.convolution(x, weight: name + "/conv.weight", bias: name + "/conv.bias", stride: stride)
+            try weights.normalize(&y, name + "/norm")
+        }
+        Operations.relu(&y)
+        return y
+    }
+
+    func run(_ input: FeatureMap) throws(WeightKitError) -> [(String, FeatureMap)] {
+        var x = try layer(input, b + "stem.stem_1", stride: 2)
+        x = try layer(x, b + "stem.stem_2")
+        x = try layer(x, b + "stem.stem_3", stride: 2)
+        var outputs = [("stem", x)]
+        let residual = weights.collection.names.contains { $0.hasSuffix(".ese.fc.weight") }
+        for stage in 2...5 {
+            if stage > 2 { x = try weights.maxPool(x, kernel: 3, stride: 2, padding: 0, ceilMode: true) }
+            var block = 1
+            while true {
+                let osa = "OSA\(stage)_\(block)"
+                let p = b + "stage\(stage).\(osa)."
+                guard weights.has(p + "concat.\(osa)_concat/conv.weight") else { break }
+                let identity = x
+                var features = [x]
+                var y = x
+                if weights.has(p + "conv_reduction.\(osa)_reduction_0/conv.weight") {
+                    y = try layer(y, p + "conv_reduction.\(osa)_reduction_0")
+                }
+                var index = 0
+                while weights.has(p + "layers.\(index).\(osa)_\(index)/conv.weight")
+                    || weights.has(p + "layers.\(index).\(osa)_\(index)/dw_conv3x3.weight")
+                {
+                    y = try layer(y, p + "layers.\(index).\(osa)_\(index)")
+                    features.append(y)
+                    index += 1
+                }
+                y = try layer(try weights.concat(features), p + "concat.\(osa)_concat")
+                if weights.has(p + "ese.fc.weight") {
+                    let pooled = FeatureMap(channels: y.channels, height: 1, width: 1, values: Operations.globalAveragePool(y))
+                    let gate = try weights.convolution(pooled, weight: p + "ese.fc.weight", bias: p + "ese.fc.bias")
+                    guard gate.channels == y.channels else {
+                        throw WeightKitError(.malformed, "eSE gives \(gate.channels) gates for \(y.channels) channels",
+                                             location: .init(tensor: p + "ese.fc.weight"))
+                    }
+                    for channel in 0..<y.channels {
+                        let scale = Operations.hardSigmoid(gate.values[channel])
+                        for i in channel * y.plane..<(channel + 1) * y.plane { y.values[i] *= scale }
+                    }
+                }
+                if residual, block > 1 { try Operations.add(&y, identity) }
+                x = y
+                block += 1
+            }
+            if block > 1 { outputs.append(("stage\(stage)", x)) }
+        }
+        return outputs
+    }
+}
+
+/// detectron2's FPN: lateral 1x1 and output 3x3 convs, nearest top-down upsampling, and a top block:
+/// P6/P7 convs (FCOS, RetinaNet) or P6 as a stride-2 subsample of P5 (RPN).
+package struct FPNForward {
+    let weights: NetworkWeights
+
+    func run(_ backbone: [(String, FeatureMap)]) throws(WeightKitError) -> [(String, FeatureMap)] {
+        let levels = (2...5).filter { weights.has("backbone.fpn_lateral\($0).weight") }
+        guard !levels.isEmpty else { return [] }
+        var byLevel: [Int: FeatureMap] = [:]
+        for (name, map) in backbone {
+            if let level = Int(name.drop(while: { !$0.isNumber })) { byLevel[level] = map }
+        }
+        var results: [Int: FeatureMap] = [:]
+        var previous: FeatureMap?
+        for level in levels.reversed() {
+            guard let feature = byLevel[level] else {
+                throw WeightKitError(.malformed, "FPN level \(level) has no backbone stage to read")
+            }
+            var lateral = try weights.convolution(feature, weight: "backbone.fpn_lateral\(level).weight",
+                                                  bias: "backbone.fpn_lateral\(level).bias")
+            if let previous {
+                try Operations.add(&lateral, try weights.upsampleNearest(previous, height: lateral.height, width: lateral.width))
+            }
+            previous = lateral
+            results[level] = try weights.convolution(lateral, weight: "backbone.fpn_output\(level).weight",
+                                                     bias: "backbone.fpn_output\(level).bias")
+        }
+        var outputs = levels.compactMap { level in results[level].map { ("p\(level)", $0) } }
+        guard let top = levels.last, let topOutput = results[top], let topFeature = byLevel[top] else { return outputs }
+        if weights.has("backbone.top_block.p6.weight") {
+            let p6Input = try weights.shape("backbone.top_block.p6.weight", rank: 4)[1] == topOutput.channels
+                ? topOutput : topFeature
+            let p6 = try weights.convolution(p6Input, weight: "backbone.top_block.p6.weight",
+                                             bias: "backbone.top_block.p6.bias", stride: 2)
+            outputs.append(("p6", p6))
+            if weights.has("backbone.top_block.p7.weight") {
+                var activated = try weights.copy(p6)
+                Operations.relu(&activated)
+                outputs.append(("p7", try weights.convolution(activated, weight: "backbone.top_block.p7.weight",
+                                                               bias: "backbone.top_block.p7.bias", stride: 2)))
+            }
+        } else if weights.has("proposal_generator.rpn_head.conv.weight") {
+            outputs.append(("p6", try weights.maxPool(topOutput, kernel: 1, stride: 2, padding: 0, ceilMode: false)))
+        }
+        return outputs
+    }
+}
+
+/// AdelaiDet's FCOS head on every pyramid level: classification and box towers of conv3x3 + GroupNorm(32) +
+/// ReLU, then class logits, centerness (on the box tower) and box regression relu(scale * pred).
+package struct FCOSForward {
+    let weights: NetworkWeights
+    let head = "proposal_generator.fcos_head."
+
+    private func tower(_ x: FeatureMap, _ name: String) throws(WeightKitError) -> FeatureMap {
+        var y = x
+        var index = 0
+        while weights.has(head + "\(name).\(index).weight") {
+            let convolution = head + "\(name).\(index)"
+            y = try weights.convolution(y, weight: convolution + ".weight", bias: convolution + ".bias")
+            let norm = head + "\(name).\(index + 1)"
+            if weights.has(norm + ".weight"), try weights.shape(norm + ".weight").count == 1 {
+                Operations.groupNorm(&y, groups: Self.groups(y.channels), weight: try weights.vector(norm + ".weight", count: y.channels),
+                                     bias: try weights.vector(norm + ".bias", count: y.channels), eps: 1e-5)
+            }
+            Operations.relu(&y)
+            index += 3
+        }
+        return y
+    }
+
+    /// GroupNorm(32, C) as AdelaiDet builds it, or the largest divisor of C below 32 for narrow heads.
+    static func groups(_ channels: Int) -> Int {
+        (1...min(32, channels)).reversed().first { channels % $0 == 0 } ?? 1
+    }
+
+    func run(_ pyramid: [(String, FeatureMap)]) throws(WeightKitError) -> [(String, FeatureMap)] {
+        guard weights.has(head + "cls_logits.weight") else { return [] }
+        var outputs: [(String, FeatureMap)] = []
+        for (level, (name, feature)) in pyramid.enumerated() {
+            let classes = try tower(feature, "cls_tower")
+            let boxes = try tower(feature, "bbox_tower")
+            outputs.append(("fcos_cls_logits.\(name)", try weights.convolution(
+                classes, weight: head + "cls_logits.weight", bias: head + "cls_logits.bias")))
+            outputs.append(("fcos_ctrness.\(name)", try weights.convolution(
+                boxes, weight: head + "ctrness.weight", bias: head + "ctrness.bias")))
+            var regression = try weights.convolution(boxes, weight: head + "bbox_pred.weight", bias: head + "bbox_pred.bias")
+            if weights.has(head + "scales.\(level).scale") {
+                let scale = try weights.vector(head + "scales.\(level).scale", count: 1)[0]
+                for index in regression.values.indices { regression.values[index] *= scale }
+            }
+            Operations.relu(&regression)
+            outputs.append(("fcos_bbox_pred.\(name)", regression))
+        }
+        return outputs
+    }
+}

@@ -1,0 +1,163 @@
+import Foundation
+import WeightKitCore
+import WeightKitFormats
+import WeightKitLayouts
+
+/// Runs weight files through the reference forward pass and compares their outputs.
+public struct Verifier: Sendable {
+    /// One output compared against its reference.
+    public struct Comparison: Sendable {
+        public var output: String
+        public var maxAbsoluteError: Double
+        /// maxAbsoluteError / max |reference|.
+        public var relativeError: Double
+        /// 10 log10(sum ref^2 / sum err^2); infinite when the outputs are identical.
+        public var snrDecibels: Double
+        public var passed: Bool
+        /// Why the output failed when the error numbers alone do not say (non-finite values, an unusable
+        /// tolerance); nil when it passed or its error is simply too large.
+        public var failureReason: String?
+    }
+
+    /// Tolerances: an output passes when max |a - b| <= atol + rtol * max |reference|. The defaults follow
+    /// the field's float32 habits (ONNX rtol 1e-3, Polygraphy 1e-5, coremltools atol 1e-4): a float32
+    /// ResNet-50 or VoVNet-39 accumulates roughly 1e-5 to 1e-4 relative error by its last stage.
+    public var relativeTolerance = 1e-4
+    public var absoluteTolerance = 1e-5
+
+    public init() {}
+
+    /// A file ready to run: canonical weights (mapped on the fly when the file has source names).
+    public struct Model {
+        public let collection: TensorCollection
+        public let network: ReferenceNetwork
+        /// The file the weights came from, named in every error the forward pass reports.
+        public var path: String?
+
+        public init(collection: TensorCollection, network: ReferenceNetwork, path: String? = nil) {
+            self.collection = collection
+            self.network = network
+            self.path = path
+        }
+
+        /// Runs the forward pass; an error names the model's file.
+        public func run(_ input: FeatureMap) throws(WeightKitError) -> [(name: String, value: FeatureMap)] {
+            do {
+                return try network.run(input)
+            } catch {
+                throw path.map(error.inFile) ?? error
+            }
+        }
+
+        public var channelOrder: ChannelOrder? {
+            collection.metadata["weightkit.channel_order"].flatMap(ChannelOrder.init(rawValue:))
+        }
+    }
+
+    /// Reads `path`, maps it to canonical names when it has source names, and builds its network with the
+    /// float32 weights reserved from `memory`.
+    public static func load(
+        _ path: String, memory: ForwardMemory = ForwardMemory(), options: WeightFile.ReadOptions = .init()
+    ) throws(WeightKitError) -> Model {
+        var collection = try WeightFile.read(path, options: options)
+        do throws(WeightKitError) {
+            if collection.metadata["weightkit.names"] != "canonical" {
+                collection = try CanonicalMapper.standard.map(collection).collection
+            }
+            return Model(collection: collection, network: try ReferenceNetwork(collection, memory: memory), path: path)
+        } catch {
+            throw error.inFile(path)
+        }
+    }
+
+    /// The deterministic input image of `height` × `width`, reserved from `memory` first.
+    public static func input(height: Int, width: Int, memory: ForwardMemory) throws(WeightKitError) -> FeatureMap {
+        guard height > 0, width > 0 else {
+            throw WeightKitError(.invalidArgument, "an input of \(height)x\(width) has no pixels")
+        }
+        return try memory.tracked(channels: 3, height: height, width: width, for: "the input image") {
+            FeatureMap.deterministic(channels: 3, height: height, width: width)
+        }
+    }
+
+    /// Runs `a` and `b` on one input (`b` sees it in its own channel order) and compares every output both have.
+    public func compare(_ a: Model, _ b: Model, input: FeatureMap) throws(WeightKitError) -> [Comparison] {
+        let reference = try a.run(input)
+        let flipped = a.channelOrder != nil && b.channelOrder != nil && a.channelOrder != b.channelOrder
+        let candidate = try b.run(flipped ? try b.network.weights.memory.tracked(
+            channels: input.channels, height: input.height, width: input.width, for: "the input in the other channel order"
+        ) { input.reversingChannels() } : input)
+        var comparisons: [Comparison] = []
+        for (name, value) in reference {
+            guard let other = candidate.first(where: { $0.name == name })?.value else { continue }
+            comparisons.append(try compare(name, reference: value, candidate: other))
+        }
+        return comparisons
+    }
+
+    /// Compares one output. It passes when both hold the same non-finite values (NaN, +inf, -inf) at the
+    /// same places and the finite values agree: max|a - b| <= atol + rtol * max|reference| over them.
+    public func compare(_ name: String, reference: FeatureMap, candidate: FeatureMap) throws(WeightKitError) -> Comparison {
+        guard reference.values.count == candidate.values.count else {
+            throw WeightKitError(.verificationFailed,
+                                 "\(name): shapes differ (\(reference.channels)x\(reference.height)x\(reference.width) vs \(candidate.channels)x\(candidate.height)x\(candidate.width))")
+        }
+        var maxError = 0.0, maxReference = 0.0, signal = 0.0, noise = 0.0
+        var mismatches = 0, firstMismatch: (index: Int, reference: Float, candidate: Float)?
+        for (index, (r, c)) in zip(reference.values, candidate.values).enumerated() {
+            guard r.isFinite, c.isFinite else {
+                let same = (r.isNaN && c.isNaN) || r == c
+                if !same {
+                    mismatches += 1
+                    if firstMismatch == nil { firstMismatch = (index, r, c) }
+                }
+                continue
+            }
+            let error = abs(Double(r) - Double(c))
+            maxError = max(maxError, error)
+            maxReference = max(maxReference, abs(Double(r)))
+            signal += Double(r) * Double(r)
+            noise += error * error
+        }
+        let relative = maxReference > 0 ? maxError / maxReference : maxError
+        let snr = noise == 0 ? Double.infinity : 10 * log10(signal / noise)
+        let bound = absoluteTolerance + relativeTolerance * maxReference
+        var reason: String?
+        if let first = firstMismatch {
+            reason = "\(mismatches) values are NaN or infinite in one output but not the other "
+                + "(first at index \(first.index): reference \(first.reference), candidate \(first.candidate))"
+        } else if !bound.isFinite {
+            reason = "the tolerance atol + rtol * max|reference| is not a finite number"
+        }
+        return Comparison(output: name, maxAbsoluteError: maxError, relativeError: relative, snrDecibels: snr,
+                          passed: reason == nil && maxError <= bound, failureReason: reason)
+    }
+
+    /// An input image from a `.npy` file of shape (1, C, H, W) or (C, H, W).
+    public static func featureMap(fromNpy path: String, memory: ForwardMemory = ForwardMemory()) throws(WeightKitError)
+        -> FeatureMap
+    {
+        let collection = try WeightFile.read(path)
+        guard collection.format == .numpyNpy, let tensor = collection.tensors.first else {
+            throw WeightKitError(.invalidArgument, "expected a .npy array", file: path)
+        }
+        var dims = tensor.shape.dimensions
+        if dims.count == 4, dims[0] == 1 { dims.removeFirst() }
+        guard dims.count == 3, dims.allSatisfy({ $0 > 0 }) else {
+            throw WeightKitError(.invalidArgument, "expected shape (1, C, H, W) or (C, H, W), got \(tensor.shape)", file: path)
+        }
+        do throws(WeightKitError) {
+            return try memory.tracked(channels: dims[0], height: dims[1], width: dims[2], for: "the array") {
+                () throws(WeightKitError) in
+                var values: [Float] = []
+                values.reserveCapacity(tensor.elementCount)
+                guard tensor.forEachScalar({ values.append(Float($0)) }) else {
+                    throw WeightKitError(.invalidArgument, "expected real numbers")
+                }
+                return FeatureMap(channels: dims[0], height: dims[1], width: dims[2], values: values)
+            }
+        } catch {
+            throw error.inFile(path)
+        }
+    }
+}
