@@ -4,13 +4,16 @@
 import Foundation
 import WeightKit
 
-/// The reader each fuzz target exercises, chosen by WEIGHTKIT_FUZZ_TARGET.
-package enum FuzzTarget: String, CaseIterable {
-    case detect, safetensors, pickle, numpyPickle = "numpy-pickle", torchZip = "torch-zip"
-    case torchLegacy = "torch-legacy", mxnet, caffe2, npy, verify
+/// What each fuzz target exercises, chosen by WEIGHTKIT_FUZZ_TARGET: `detect` (sniffing, every reader, the
+/// layout engine), `pickle` (the bare pickle machine), `verify` (the forward pass), or any registered
+/// reader by its name (`torch-zip`, `mxnet`, `caffe2`, ...), forced whatever the bytes say.
+struct FuzzTarget {
+    let name: String
+
+    static var all: [String] { ["detect", "pickle", "verify"] + WeightFileRegistry.readers.map { $0.name } }
 
     static var selected: FuzzTarget {
-        ProcessInfo.processInfo.environment["WEIGHTKIT_FUZZ_TARGET"].flatMap(FuzzTarget.init(rawValue:)) ?? .detect
+        FuzzTarget(name: ProcessInfo.processInfo.environment["WEIGHTKIT_FUZZ_TARGET"] ?? "detect")
     }
 
     /// A budget small enough that every execution stays fast; running out of it is a clean outcome too.
@@ -20,21 +23,19 @@ package enum FuzzTarget: String, CaseIterable {
     func run(_ bytes: UnsafeRawBufferPointer) {
         guard let file = try? MappedFile(copying: bytes, name: "fuzz-input") else { return }
         let all = WeightFile.ReadOptions(includeAll: true, limits: Self.limits)
-        switch self {
-        case .detect:
+        switch name {
+        case "detect":
             if let collection = try? WeightFile.read(file, options: all) {
                 _ = try? CanonicalMapper.standard.map(collection, keepDropped: true)
             }
-        case .pickle:
-            _ = try? PickleMachine(globals: .torchScript, allowsPersistentIDs: true).load(TensorData(Array(bytes)))
-        case .safetensors: _ = try? WeightFile.read(file, as: .safetensors, options: all)
-        case .numpyPickle: _ = try? WeightFile.read(file, as: .pickle, options: all)
-        case .torchZip: _ = try? WeightFile.read(file, as: .pytorchZip, options: all)
-        case .torchLegacy: _ = try? WeightFile.read(file, as: .pytorchLegacy, options: all)
-        case .mxnet: _ = try? WeightFile.read(file, as: .mxnetParams, options: all)
-        case .caffe2: _ = try? WeightFile.read(file, as: .caffe2Protobuf, options: all)
-        case .npy: _ = try? WeightFile.read(file, as: .numpyNpy, options: all)
-        case .verify: Self.verify(file)
+        case "pickle":
+            _ = try? PickleMachine(globals: .torchScript, allowsPersistentIDs: true)
+                .load(TensorData(Array(bytes)), budget: ReadBudget(Self.limits))
+        case "verify":
+            Self.verify(file)
+        default:
+            guard let reader = WeightFileRegistry.reader(named: name) else { return }
+            _ = try? WeightFile.read(file, with: reader, options: all)
         }
     }
 
@@ -68,10 +69,11 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
 package struct Replay {
     static func main() {
         let arguments = CommandLine.arguments.dropFirst()
-        guard let name = arguments.first, let target = FuzzTarget(rawValue: name) else {
-            print("usage: WeightKitFuzz {\(FuzzTarget.allCases.map(\.rawValue).joined(separator: "|"))} FILE...")
+        guard let name = arguments.first, FuzzTarget.all.contains(name) else {
+            print("usage: WeightKitFuzz {\(FuzzTarget.all.joined(separator: "|"))} FILE...")
             return
         }
+        let target = FuzzTarget(name: name)
         for path in arguments.dropFirst() {
             guard let data = FileManager.default.contents(atPath: path) else { continue }
             data.withUnsafeBytes { target.run($0) }

@@ -6,7 +6,9 @@ import WeightKitCore
 /// Reads Caffe2 protobufs through libprotobuf-c: init_nets (one fill op per blob), predict_nets (no
 /// weights: their external inputs are listed), TensorProtos and single TensorProto files. Protobufs carry
 /// no magic number, so the decoders are tried in turn and the first that yields content wins.
-package enum Caffe2ProtobufReader {
+package enum Caffe2ProtobufReader: WeightFileReader {
+    package static let name = "caffe2"
+    package static let formats: [WeightFormat] = [.caffe2Protobuf]
     /// Fill ops and the dtype of the blob each one creates.
     static let fillTypes: [String: DType] = [
         "GivenTensorFill": .float32,
@@ -20,14 +22,27 @@ package enum Caffe2ProtobufReader {
 
     /// Whether the bytes could start a protobuf message: a field tag with a field number and wire type
     /// that these messages use.
-    static func mayBeProtobuf(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    package static func recognizes(_ bytes: UnsafeRawBufferPointer) -> Bool {
         guard let first = bytes.first else { return false }
         let field = first >> 3, wireType = first & 7
         return (1...15).contains(field) && [0, 1, 2, 5].contains(wireType)
     }
 
+    /// The decoded content; the bytes must be one of the Caffe2 messages.
+    package static func read(_ file: MappedFile, options: ReadOptions, budget: ReadBudget) throws(WeightKitError)
+        -> TensorCollection
+    {
+        guard let collection = try decode(file, budget: budget) else { throw notCaffe2 }
+        return collection
+    }
+
+    /// What a file that only looks like a protobuf gets.
+    static let notCaffe2 = WeightKitError(
+        .unsupported,
+        "starts like a protobuf but decodes as none of Caffe2's NetDef, TensorProtos or TensorProto (truncated, or another schema)")
+
     /// The decoded content, or nil when the bytes are none of the Caffe2 messages.
-    static func read(_ file: MappedFile, budget: ReadBudget) throws(WeightKitError) -> TensorCollection? {
+    static func decode(_ file: MappedFile, budget: ReadBudget) throws(WeightKitError) -> TensorCollection? {
         let bytes = file.bytes
         if let net = try Caffe2Message<Caffe2__NetDef>.netDef(bytes, budget: budget),
            net.message.n_op > 0 || net.message.n_external_input > 0

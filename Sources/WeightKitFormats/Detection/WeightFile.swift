@@ -17,31 +17,19 @@ public enum WeightFile {
         }
     }
 
-    /// Reads the tensors of an already mapped file, choosing the reader from its content.
+    /// Reads the tensors of an already mapped file with the first registered reader that recognises its
+    /// bytes (`WeightFileRegistry`).
     public static func read(_ file: MappedFile, options: ReadOptions = ReadOptions()) throws(WeightKitError)
         -> TensorCollection
     {
-        switch ContentSniffer.sniff(file.bytes) {
-        case .safetensors: return try read(file, as: .safetensors, options: options)
-        case .zipArchive: return try read(file, as: .pytorchZip, options: options)
-        case .pytorchLegacy: return try read(file, as: .pytorchLegacy, options: options)
-        case .pickle: return try read(file, as: .pickle, options: options)
-        case .numpyNpy: return try read(file, as: .numpyNpy, options: options)
-        case .mxnetParams: return try read(file, as: .mxnetParams, options: options)
-        case .tarArchive:
-            throw WeightKitError(.unsupported, "tar archives (torch <= 0.1 checkpoints) are recognised but not read")
-        case .unrecognized(let description):
-            guard Caffe2ProtobufReader.mayBeProtobuf(file.bytes) else {
-                throw WeightKitError(.unsupported, "not a weight file WeightKit knows: \(description)")
-            }
-            let budget = options.budget(for: file)
-            if let collection = try Caffe2ProtobufReader.read(file, budget: budget) {
-                try charge(collection, to: budget)
-                return collection
-            }
+        guard let reader = WeightFileRegistry.reader(for: file.bytes) else {
+            throw WeightKitError(.unsupported, "not a weight file WeightKit knows: \(UnknownContent.describe(file.bytes))")
+        }
+        do {
+            return try read(file, with: reader, options: options)
+        } catch where reader == Caffe2ProtobufReader.self && error == Caffe2ProtobufReader.notCaffe2 {
             throw WeightKitError(
-                .unsupported,
-                "not a weight file WeightKit knows: \(description); it starts like a protobuf but decodes as none of Caffe2's NetDef, TensorProtos or TensorProto (truncated, or another schema)")
+                .unsupported, "not a weight file WeightKit knows: \(UnknownContent.describe(file.bytes)); it \(error.reason)")
         }
     }
 
@@ -50,8 +38,18 @@ public enum WeightFile {
     public static func read(_ file: MappedFile, as format: WeightFormat, options: ReadOptions = ReadOptions())
         throws(WeightKitError) -> TensorCollection
     {
+        guard let reader = WeightFileRegistry.reader(of: format) else {
+            throw WeightKitError(.unsupported, "no reader produces \(format.rawValue)")
+        }
+        return try read(file, with: reader, options: options)
+    }
+
+    /// Reads `file` with `reader` within one budget for the whole read.
+    package static func read(_ file: MappedFile, with reader: any WeightFileReader.Type, options: ReadOptions)
+        throws(WeightKitError) -> TensorCollection
+    {
         let budget = options.budget(for: file)
-        let collection = try read(file, as: format, options: options, budget: budget)
+        let collection = try reader.read(file, options: options, budget: budget)
         try charge(collection, to: budget)
         return collection
     }
@@ -66,33 +64,5 @@ public enum WeightFile {
         try budget.charge(bytes: collection.byteCount, for: "the data of \(collection.count) tensors")
         let (work, overflow) = collection.count.multipliedReportingOverflow(by: workPerTensor)
         try budget.charge(work: overflow ? Int.max : work, for: "handling \(collection.count) tensors")
-    }
-
-    private static func read(_ file: MappedFile, as format: WeightFormat, options: ReadOptions, budget: ReadBudget)
-        throws(WeightKitError) -> TensorCollection
-    {
-        switch format {
-        case .safetensors:
-            return try SafetensorsReader.read(file, budget: budget)
-        case .pytorchZip, .torchScript, .numpyNpz:
-            let archive = try ZipArchive(file: file, budget: budget)
-            if !archive.entries.isEmpty, archive.entries.allSatisfy({ $0.name.hasSuffix(".npy") }) {
-                return try NumPyFileReader.readNpz(archive, budget: budget)
-            }
-            return try TorchZipReader.read(archive, options: options, budget: budget)
-        case .pytorchLegacy:
-            return try TorchLegacyReader.read(file, options: options, budget: budget)
-        case .pickle:
-            return try PickleFileReader.read(file, options: options, budget: budget)
-        case .numpyNpy:
-            return try NumPyFileReader.readNpy(file, budget: budget)
-        case .mxnetParams:
-            return try MXNetParamsReader.read(file, budget: budget)
-        case .caffe2Protobuf:
-            guard let collection = try Caffe2ProtobufReader.read(file, budget: budget) else {
-                throw WeightKitError(.malformed, "decodes as none of Caffe2's NetDef, TensorProtos or TensorProto")
-            }
-            return collection
-        }
     }
 }

@@ -5,13 +5,21 @@ import WeightKitCore
 /// `save_parameters` and `export`, `npx.save`): list magic 0x112, then V1/V2/V3 or magic-less legacy
 /// records, then the names. Dense records become views into the mapped file; row_sparse and csr records
 /// are densified.
-package enum MXNetParamsReader {
+package enum MXNetParamsReader: WeightFileReader {
+    package static let name = "mxnet"
+    package static let formats: [WeightFormat] = [.mxnetParams]
     static let listMagic: UInt64 = 0x112
     static let v1Magic: UInt32 = 0xF993_FAC8
     static let v2Magic: UInt32 = 0xF993_FAC9
     static let v3Magic: UInt32 = 0xF993_FACA
 
-    static func read(_ file: MappedFile, budget: ReadBudget) throws(WeightKitError) -> TensorCollection {
+    package static func recognizes(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        bytes.count >= 8 && UInt64(littleEndian: bytes.loadUnaligned(as: UInt64.self)) == listMagic
+    }
+
+    package static func read(_ file: MappedFile, options: ReadOptions, budget: ReadBudget) throws(WeightKitError)
+        -> TensorCollection
+    {
         var reader = ByteReader(file.bytes)
         guard try reader.readLittleEndian(UInt64.self, "list magic") == listMagic else {
             throw .malformed("not an MXNet NDArray list (magic 0x112)", at: 0)

@@ -1,8 +1,17 @@
 import WeightKitCore
 
 /// Reads `.npy` arrays and `.npz` archives (NumPy's `savez`, and the `.params` files MXNet 2 writes).
-package enum NumPyFileReader {
-    static func readNpy(_ file: MappedFile, budget: ReadBudget) throws(WeightKitError) -> TensorCollection {
+package enum NumPyFileReader: WeightFileReader {
+    package static let name = "npy"
+    package static let formats: [WeightFormat] = [.numpyNpy]
+
+    package static func recognizes(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        bytes.holds(NpyHeader.magic)
+    }
+
+    package static func read(_ file: MappedFile, options: ReadOptions, budget: ReadBudget) throws(WeightKitError)
+        -> TensorCollection
+    {
         let header = try NpyHeader(file.bytes)
         var collection = TensorCollection(format: .numpyNpy)
         let data = TensorData(file: file, range: header.dataOffset..<file.count)

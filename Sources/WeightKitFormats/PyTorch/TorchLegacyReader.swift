@@ -3,11 +3,20 @@ import WeightKitCore
 /// Reads torch's legacy stream (torch < 1.6, or `_use_new_zipfile_serialization=False`): five pickles
 /// back to back (magic number, protocol version, system info, the object, the storage keys), then each
 /// storage as an 8-byte element count and its raw bytes.
-package enum TorchLegacyReader {
+package enum TorchLegacyReader: WeightFileReader {
+    package static let name = "torch-legacy"
+    package static let formats: [WeightFormat] = [.pytorchLegacy]
+    /// torch's magic number 0x1950a86a20f9469cfc6c, little-endian.
     static let magic: [UInt8] = [0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20, 0x6A, 0xA8, 0x50, 0x19]
+
+    /// PROTO 2, then LONG1 of ten bytes carrying the magic number.
+    package static func recognizes(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        bytes.holds([0x80, 0x02, 0x8A, 0x0A] + magic)
+    }
+
     static let protocolVersion = 1001
 
-    static func read(_ file: MappedFile, options: WeightFile.ReadOptions, budget: ReadBudget)
+    package static func read(_ file: MappedFile, options: ReadOptions, budget: ReadBudget)
         throws(WeightKitError) -> TensorCollection
     {
         let whole = TensorData(file: file, range: 0..<file.count)

@@ -4,7 +4,21 @@ import WeightKitCore
 /// Reads safetensors files (and so WeightKit's own vov.bin), validating them strictly: the header
 /// length is bounded by the file, the JSON is valid UTF-8, every byte count matches its dtype and
 /// shape, and the data offsets tile the data section exactly, without holes or overlaps.
-public enum SafetensorsReader {
+public enum SafetensorsReader: WeightFileReader {
+    package static let name = "safetensors"
+    package static let formats: [WeightFormat] = [.safetensors]
+
+    /// A JSON object after the 8-byte header length; the length itself is judged when reading.
+    package static func recognizes(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        bytes.count > 8 && bytes[8] == UInt8(ascii: "{")
+    }
+
+    package static func read(_ file: MappedFile, options: ReadOptions, budget: ReadBudget) throws(WeightKitError)
+        -> TensorCollection
+    {
+        try read(file, budget: budget)
+    }
+
     /// Headers larger than this are refused, as the reference implementation does.
     public static let maximumHeaderLength = 100 * 1024 * 1024
 
