@@ -40,7 +40,14 @@ let package = Package(
         ),
         .target(
             name: "WeightKitLayouts",
-            dependencies: ["WeightKitCore"]
+            dependencies: ["WeightKitCore"],
+            plugins: ["EmbedLayouts"]
+        ),
+        // schemas/layouts/*.json, the one source of the layouts, embedded at build time.
+        .executableTarget(name: "LayoutEmbedder"),
+        .plugin(
+            name: "EmbedLayouts", capability: .buildTool(), dependencies: ["LayoutEmbedder"],
+            path: "Sources/EmbedLayouts"
         ),
         .target(
             name: "WeightKitVerify",

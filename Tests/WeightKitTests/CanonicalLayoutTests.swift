@@ -194,7 +194,7 @@ import Testing
         #expect(EmbeddedLayouts.documents.map(\.file) == files)
         for (file, text) in EmbeddedLayouts.documents {
             let onDisk = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
-            #expect(onDisk.trimmingCharacters(in: .newlines) == text, "\(file): run scripts/embed-layouts")
+            #expect(onDisk.trimmingCharacters(in: .newlines) == text, "\(file) differs from its embedded copy")
         }
         #expect(CanonicalMapper.standard.layouts.count == files.count)
     }
