@@ -44,9 +44,8 @@ let package = Package(
             plugins: ["EmbedLayouts"]
         ),
         // schemas/layouts/*.json, the one source of the layouts, embedded at build time.
-        .executableTarget(name: "LayoutEmbedder"),
         .plugin(
-            name: "EmbedLayouts", capability: .buildTool(), dependencies: ["LayoutEmbedder"],
+            name: "EmbedLayouts", capability: .buildTool(),
             path: "Sources/EmbedLayouts"
         ),
         .target(
