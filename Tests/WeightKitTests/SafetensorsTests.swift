@@ -43,6 +43,48 @@ import Testing
         #expect(FileManager.default.contentsEqual(atPath: path, andPath: again))
     }
 
+    /// Every tensor starts at a multiple of its element size, as the reference writer lays tensors out
+    /// (larger elements first), whatever order they come in.
+    @Test func tensorDataIsAlignedToItsElementSize() throws {
+        let scratch = try ScratchDirectory()
+        var collection = TensorCollection(format: .safetensors)
+        try collection.append(countingTensor("odd_bytes", .uint8, [3]))
+        try collection.append(countingTensor("halves", .float16, [3]))
+        try collection.append(countingTensor("floats", .float32, [3]))
+        try collection.append(countingTensor("longs", .int64, [1]))
+        try collection.append(countingTensor("more_bytes", .uint8, [5]))
+        let path = scratch.path("aligned.safetensors")
+        try SafetensorsWriter.write(collection, to: path)
+        let file = try MappedFile(path: path)
+        let read = try SafetensorsReader.read(file)
+        #expect(read.names == ["longs", "floats", "halves", "odd_bytes", "more_bytes"])
+        let dataStart = 8 + Int(file.bytes.loadUnaligned(as: UInt64.self))
+        #expect(dataStart % 8 == 0)
+        for tensor in read.tensors {
+            let offset = try #require(tensor.data.fileRegion?.offset) - dataStart
+            #expect(offset % tensor.dtype.itemSize == 0, "\(tensor.name) at \(offset)")
+            #expect(tensor.data.bytes == collection[tensor.name]?.data.bytes)
+        }
+    }
+
+    /// A value reserved in the header is patched in place after the data, keeping the header's length.
+    @Test func reservedSlotIsPatchedAfterTheData() throws {
+        let scratch = try ScratchDirectory()
+        let path = scratch.path("patched.safetensors")
+        let output = try AtomicOutputFile(destination: path, overwrite: false)
+        let entries = [SafetensorsWriter.Entry(try countingTensor("x", .float32, [4]))]
+        let patch = SafetensorsWriter.Patch(key: "digest") { "cafe" }
+        try SafetensorsWriter.write(entries, metadata: ["digest": "0000", "other": "0000"], to: output, patch: patch)
+        let read = try WeightFile.read(path)
+        #expect(read.metadata == ["digest": "cafe", "other": "0000"])
+        let wrong = SafetensorsWriter.Patch(key: "digest") { "longer value" }
+        let second = try AtomicOutputFile(destination: scratch.path("wrong.safetensors"), overwrite: false)
+        #expect(throws: WeightKitError.self) {
+            try SafetensorsWriter.write(entries, metadata: ["digest": "0000"], to: second, patch: wrong)
+        }
+        #expect(scratch.contents == ["patched.safetensors"])
+    }
+
     @Test func headerIsPaddedToEightBytes() throws {
         let scratch = try ScratchDirectory()
         var collection = TensorCollection(format: .safetensors)

@@ -92,25 +92,16 @@ public struct Conversion: Sendable {
             collection.metadata["weightkit.source_format"] = sourceFormat.rawValue
             let entries = try plan(collection)
             let output = try AtomicOutputFile(destination: destination, overwrite: overwrite)
-            try SafetensorsWriter.write(entries, metadata: metadata(for: collection), to: output, progress: progress) {
-                (header) throws(WeightKitError) in
-                try Self.patchDigest(try digest.value(), into: header, of: output)
+            let patch = SafetensorsWriter.Patch(key: "weightkit.source_sha256") { () throws(WeightKitError) in
+                try digest.value()
             }
+            try SafetensorsWriter.write(
+                entries, metadata: metadata(for: collection), to: output, progress: progress, patch: patch)
             report.tensorCount = entries.count
             return report
         } catch {
             throw error.inFile(source)
         }
-    }
-
-    /// Replaces the digest placeholder in the written header with the digest.
-    private static func patchDigest(_ value: String, into header: [UInt8], of output: AtomicOutputFile) throws(WeightKitError) {
-        let key = Array("\"weightkit.source_sha256\":\"\(SourceDigest.placeholder)\"".utf8)
-        guard let start = header.firstRange(of: key)?.lowerBound else {
-            throw WeightKitError(.io, "digest placeholder missing from the header", file: output.destination)
-        }
-        let valueOffset = 8 + start + key.count - 65
-        try output.overwrite(Array(value.utf8), at: valueOffset)
     }
 
     /// What will be written for each tensor of `collection`, without producing any bytes yet.

@@ -32,37 +32,6 @@ public enum SafetensorsReader: WeightFileReader {
         }
     }
 
-    private struct TensorEntry: Decodable {
-        var dtype: String
-        var shape: [Int]
-        var data_offsets: [Int]
-    }
-
-    /// The header object: `__metadata__` decodes as a string map, every other key as a tensor entry, so a
-    /// decoding error's coding path names the offending key.
-    private struct Header: Decodable {
-        var metadata: [String: String] = [:]
-        var entries: [(name: String, entry: TensorEntry)] = []
-
-        private struct Key: CodingKey {
-            var stringValue: String
-            var intValue: Int? { nil }
-            init(stringValue: String) { self.stringValue = stringValue }
-            init?(intValue: Int) { nil }
-        }
-
-        init(from decoder: Decoder) throws {
-            let container = try decoder.container(keyedBy: Key.self)
-            for key in container.allKeys {
-                if key.stringValue == "__metadata__" {
-                    metadata = try container.decode([String: String].self, forKey: key)
-                } else {
-                    entries.append((key.stringValue, try container.decode(TensorEntry.self, forKey: key)))
-                }
-            }
-        }
-    }
-
     private static func readUnlabelled(_ file: MappedFile, budget: ReadBudget) throws(WeightKitError) -> TensorCollection {
         var reader = ByteReader(file.bytes)
         let headerLength = try reader.readLittleEndian(UInt64.self, "safetensors header length")
@@ -82,33 +51,17 @@ public enum SafetensorsReader: WeightFileReader {
         let dataStart = headerRange.upperBound
         let dataLength = file.count - dataStart
 
-        let header: Header
-        do {
-            header = try JSONDecoder().decode(Header.self, from: Data(file.bytes[headerRange]))
-        } catch {
-            throw .malformed("header is not valid safetensors JSON: \(describe(error))", at: 8)
-        }
-        var entries = header.entries
-
-        entries.sort { lhs, rhs in
-            let left = lhs.entry.data_offsets, right = rhs.entry.data_offsets
-            return (left.first ?? 0, left.last ?? 0, lhs.name) < (right.first ?? 0, right.last ?? 0, rhs.name)
+        let header = try SafetensorsHeader(decoding: Data(file.bytes[headerRange]))
+        let entries = header.entries.sorted { lhs, rhs in
+            (lhs.dataOffsets.lowerBound, lhs.dataOffsets.upperBound, lhs.name)
+                < (rhs.dataOffsets.lowerBound, rhs.dataOffsets.upperBound, rhs.name)
         }
 
         var collection = TensorCollection(format: .safetensors, metadata: header.metadata)
         var expectedBegin = 0
-        for (name, entry) in entries {
-            let location = WeightKitError.Location(byteOffset: 8, tensor: name)
-            guard let dtype = DType(safetensorsCode: entry.dtype) else {
-                throw WeightKitError(.unsupported, "unknown dtype '\(entry.dtype)'", location: location)
-            }
-            guard entry.data_offsets.count == 2 else {
-                throw WeightKitError(.malformed, "data_offsets must hold two numbers", location: location)
-            }
-            let begin = entry.data_offsets[0], end = entry.data_offsets[1]
-            guard begin <= end else {
-                throw WeightKitError(.malformed, "data_offsets [\(begin), \(end)] run backwards", location: location)
-            }
+        for entry in entries {
+            let location = WeightKitError.Location(byteOffset: 8, tensor: entry.name)
+            let begin = entry.dataOffsets.lowerBound, end = entry.dataOffsets.upperBound
             guard end <= dataLength else {
                 throw WeightKitError(
                     .truncated, "data_offsets [\(begin), \(end)] run past the \(dataLength)-byte data section",
@@ -121,21 +74,15 @@ public enum SafetensorsReader: WeightFileReader {
                     "data_offsets [\(begin), \(end)] leave \(problem) after byte \(expectedBegin) of the data section",
                     location: location)
             }
-            let shape: Shape
-            do {
-                shape = try Shape(entry.shape)
-            } catch {
-                throw error.inTensor(name)
-            }
-            let byteCount = try shape.byteCount(of: dtype)
+            let byteCount = try entry.shape.byteCount(of: entry.dtype)
             guard byteCount == end - begin else {
                 throw WeightKitError(
                     .malformed,
-                    "\(dtype.rawValue) \(shape) needs \(byteCount) bytes but data_offsets span \(end - begin)",
+                    "\(entry.dtype.rawValue) \(entry.shape) needs \(byteCount) bytes but data_offsets span \(end - begin)",
                     location: location)
             }
             let data = TensorData(file: file, range: dataStart + begin..<dataStart + end)
-            try collection.append(Tensor(name: name, dtype: dtype, shape: shape, data: data))
+            try collection.append(Tensor(name: entry.name, dtype: entry.dtype, shape: entry.shape, data: data))
             expectedBegin = end
         }
         guard expectedBegin == dataLength else {
@@ -144,20 +91,5 @@ public enum SafetensorsReader: WeightFileReader {
                 at: dataStart + expectedBegin)
         }
         return collection
-    }
-
-    private static func describe(_ error: Error) -> String {
-        switch error {
-        case DecodingError.dataCorrupted(let context):
-            return context.underlyingError.map { "\(($0 as NSError).userInfo[NSDebugDescriptionErrorKey] ?? $0)" }
-                ?? context.debugDescription
-        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
-            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
-            return path.isEmpty ? context.debugDescription : "\(path): \(context.debugDescription)"
-        case DecodingError.keyNotFound(let key, _):
-            return "missing key '\(key.stringValue)'"
-        default:
-            return "\(error)"
-        }
     }
 }

@@ -28,79 +28,52 @@ public enum SafetensorsWriter {
     /// Progress: bytes of tensor data written so far and in all.
     public typealias Progress = (_ written: Int, _ total: Int) -> Void
 
-    /// The complete header for `entries`: JSON in entry order, `__metadata__` first, padded with
-    /// spaces so the data section starts at a multiple of 8.
-    public static func header(for entries: [Entry], metadata: [String: String]) throws(WeightKitError) -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        func json<T: Encodable>(_ value: T) throws(WeightKitError) -> String {
-            do {
-                return String(decoding: try encoder.encode(value), as: UTF8.self)
-            } catch {
-                throw WeightKitError(.invalidArgument, "cannot encode the header: \(error)")
-            }
+    /// A value of the header written after the data (a digest computed while the data streams): the
+    /// metadata holds a placeholder of the final length under `key` until `value` replaces it.
+    public struct Patch {
+        public var key: String
+        public var value: () throws(WeightKitError) -> String
+
+        public init(key: String, value: @escaping () throws(WeightKitError) -> String) {
+            self.key = key
+            self.value = value
         }
-        struct Description: Encodable {
-            var dtype: String
-            var shape: [Int]
-            var data_offsets: [Int]
-        }
-        var members: [String] = []
-        if !metadata.isEmpty {
-            members.append(try json("__metadata__") + ":" + json(metadata))
-        }
-        var seen = Set<String>()
-        var offset = 0
-        for entry in entries {
-            guard seen.insert(entry.name).inserted, entry.name != "__metadata__" else {
-                throw WeightKitError(.invalidArgument, "tensor name used twice", location: .init(tensor: entry.name))
-            }
-            guard let code = entry.dtype.safetensorsCode else {
-                throw WeightKitError(
-                    .unsupported, "\(entry.dtype.rawValue) has no safetensors dtype; cast it first",
-                    location: .init(tensor: entry.name))
-            }
-            let count = try entry.shape.byteCount(of: entry.dtype)
-            let description = Description(
-                dtype: code, shape: entry.shape.dimensions, data_offsets: [offset, offset + count])
-            members.append(try json(entry.name) + ":" + json(description))
-            offset += count
-        }
-        var header = Array(("{" + members.joined(separator: ",") + "}").utf8)
-        while header.count % 8 != 0 { header.append(UInt8(ascii: " ")) }
-        return header
     }
 
-    /// Writes `entries` to `output` and commits it. On any error the output is discarded.
-    ///
-    /// `beforeCommit` runs after the last byte is written and may patch the header in place through
-    /// `output.overwrite` (same length); it receives the header bytes, which start at offset 8.
+    /// Writes `entries` to `output` (in the header's data order: larger elements first, so every tensor is
+    /// aligned to its element size) and commits it. On any error the output is discarded.
     public static func write(
         _ entries: [Entry], metadata: [String: String], to output: AtomicOutputFile,
-        progress: Progress? = nil, beforeCommit: (([UInt8]) throws(WeightKitError) -> Void)? = nil
+        progress: Progress? = nil, patch: Patch? = nil
     ) throws(WeightKitError) {
         do {
-            let header = try header(for: entries, metadata: metadata)
-            var length = UInt64(header.count).littleEndian
-            try output.write(withUnsafeBytes(of: &length) { Array($0) } + header)
-            let total = try entries.reduce(0) { (sum, entry) throws(WeightKitError) in
-                sum + (try entry.shape.byteCount(of: entry.dtype))
-            }
+            let header = try SafetensorsHeader(laying: entries.map { ($0.name, $0.dtype, $0.shape) }, metadata: metadata)
+            let (bytes, slot) = try header.encoded(slot: patch?.key)
+            var length = UInt64(bytes.count).littleEndian
+            try output.write(withUnsafeBytes(of: &length) { Array($0) } + bytes)
+            let byName = Dictionary(entries.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+            let total = header.entries.last?.dataOffsets.upperBound ?? 0
             var written = 0
             progress?(0, total)
-            for entry in entries {
+            for described in header.entries {
+                guard let entry = byName[described.name] else { continue }
                 let data = try entry.bytes()
-                let expected = try entry.shape.byteCount(of: entry.dtype)
-                guard data.count == expected else {
+                guard data.count == described.dataOffsets.count else {
                     throw WeightKitError(
-                        .malformed, "produced \(data.count) bytes where \(expected) were announced",
+                        .malformed, "produced \(data.count) bytes where \(described.dataOffsets.count) were announced",
                         location: .init(tensor: entry.name))
                 }
                 try output.write(data)
                 written += data.count
                 progress?(written, total)
             }
-            try beforeCommit?(header)
+            if let patch, let slot {
+                let value = Array(try patch.value().utf8)
+                guard value.count == slot.count else {
+                    throw WeightKitError(.invalidArgument, "'\(patch.key)' changed length after the header was written")
+                }
+                try output.overwrite(value, at: 8 + slot.lowerBound)
+            }
             try output.commit()
         } catch {
             output.discard()
