@@ -43,7 +43,7 @@ struct FuzzTarget {
     /// small memory plan, and compared with itself.
     private static func verify(_ file: MappedFile) {
         guard var collection = try? WeightFile.read(file, options: .init(limits: limits)) else { return }
-        if collection.metadata["weightkit.names"] != "canonical" {
+        if collection.naming != .canonical {
             guard let mapped = try? CanonicalMapper.standard.map(collection).collection else { return }
             collection = mapped
         }

@@ -15,7 +15,7 @@ package struct NetworkWeights {
     init(_ collection: TensorCollection, memory: ForwardMemory) throws(WeightKitError) {
         self.collection = collection
         self.memory = memory
-        eps = collection.metadata["weightkit.norm_eps"].flatMap(Double.init) ?? 1e-5
+        eps = collection.semantics.normEps
         var total = 0
         for tensor in collection.tensors where tensor.dtype.isFloatingPoint {
             let (sum, overflow) = total.addingReportingOverflow(tensor.elementCount)

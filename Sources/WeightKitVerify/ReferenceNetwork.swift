@@ -62,7 +62,7 @@ package struct ResNetForward {
 
     init(weights: NetworkWeights) {
         self.weights = weights
-        strideIn1x1 = weights.collection.metadata["weightkit.stride_in"] != "3x3"
+        strideIn1x1 = weights.collection.semantics.strideIn != .threeByThree
     }
 
     private func convNorm(_ x: FeatureMap, _ name: String, stride: Int = 1, relu: Bool = true) throws(WeightKitError) -> FeatureMap {

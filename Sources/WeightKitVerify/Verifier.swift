@@ -50,7 +50,7 @@ public struct Verifier: Sendable {
         }
 
         public var channelOrder: ChannelOrder? {
-            collection.metadata["weightkit.channel_order"].flatMap(ChannelOrder.init(rawValue:))
+            collection.semantics.channelOrder
         }
     }
 
@@ -61,7 +61,7 @@ public struct Verifier: Sendable {
     ) throws(WeightKitError) -> Model {
         var collection = try WeightFile.read(path, options: options)
         do throws(WeightKitError) {
-            if collection.metadata["weightkit.names"] != "canonical" {
+            if collection.naming != .canonical {
                 collection = try CanonicalMapper.standard.map(collection).collection
             }
             return Model(collection: collection, network: try ReferenceNetwork(collection, memory: memory), path: path)

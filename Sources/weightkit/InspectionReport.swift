@@ -33,10 +33,14 @@ struct InspectionReport: Encodable {
                 stats: withStatistics ? TensorStatistics(tensor) : nil)
         }
         metadata = collection.metadata
-        if let mapped = try? CanonicalMapper.standard.map(collection), let layout = mapped.layout {
-            self.layout = layout
-            let details = ["architecture", "neck", "heads"].compactMap { mapped.collection.metadata["weightkit.\($0)"] }
-            architecture = details.isEmpty ? nil : details.joined(separator: " + ")
+        do {
+            if let recognized = try CanonicalMapper.standard.recognize(collection) {
+                layout = recognized.layout
+                let details = [recognized.architecture, recognized.neck, recognized.heads].compactMap { $0 }
+                architecture = details.isEmpty ? nil : details.joined(separator: " + ")
+            }
+        } catch {
+            layout = "(names do not map: \(error.reason.escapingControlCharacters))"
         }
         tensorCount = collection.count
         parameters = collection.parameterCount

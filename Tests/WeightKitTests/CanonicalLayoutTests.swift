@@ -52,6 +52,31 @@ import Testing
         #expect(result.collection.metadata["weightkit.names"] == "canonical")
     }
 
+    /// The cheap recognition `inspect` uses names the same layout and network as a full mapping.
+    @Test(arguments: models)
+    func recognitionAgreesWithMapping(file: String, layout: String) throws {
+        let source = try WeightFile.read(Fixtures.path(file))
+        let mapped = try CanonicalMapper.standard.map(source).collection
+        let recognized = try #require(try CanonicalMapper.standard.recognize(source))
+        #expect(recognized.layout == layout)
+        #expect(recognized.architecture == mapped[.architecture], "\(file)")
+        #expect(recognized.neck == mapped[.neck] && recognized.heads == mapped[.heads], "\(file)")
+    }
+
+    /// Semantics are read as typed values, with one default eps wherever a file or layout does not say.
+    @Test func semanticsAreTyped() throws {
+        let mapped = try canonical("detectron/detectron-py2.pkl").collection
+        #expect(mapped.semantics.strideIn == .oneByOne)
+        #expect(mapped.semantics.channelOrder == .bgr)
+        #expect(mapped.semantics.pixelMean == [102.9801, 115.9465, 122.7717])
+        #expect(CanonicalSemantics(metadata: [:]).normEps == CanonicalSemantics.defaultNormEps)
+        for layout in CanonicalMapper.standard.layouts where layout.fragment != true {
+            for name in (layout.semantics ?? [:]).keys {
+                #expect(ContainerKey(semantic: name) != nil, "\(layout.name) records undocumented '\(name)'")
+            }
+        }
+    }
+
     static let keyLists: [(String, String)] = [
         ("torchvision-resnet50", "resnet-50"), ("torchvision-resnext101_32x8d", "resnext-101-32x8d"),
         ("timm-resnet50", "resnet-50-timm"), ("timm-ese_vovnet19b_slim_dw", "timm-ese_vovnet19b_slim_dw"),

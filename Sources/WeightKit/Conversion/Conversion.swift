@@ -5,12 +5,7 @@ import WeightKitLayouts
 /// Converts any readable weight file to the canonical container, streaming one tensor at a time.
 public struct Conversion: Sendable {
     /// How tensors are named in the output.
-    public enum Naming: String, Sendable, CaseIterable {
-        /// The canonical layout (detectron2 / vovnet-detectron2 names) with recorded semantics.
-        case canonical
-        /// The names the source file uses.
-        case source
-    }
+    public typealias Naming = WeightKitCore.Naming
 
     /// What a conversion did besides writing: the layout chosen and the tensors it could not map.
     public struct Report: Sendable {
@@ -76,9 +71,9 @@ public struct Conversion: Sendable {
                 collection = mapped.collection
                 report.layout = mapped.layout
                 report.unmapped = mapped.unmapped
-                report.architecture = collection.metadata["weightkit.architecture"]
+                report.architecture = collection[.architecture]
             } else {
-                collection.metadata["weightkit.names"] = "source"
+                collection.naming = .source
             }
             if let channelOrder {
                 try ChannelOrder.reorder(&collection, to: channelOrder)
@@ -88,11 +83,11 @@ public struct Conversion: Sendable {
                 collection = folded.collection
                 report.unfolded = folded.unfolded
             }
-            collection.metadata["weightkit.source_sha256"] = SourceDigest.placeholder
-            collection.metadata["weightkit.source_format"] = sourceFormat.rawValue
+            collection[.sourceSHA256] = SourceDigest.placeholder
+            collection[.sourceFormat] = sourceFormat.rawValue
             let entries = try plan(collection)
             let output = try AtomicOutputFile(destination: destination, overwrite: overwrite)
-            let patch = SafetensorsWriter.Patch(key: "weightkit.source_sha256") { () throws(WeightKitError) in
+            let patch = SafetensorsWriter.Patch(key: ContainerKey.sourceSHA256.rawValue) { () throws(WeightKitError) in
                 try digest.value()
             }
             try SafetensorsWriter.write(
@@ -124,10 +119,10 @@ public struct Conversion: Sendable {
     /// The `__metadata__` of the output: the source's own metadata, then WeightKit's keys.
     public func metadata(for collection: TensorCollection) -> [String: String] {
         var metadata = collection.metadata
-        metadata["weightkit.container_version"] = Conversion.containerVersion
-        if metadata["weightkit.source_format"] == nil { metadata["weightkit.source_format"] = collection.format.rawValue }
-        if metadata["weightkit.names"] == nil { metadata["weightkit.names"] = naming.rawValue }
-        if let dtype { metadata["weightkit.dtype_cast"] = dtype.rawValue }
+        metadata[ContainerKey.containerVersion.rawValue] = Conversion.containerVersion
+        metadata[ContainerKey.sourceFormat.rawValue] = metadata[ContainerKey.sourceFormat.rawValue] ?? collection.format.rawValue
+        metadata[ContainerKey.names.rawValue] = metadata[ContainerKey.names.rawValue] ?? naming.rawValue
+        if let dtype { metadata[ContainerKey.dtypeCast.rawValue] = dtype.rawValue }
         return metadata
     }
 }

@@ -32,7 +32,9 @@ package enum ArchitectureRecognizer {
         if names.contains(where: { $0.hasPrefix("roi_heads.mask_head.") }) { heads.append("mask") }
         if names.contains(where: { $0.hasPrefix("head.fc.") }) { heads.append("classifier") }
         if !heads.isEmpty { parts["heads"] = heads.joined(separator: ",") }
-        for (key, value) in parts { collection.metadata["weightkit.\(key)"] = value }
+        for (name, value) in parts {
+            if let key = ContainerKey(semantic: name) { collection[key] = value }
+        }
     }
 
     /// ResNet/ResNeXt: blocks per stage from `resN.B.conv1`, bottleneck from `conv3`, groups and width from

@@ -58,11 +58,11 @@ public struct CanonicalMapper: Sendable {
     public func map(_ collection: TensorCollection, keepDropped: Bool = false) throws(WeightKitError) -> Result {
         guard let (layout, compiled) = try choose(for: collection) else {
             var unchanged = collection
-            unchanged.metadata["weightkit.names"] = "source"
+            unchanged.naming = .source
             return Result(collection: unchanged, layout: nil, unmapped: collection.names, dropped: [])
         }
         let strip = layout.stripPrefixes ?? []
-        let eps = Double(layout.semantics?["norm_eps"] ?? "") ?? 0
+        let eps = layout.semantics?["norm_eps"].flatMap(Double.init) ?? CanonicalSemantics.defaultNormEps
         var output = TensorCollection(format: collection.format, metadata: collection.metadata)
         var unmapped: [String] = [], dropped: [String] = [], filled: [String] = []
         // Mapped tensors, each with the tensors its rule creates beside it.
@@ -119,15 +119,52 @@ public struct CanonicalMapper: Sendable {
                 synthesized.append(name)
             }
         }
-        output.metadata["weightkit.names"] = "canonical"
-        output.metadata["weightkit.layout"] = layout.name
-        for (key, value) in layout.semantics ?? [:] { output.metadata["weightkit.\(key)"] = value }
-        if !unmapped.isEmpty { output.metadata["weightkit.unmapped"] = unmapped.joined(separator: ",") }
-        if !synthesized.isEmpty { output.metadata["weightkit.synthesized"] = synthesized.joined(separator: ",") }
-        if !filled.isEmpty { output.metadata["weightkit.fix_gamma"] = filled.joined(separator: ",") }
-        if !dropped.isEmpty, !keepDropped { output.metadata["weightkit.dropped"] = String(dropped.count) }
+        output.naming = .canonical
+        output[.layout] = layout.name
+        for (name, value) in layout.semantics ?? [:] {
+            guard let key = ContainerKey(semantic: name) else {
+                throw WeightKitError(.invalidArgument, "layout \(layout.name) records '\(name)', which is no documented key")
+            }
+            output[key] = value
+        }
+        if !unmapped.isEmpty { output[.unmapped] = unmapped.joined(separator: ",") }
+        if !synthesized.isEmpty { output[.synthesized] = synthesized.joined(separator: ",") }
+        if !filled.isEmpty { output[.fixGamma] = filled.joined(separator: ",") }
+        if !dropped.isEmpty, !keepDropped { output[.dropped] = String(dropped.count) }
         ArchitectureRecognizer.describe(&output)
         return Result(collection: output, layout: layout.name, unmapped: unmapped, dropped: dropped)
+    }
+
+    /// What a file's names say, found without producing any tensor data.
+    public struct Recognition: Sendable, Equatable {
+        /// The layout that recognises the names.
+        public var layout: String
+        /// `weightkit.architecture`, `.neck` and `.heads` as `map` would record them, when the names hold a
+        /// network WeightKit knows.
+        public var architecture: String?
+        public var neck: String?
+        public var heads: String?
+    }
+
+    /// The layout that recognises `collection` and the network it holds: names are renamed and shapes kept,
+    /// but nothing is copied, moved or synthesised, so it costs a fraction of `map`. Nil when no layout
+    /// recognises the names.
+    public func recognize(_ collection: TensorCollection) throws(WeightKitError) -> Recognition? {
+        guard let (layout, compiled) = try choose(for: collection) else { return nil }
+        let strip = layout.stripPrefixes ?? []
+        var renamed = TensorCollection(format: collection.format)
+        for tensor in collection.tensors {
+            var target = tensor.name
+            if let (rule, captures) = Self.firstMatch(Self.stripped(tensor.name, strip), compiled) {
+                guard rule.drop == nil else { continue }
+                if let template = rule.to { target = try NameTemplate(text: template).expand(captures) }
+            }
+            guard renamed[target] == nil else { continue }
+            try renamed.append(Tensor(name: target, dtype: tensor.dtype, shape: tensor.shape, data: tensor.data))
+        }
+        ArchitectureRecognizer.describe(&renamed)
+        return Recognition(layout: layout.name, architecture: renamed[.architecture], neck: renamed[.neck],
+                           heads: renamed[.heads])
     }
 
     /// A rule with its compiled pattern and the literal text every match starts with: a plain prefix test

@@ -1,10 +1,6 @@
 import WeightKitCore
 
-/// The order of the three input channels the first convolution expects.
-public enum ChannelOrder: String, Sendable, CaseIterable {
-    case rgb = "RGB"
-    case bgr = "BGR"
-
+extension ChannelOrder {
     /// The first convolutions of the canonical layouts (ResNet stem, VoVNet stem).
     static let firstConvolutions = [
         "backbone.bottom_up.stem.conv1.weight", "backbone.bottom_up.stem.stem_1/conv.weight",
@@ -13,7 +9,8 @@ public enum ChannelOrder: String, Sendable, CaseIterable {
     /// Reverses the input channels of the first convolution when the source order differs from `order`,
     /// and records the order (and the reordered pixel mean and std) in metadata.
     package static func reorder(_ collection: inout TensorCollection, to order: ChannelOrder) throws(WeightKitError) {
-        guard let current = collection.metadata["weightkit.channel_order"].flatMap(ChannelOrder.init(rawValue:)) else {
+        let semantics = collection.semantics
+        guard let current = semantics.channelOrder else {
             throw WeightKitError(
                 .invalidArgument,
                 "the source's input channel order is not known, so it cannot be changed to \(order.rawValue)")
@@ -34,12 +31,9 @@ public enum ChannelOrder: String, Sendable, CaseIterable {
             bytes.replaceSubrange(base + 2 * plane..<base + 3 * plane, with: first)
         }
         try collection.replace(Tensor(name: name, dtype: conv.dtype, shape: conv.shape, data: TensorData(bytes)))
-        collection.metadata["weightkit.channel_order"] = order.rawValue
-        collection.metadata["weightkit.channel_order_changed"] = "\(current.rawValue) -> \(order.rawValue) in \(name)"
-        for key in ["weightkit.pixel_mean", "weightkit.pixel_std"] {
-            if let values = collection.metadata[key] {
-                collection.metadata[key] = values.split(separator: ",").reversed().joined(separator: ",")
-            }
-        }
+        collection[.channelOrder] = order.rawValue
+        collection[.channelOrderChanged] = "\(current.rawValue) -> \(order.rawValue) in \(name)"
+        if let mean = semantics.pixelMean { collection[.pixelMean] = CanonicalSemantics.text(mean.reversed()) }
+        if let std = semantics.pixelStd { collection[.pixelStd] = CanonicalSemantics.text(std.reversed()) }
     }
 }

@@ -31,10 +31,10 @@ public enum BatchNormFolding {
     }
 
     public static func fold(_ collection: TensorCollection) throws(WeightKitError) -> Result {
-        guard collection.metadata["weightkit.names"] == "canonical" else {
+        guard collection.naming == .canonical else {
             throw WeightKitError(.invalidArgument, "folding needs canonical names; this collection has source names")
         }
-        let eps = collection.metadata["weightkit.norm_eps"].flatMap(Double.init) ?? 1e-5
+        let eps = collection.semantics.normEps
         var replacements: [String: Tensor] = [:]
         var removed = Set<String>()
         var folded: [String] = [], unfolded: [String] = []
@@ -90,8 +90,8 @@ public enum BatchNormFolding {
                 try output.append(created)
             }
         }
-        output.metadata["weightkit.folded_norms"] = String(folded.count)
-        if !unfolded.isEmpty { output.metadata["weightkit.unfolded_norms"] = unfolded.joined(separator: ", ") }
+        output[.foldedNorms] = String(folded.count)
+        if !unfolded.isEmpty { output[.unfoldedNorms] = unfolded.joined(separator: ", ") }
         return Result(collection: output, folded: folded, unfolded: unfolded)
     }
 
