@@ -17,29 +17,30 @@ public enum DTypeCast {
         guard tensor.dtype.isFloatingPoint, tensor.dtype != target else { return tensor.data }
         var output = [UInt8]()
         output.reserveCapacity(tensor.elementCount * target.itemSize)
-        switch target {
-        case .float32:
-            tensor.forEachScalar { value in
-                appendLittleEndian(Float(value).bitPattern, to: &output)
-            }
-        case .float16:
-            tensor.forEachScalar { value in
-                appendLittleEndian(Float16(value).bitPattern, to: &output)
-            }
-        case .bfloat16:
-            if tensor.dtype == .float32 {
-                tensor.forEachScalar { value in
-                    appendLittleEndian(FloatingPointBits.bfloat16(from: Float(value)), to: &output)
-                }
-            } else {
-                tensor.forEachScalar { value in
-                    appendLittleEndian(FloatingPointBits.bfloat16(from: value), to: &output)
-                }
-            }
-        default:
-            break
-        }
+        tensor.forEachScalar { append($0, as: target, to: &output) }
         return TensorData(output)
+    }
+
+    /// `values` as little-endian `dtype` bytes (float64, float32, float16 or bfloat16, rounding to nearest
+    /// even, NaN kept); the one place WeightKit turns numbers into floating bytes.
+    public static func encode(_ values: some Sequence<Double>, as dtype: DType) throws(WeightKitError) -> TensorData {
+        guard dtype.isFloatingPoint, !dtype.isComplex, dtype.itemSize >= 2 else {
+            throw WeightKitError(.unsupported, "cannot write numbers as \(dtype.rawValue)")
+        }
+        var output = [UInt8]()
+        output.reserveCapacity(values.underestimatedCount * dtype.itemSize)
+        for value in values { append(value, as: dtype, to: &output) }
+        return TensorData(output)
+    }
+
+    private static func append(_ value: Double, as dtype: DType, to output: inout [UInt8]) {
+        switch dtype {
+        case .float64: appendLittleEndian(value.bitPattern, to: &output)
+        case .float32: appendLittleEndian(Float(value).bitPattern, to: &output)
+        case .float16: appendLittleEndian(Float16(value).bitPattern, to: &output)
+        case .bfloat16: appendLittleEndian(FloatingPointBits.bfloat16(from: value), to: &output)
+        default: break
+        }
     }
 
     private static func appendLittleEndian<T: FixedWidthInteger>(_ value: T, to output: inout [UInt8]) {

@@ -28,16 +28,17 @@ public struct ReferenceNetwork {
 
     /// Every named output, in network order: `stem`, `res2`..`res5` or `stage2`..`stage5`, `p2`..`p7`, `logits`.
     public func run(_ input: FeatureMap) throws(WeightKitError) -> [(name: String, value: FeatureMap)] {
-        var outputs: [(String, FeatureMap)]
+        let backbone: Backbone
         switch family {
-        case .resnet: outputs = try ResNetForward(weights: weights).run(input)
-        case .vovnet: outputs = try VoVNetForward(weights: weights).run(input)
+        case .resnet: backbone = try ResNetForward(weights: weights).run(input)
+        case .vovnet: backbone = try VoVNetForward(weights: weights).run(input)
         }
-        let pyramid = try FPNForward(weights: weights).run(outputs)
+        var outputs = backbone.outputs
+        let pyramid = try FPNForward(weights: weights).run(backbone)
         outputs += pyramid
         outputs += try FCOSForward(weights: weights).run(pyramid)
-        if weights.has("head.fc.weight"), let last = outputs.last(where: { $0.0.hasPrefix("res") || $0.0.hasPrefix("stage") }) {
-            let pooled = Operations.globalAveragePool(last.1)
+        if weights.has("head.fc.weight"), let last = backbone.stages.max(by: { $0.key < $1.key }) {
+            let pooled = Operations.globalAveragePool(last.value)
             let shape = try weights.shape("head.fc.weight")
             guard shape.count == 2, shape[0] > 0, shape[1] == pooled.count else {
                 throw WeightKitError(.malformed, "classifier \(shape) does not take \(pooled.count) features",
@@ -51,6 +52,18 @@ public struct ReferenceNetwork {
             outputs.append(("logits", FeatureMap(channels: logits.count, height: 1, width: 1, values: logits)))
         }
         return outputs
+    }
+}
+
+/// What a backbone produced: its named outputs in order, and each stage's output by its level (stage N
+/// has stride 2^N), for the FPN and the classifier to take without parsing names.
+struct Backbone {
+    var outputs: [(String, FeatureMap)]
+    var stages: [Int: FeatureMap] = [:]
+
+    mutating func add(stage: Int, name: String, _ map: FeatureMap) {
+        outputs.append((name, map))
+        stages[stage] = map
     }
 }
 
@@ -72,12 +85,12 @@ package struct ResNetForward {
         return y
     }
 
-    func run(_ input: FeatureMap) throws(WeightKitError) -> [(String, FeatureMap)] {
+    func run(_ input: FeatureMap) throws(WeightKitError) -> Backbone {
         var x = weights.has(b + "input_norm.weight") ? try weights.copy(input) : input
         try weights.normalize(&x, b + "input_norm")
         x = try convNorm(x, b + "stem.conv1", stride: 2)
         x = try weights.maxPool(x, kernel: 3, stride: 2, padding: 1, ceilMode: false)
-        var outputs = [("stem", x)]
+        var backbone = Backbone(outputs: [("stem", x)])
         for stage in 2...5 {
             var block = 0
             while weights.has(b + "res\(stage).\(block).conv1.weight") {
@@ -99,9 +112,9 @@ package struct ResNetForward {
                 x = y
                 block += 1
             }
-            if block > 0 { outputs.append(("res\(stage)", x)) }
+            if block > 0 { backbone.add(stage: stage, name: "res\(stage)", x) }
         }
-        return outputs
+        return backbone
     }
 }
 
@@ -126,11 +139,11 @@ package struct VoVNetForward {
         return y
     }
 
-    func run(_ input: FeatureMap) throws(WeightKitError) -> [(String, FeatureMap)] {
+    func run(_ input: FeatureMap) throws(WeightKitError) -> Backbone {
         var x = try layer(input, b + "stem.stem_1", stride: 2)
         x = try layer(x, b + "stem.stem_2")
         x = try layer(x, b + "stem.stem_3", stride: 2)
-        var outputs = [("stem", x)]
+        var backbone = Backbone(outputs: [("stem", x)])
         let residual = weights.collection.names.contains { $0.hasSuffix(".ese.fc.weight") }
         for stage in 2...5 {
             if stage > 2 { x = try weights.maxPool(x, kernel: 3, stride: 2, padding: 0, ceilMode: true) }
@@ -170,9 +183,9 @@ package struct VoVNetForward {
                 x = y
                 block += 1
             }
-            if block > 1 { outputs.append(("stage\(stage)", x)) }
+            if block > 1 { backbone.add(stage: stage, name: "stage\(stage)", x) }
         }
-        return outputs
+        return backbone
     }
 }
 
@@ -181,13 +194,10 @@ package struct VoVNetForward {
 package struct FPNForward {
     let weights: NetworkWeights
 
-    func run(_ backbone: [(String, FeatureMap)]) throws(WeightKitError) -> [(String, FeatureMap)] {
+    func run(_ backbone: Backbone) throws(WeightKitError) -> [(String, FeatureMap)] {
         let levels = (2...5).filter { weights.has("backbone.fpn_lateral\($0).weight") }
         guard !levels.isEmpty else { return [] }
-        var byLevel: [Int: FeatureMap] = [:]
-        for (name, map) in backbone {
-            if let level = Int(name.drop(while: { !$0.isNumber })) { byLevel[level] = map }
-        }
+        let byLevel = backbone.stages
         var results: [Int: FeatureMap] = [:]
         var previous: FeatureMap?
         for level in levels.reversed() {

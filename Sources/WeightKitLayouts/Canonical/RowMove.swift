@@ -28,19 +28,10 @@ package enum RowMove {
 /// Tensors of one repeated value, shaped and typed like another tensor.
 package enum TensorFill {
     static func filled(like tensor: Tensor, value: Double) throws(WeightKitError) -> TensorData {
-        let element: [UInt8]
-        switch tensor.dtype {
-        case .float32: element = withUnsafeBytes(of: Float(value).bitPattern.littleEndian) { Array($0) }
-        case .float64: element = withUnsafeBytes(of: value.bitPattern.littleEndian) { Array($0) }
-        case .float16: element = withUnsafeBytes(of: Float16(value).bitPattern.littleEndian) { Array($0) }
-        case .bfloat16:
-            element = withUnsafeBytes(of: FloatingPointBits.bfloat16(from: value).littleEndian) { Array($0) }
-        default:
+        do {
+            return try DTypeCast.encode(repeatElement(value, count: tensor.elementCount), as: tensor.dtype)
+        } catch {
             throw WeightKitError(.unsupported, "cannot fill a \(tensor.dtype.rawValue) tensor", location: .init(tensor: tensor.name))
         }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(tensor.elementCount * element.count)
-        for _ in 0..<tensor.elementCount { bytes += element }
-        return TensorData(bytes)
     }
 }

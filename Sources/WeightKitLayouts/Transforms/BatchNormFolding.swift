@@ -73,9 +73,9 @@ public enum BatchNormFolding {
             }
             let bias = (0..<outputs).map { (oldBias[$0] - mean[$0]) * scale[$0] + beta[$0] }
             replacements[weightName] = try Tensor(name: weightName, dtype: weight.dtype, shape: weight.shape,
-                                                  data: encode(w, as: weight.dtype))
+                                                  data: DTypeCast.encode(w, as: weight.dtype))
             replacements[biasName] = try Tensor(name: biasName, dtype: weight.dtype, shape: Shape([outputs]),
-                                                data: encode(bias, as: weight.dtype))
+                                                data: DTypeCast.encode(bias, as: weight.dtype))
             for field in ["weight", "bias", "running_mean", "running_var", "num_batches_tracked"] {
                 removed.insert(prefix + "." + field)
             }
@@ -93,20 +93,5 @@ public enum BatchNormFolding {
         output[.foldedNorms] = String(folded.count)
         if !unfolded.isEmpty { output[.unfoldedNorms] = unfolded.joined(separator: ", ") }
         return Result(collection: output, folded: folded, unfolded: unfolded)
-    }
-
-    private static func encode(_ values: [Double], as dtype: DType) throws(WeightKitError) -> TensorData {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(values.count * dtype.itemSize)
-        for value in values {
-            switch dtype {
-            case .float64: withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes += $0 }
-            case .float32: withUnsafeBytes(of: Float(value).bitPattern.littleEndian) { bytes += $0 }
-            case .float16: withUnsafeBytes(of: Float16(value).bitPattern.littleEndian) { bytes += $0 }
-            case .bfloat16: withUnsafeBytes(of: FloatingPointBits.bfloat16(from: value).littleEndian) { bytes += $0 }
-            default: throw WeightKitError(.unsupported, "cannot fold into a \(dtype.rawValue) convolution")
-            }
-        }
-        return TensorData(bytes)
     }
 }
