@@ -10,15 +10,14 @@ public struct ReferenceNetwork {
 
     let weights: NetworkWeights
     public let family: Family
-    static let bottom = "backbone.bottom_up."
 
     /// Recognises the backbone from canonical names; the weights' float32 copies and every map the pass
     /// makes are reserved from `memory` before they are allocated.
     public init(_ collection: TensorCollection, memory: ForwardMemory = ForwardMemory()) throws(WeightKitError) {
         weights = try NetworkWeights(collection, memory: memory)
-        if weights.has(Self.bottom + "stem.conv1.weight") {
+        if weights.has(CanonicalName.resnetStem + ".weight") {
             family = .resnet
-        } else if weights.has(Self.bottom + "stem.stem_1/conv.weight") {
+        } else if weights.has(CanonicalName.vovnetStem(1) + "/conv.weight") {
             family = .vovnet
         } else {
             throw WeightKitError(
@@ -37,17 +36,18 @@ public struct ReferenceNetwork {
         let pyramid = try FPNForward(weights: weights).run(backbone)
         outputs += pyramid
         outputs += try FCOSForward(weights: weights).run(pyramid)
-        if weights.has("head.fc.weight"), let last = backbone.stages.max(by: { $0.key < $1.key }) {
+        let fc = CanonicalName.classifier
+        if weights.has(fc + ".weight"), let last = backbone.stages.max(by: { $0.key < $1.key }) {
             let pooled = Operations.globalAveragePool(last.value)
-            let shape = try weights.shape("head.fc.weight")
+            let shape = try weights.shape(fc + ".weight")
             guard shape.count == 2, shape[0] > 0, shape[1] == pooled.count else {
                 throw WeightKitError(.malformed, "classifier \(shape) does not take \(pooled.count) features",
-                                     location: .init(tensor: "head.fc.weight"))
+                                     location: .init(tensor: fc + ".weight"))
             }
-            try NetworkWeights.checkBLASDimensions(shape, "head.fc.weight")
+            try NetworkWeights.checkBLASDimensions(shape, fc + ".weight")
             let logits = Operations.linear(
-                pooled, weight: try weights.floats("head.fc.weight"),
-                bias: weights.has("head.fc.bias") ? try weights.vector("head.fc.bias", count: shape[0]) : nil,
+                pooled, weight: try weights.floats(fc + ".weight"),
+                bias: weights.has(fc + ".bias") ? try weights.vector(fc + ".bias", count: shape[0]) : nil,
                 outFeatures: shape[0])
             outputs.append(("logits", FeatureMap(channels: logits.count, height: 1, width: 1, values: logits)))
         }
@@ -71,7 +71,6 @@ struct Backbone {
 package struct ResNetForward {
     let weights: NetworkWeights
     let strideIn1x1: Bool
-    let b = ReferenceNetwork.bottom
 
     init(weights: NetworkWeights) {
         self.weights = weights
@@ -86,15 +85,15 @@ package struct ResNetForward {
     }
 
     func run(_ input: FeatureMap) throws(WeightKitError) -> Backbone {
-        var x = weights.has(b + "input_norm.weight") ? try weights.copy(input) : input
-        try weights.normalize(&x, b + "input_norm")
-        x = try convNorm(x, b + "stem.conv1", stride: 2)
+        var x = weights.has(CanonicalName.inputNorm + ".weight") ? try weights.copy(input) : input
+        try weights.normalize(&x, CanonicalName.inputNorm)
+        x = try convNorm(x, CanonicalName.resnetStem, stride: 2)
         x = try weights.maxPool(x, kernel: 3, stride: 2, padding: 1, ceilMode: false)
         var backbone = Backbone(outputs: [("stem", x)])
         for stage in 2...5 {
             var block = 0
-            while weights.has(b + "res\(stage).\(block).conv1.weight") {
-                let p = b + "res\(stage).\(block)."
+            while weights.has(CanonicalName.resnetBlock(stage: stage, block: block) + "conv1.weight") {
+                let p = CanonicalName.resnetBlock(stage: stage, block: block)
                 let stride = stage > 2 && block == 0 ? 2 : 1
                 let bottleneck = weights.has(p + "conv3.weight")
                 var y: FeatureMap
@@ -122,7 +121,6 @@ package struct ResNetForward {
 /// identity added to every block after the first of a stage when the network is V2 (has eSE).
 package struct VoVNetForward {
     let weights: NetworkWeights
-    let b = ReferenceNetwork.bottom
 
     /// conv(+bias) -> norm -> relu for a `name/conv` module, or dw3x3 -> pw1x1 -> pw_norm -> relu.
     private func layer(_ x: FeatureMap, _ name: String, stride: Int = 1) throws(WeightKitError) -> FeatureMap {
@@ -140,39 +138,38 @@ package struct VoVNetForward {
     }
 
     func run(_ input: FeatureMap) throws(WeightKitError) -> Backbone {
-        var x = try layer(input, b + "stem.stem_1", stride: 2)
-        x = try layer(x, b + "stem.stem_2")
-        x = try layer(x, b + "stem.stem_3", stride: 2)
+        var x = try layer(input, CanonicalName.vovnetStem(1), stride: 2)
+        x = try layer(x, CanonicalName.vovnetStem(2))
+        x = try layer(x, CanonicalName.vovnetStem(3), stride: 2)
         var backbone = Backbone(outputs: [("stem", x)])
         let residual = weights.collection.names.contains { $0.hasSuffix(".ese.fc.weight") }
         for stage in 2...5 {
             if stage > 2 { x = try weights.maxPool(x, kernel: 3, stride: 2, padding: 0, ceilMode: true) }
             var block = 1
             while true {
-                let osa = "OSA\(stage)_\(block)"
-                let p = b + "stage\(stage).\(osa)."
-                guard weights.has(p + "concat.\(osa)_concat/conv.weight") else { break }
+                let concat = CanonicalName.osaConcat(stage: stage, block: block)
+                guard weights.has(concat + "/conv.weight") else { break }
                 let identity = x
                 var features = [x]
                 var y = x
-                if weights.has(p + "conv_reduction.\(osa)_reduction_0/conv.weight") {
-                    y = try layer(y, p + "conv_reduction.\(osa)_reduction_0")
-                }
+                let reduction = CanonicalName.osaReduction(stage: stage, block: block)
+                if weights.has(reduction + "/conv.weight") { y = try layer(y, reduction) }
                 var index = 0
-                while weights.has(p + "layers.\(index).\(osa)_\(index)/conv.weight")
-                    || weights.has(p + "layers.\(index).\(osa)_\(index)/dw_conv3x3.weight")
+                while weights.has(CanonicalName.osaLayer(stage: stage, block: block, layer: index) + "/conv.weight")
+                    || weights.has(CanonicalName.osaLayer(stage: stage, block: block, layer: index) + "/dw_conv3x3.weight")
                 {
-                    y = try layer(y, p + "layers.\(index).\(osa)_\(index)")
+                    y = try layer(y, CanonicalName.osaLayer(stage: stage, block: block, layer: index))
                     features.append(y)
                     index += 1
                 }
-                y = try layer(try weights.concat(features), p + "concat.\(osa)_concat")
-                if weights.has(p + "ese.fc.weight") {
+                y = try layer(try weights.concat(features), concat)
+                let ese = CanonicalName.ese(stage: stage, block: block)
+                if weights.has(ese + ".weight") {
                     let pooled = FeatureMap(channels: y.channels, height: 1, width: 1, values: Operations.globalAveragePool(y))
-                    let gate = try weights.convolution(pooled, weight: p + "ese.fc.weight", bias: p + "ese.fc.bias")
+                    let gate = try weights.convolution(pooled, weight: ese + ".weight", bias: ese + ".bias")
                     guard gate.channels == y.channels else {
                         throw WeightKitError(.malformed, "eSE gives \(gate.channels) gates for \(y.channels) channels",
-                                             location: .init(tensor: p + "ese.fc.weight"))
+                                             location: .init(tensor: ese + ".weight"))
                     }
                     for channel in 0..<y.channels {
                         let scale = Operations.hardSigmoid(gate.values[channel])
@@ -195,7 +192,7 @@ package struct FPNForward {
     let weights: NetworkWeights
 
     func run(_ backbone: Backbone) throws(WeightKitError) -> [(String, FeatureMap)] {
-        let levels = (2...5).filter { weights.has("backbone.fpn_lateral\($0).weight") }
+        let levels = (2...5).filter { weights.has(CanonicalName.fpnLateral($0) + ".weight") }
         guard !levels.isEmpty else { return [] }
         let byLevel = backbone.stages
         var results: [Int: FeatureMap] = [:]
@@ -204,30 +201,30 @@ package struct FPNForward {
             guard let feature = byLevel[level] else {
                 throw WeightKitError(.malformed, "FPN level \(level) has no backbone stage to read")
             }
-            var lateral = try weights.convolution(feature, weight: "backbone.fpn_lateral\(level).weight",
-                                                  bias: "backbone.fpn_lateral\(level).bias")
+            var lateral = try weights.convolution(feature, weight: CanonicalName.fpnLateral(level) + ".weight",
+                                                  bias: CanonicalName.fpnLateral(level) + ".bias")
             if let previous {
                 try Operations.add(&lateral, try weights.upsampleNearest(previous, height: lateral.height, width: lateral.width))
             }
             previous = lateral
-            results[level] = try weights.convolution(lateral, weight: "backbone.fpn_output\(level).weight",
-                                                     bias: "backbone.fpn_output\(level).bias")
+            results[level] = try weights.convolution(lateral, weight: CanonicalName.fpnOutput(level) + ".weight",
+                                                     bias: CanonicalName.fpnOutput(level) + ".bias")
         }
         var outputs = levels.compactMap { level in results[level].map { ("p\(level)", $0) } }
         guard let top = levels.last, let topOutput = results[top], let topFeature = byLevel[top] else { return outputs }
-        if weights.has("backbone.top_block.p6.weight") {
-            let p6Input = try weights.shape("backbone.top_block.p6.weight", rank: 4)[1] == topOutput.channels
+        let p6Name = CanonicalName.topBlock(6), p7Name = CanonicalName.topBlock(7)
+        if weights.has(p6Name + ".weight") {
+            let p6Input = try weights.shape(p6Name + ".weight", rank: 4)[1] == topOutput.channels
                 ? topOutput : topFeature
-            let p6 = try weights.convolution(p6Input, weight: "backbone.top_block.p6.weight",
-                                             bias: "backbone.top_block.p6.bias", stride: 2)
+            let p6 = try weights.convolution(p6Input, weight: p6Name + ".weight", bias: p6Name + ".bias", stride: 2)
             outputs.append(("p6", p6))
-            if weights.has("backbone.top_block.p7.weight") {
+            if weights.has(p7Name + ".weight") {
                 var activated = try weights.copy(p6)
                 Operations.relu(&activated)
-                outputs.append(("p7", try weights.convolution(activated, weight: "backbone.top_block.p7.weight",
-                                                               bias: "backbone.top_block.p7.bias", stride: 2)))
+                outputs.append(("p7", try weights.convolution(activated, weight: p7Name + ".weight",
+                                                               bias: p7Name + ".bias", stride: 2)))
             }
-        } else if weights.has("proposal_generator.rpn_head.conv.weight") {
+        } else if weights.has(CanonicalName.rpnHead + "conv.weight") {
             outputs.append(("p6", try weights.maxPool(topOutput, kernel: 1, stride: 2, padding: 0, ceilMode: false)))
         }
         return outputs
@@ -238,7 +235,7 @@ package struct FPNForward {
 /// ReLU, then class logits, centerness (on the box tower) and box regression relu(scale * pred).
 package struct FCOSForward {
     let weights: NetworkWeights
-    let head = "proposal_generator.fcos_head."
+    let head = CanonicalName.fcosHead
 
     private func tower(_ x: FeatureMap, _ name: String) throws(WeightKitError) -> FeatureMap {
         var y = x

@@ -139,6 +139,8 @@ public struct CanonicalMapper: Sendable {
     public struct Recognition: Sendable, Equatable {
         /// The layout that recognises the names.
         public var layout: String
+        /// The network the renamed tensors hold.
+        public var topology: NetworkTopology
         /// `weightkit.architecture`, `.neck` and `.heads` as `map` would record them, when the names hold a
         /// network WeightKit knows.
         public var architecture: String?
@@ -162,9 +164,10 @@ public struct CanonicalMapper: Sendable {
             guard renamed[target] == nil else { continue }
             try renamed.append(Tensor(name: target, dtype: tensor.dtype, shape: tensor.shape, data: tensor.data))
         }
-        ArchitectureRecognizer.describe(&renamed)
-        return Recognition(layout: layout.name, architecture: renamed[.architecture], neck: renamed[.neck],
-                           heads: renamed[.heads])
+        let topology = ArchitectureRecognizer.topology(of: renamed)
+        topology.record(in: &renamed)
+        return Recognition(layout: layout.name, topology: topology, architecture: renamed[.architecture],
+                           neck: renamed[.neck], heads: renamed[.heads])
     }
 
     /// A rule with its compiled pattern and the literal text every match starts with: a plain prefix test

@@ -1,11 +1,6 @@
 import WeightKitCore
 
 extension ChannelOrder {
-    /// The first convolutions of the canonical layouts (ResNet stem, VoVNet stem).
-    static let firstConvolutions = [
-        "backbone.bottom_up.stem.conv1.weight", "backbone.bottom_up.stem.stem_1/conv.weight",
-    ]
-
     /// Reverses the input channels of the first convolution when the source order differs from `order`,
     /// and records the order (and the reordered pixel mean and std) in metadata.
     package static func reorder(_ collection: inout TensorCollection, to order: ChannelOrder) throws(WeightKitError) {
@@ -16,7 +11,7 @@ extension ChannelOrder {
                 "the source's input channel order is not known, so it cannot be changed to \(order.rawValue)")
         }
         guard current != order else { return }
-        guard let name = firstConvolutions.first(where: { collection[$0] != nil }), let conv = collection[name],
+        guard let name = CanonicalName.firstConvolutions.first(where: { collection[$0] != nil }), let conv = collection[name],
               conv.shape.rank == 4, conv.shape.dimensions[1] == 3
         else {
             throw WeightKitError(.invalidArgument, "no first convolution with 3 input channels to reorder")

@@ -13,23 +13,6 @@ public enum BatchNormFolding {
         public var unfolded: [String]
     }
 
-    /// The convolution weight a canonical norm follows, if the layout has one.
-    static func convolution(forNorm prefix: String) -> (weight: String, bias: String)? {
-        if prefix.hasSuffix("/norm") {
-            let base = String(prefix.dropLast("/norm".count))
-            return (base + "/conv.weight", base + "/conv.bias")
-        }
-        if prefix.hasSuffix("/pw_norm") {
-            let base = String(prefix.dropLast("/pw_norm".count))
-            return (base + "/pw_conv1x1.weight", base + "/pw_conv1x1.bias")
-        }
-        if prefix.hasSuffix(".norm") {
-            let base = String(prefix.dropLast(".norm".count))
-            return (base + ".weight", base + ".bias")
-        }
-        return nil
-    }
-
     public static func fold(_ collection: TensorCollection) throws(WeightKitError) -> Result {
         guard collection.naming == .canonical else {
             throw WeightKitError(.invalidArgument, "folding needs canonical names; this collection has source names")
@@ -40,7 +23,7 @@ public enum BatchNormFolding {
         var folded: [String] = [], unfolded: [String] = []
         for tensor in collection.tensors where tensor.name.hasSuffix(".running_var") {
             let prefix = String(tensor.name.dropLast(".running_var".count))
-            guard let (weightName, biasName) = convolution(forNorm: prefix), let weight = collection[weightName],
+            guard let (weightName, biasName) = CanonicalName.convolution(forNorm: prefix), let weight = collection[weightName],
                   weight.shape.rank == 4, weight.dtype.isFloatingPoint
             else {
                 unfolded.append("\(prefix) (no convolution before it)")
