@@ -32,6 +32,16 @@ import Testing
         return text
     }
 
+    /// The keys the code writes (ContainerKey) are exactly the keys the header schema allows.
+    @Test func containerKeysAreTheSchemasKeys() throws {
+        let url = Fixtures.repository.appendingPathComponent("schemas/vov-bin-header.schema.json")
+        let schema = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any]
+        let metadata = (schema?["properties"] as? [String: Any])?["__metadata__"] as? [String: Any]
+        let anyOf = (metadata?["propertyNames"] as? [String: Any])?["anyOf"] as? [[String: Any]]
+        let allowed = try #require(anyOf?.compactMap { $0["enum"] as? [String] }.first)
+        #expect(Set(allowed) == Set(ContainerKey.allCases.map(\.rawValue)))
+    }
+
     @Test func everyShippedLayoutValidates() throws {
         let folder = Fixtures.repository.appendingPathComponent("schemas/layouts")
         let layouts = try FileManager.default.contentsOfDirectory(atPath: folder.path)
