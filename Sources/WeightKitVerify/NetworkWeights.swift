@@ -138,7 +138,10 @@ package struct NetworkWeights {
 
     /// Nearest upsampling with its output reserved first.
     func upsampleNearest(_ input: FeatureMap, height: Int, width: Int) throws(WeightKitError) -> FeatureMap {
-        try memory.tracked(channels: input.channels, height: height, width: width, for: "upsampling") {
+        guard input.values.count > 0 || height * width == 0 else {
+            throw WeightKitError(.malformed, "cannot upsample an empty \(input.channels)x\(input.height)x\(input.width) map")
+        }
+        return try memory.tracked(channels: input.channels, height: height, width: width, for: "upsampling") {
             Operations.upsampleNearest(input, height: height, width: width)
         }
     }
