@@ -26,6 +26,9 @@ import Testing
         ("canonical/timm-vovnet39a.pth", "timm-vovnet"),
         ("canonical/timm-vovnet57a.pth", "timm-vovnet"),
         ("canonical/maskrcnn-benchmark-mask-rcnn.pth", "maskrcnn-benchmark"),
+        ("canonical/torchvision-fasterrcnn_resnet50_fpn.pth", "torchvision-detection"),
+        ("canonical/torchvision-maskrcnn_resnet50_fpn.pth", "torchvision-detection"),
+        ("canonical/torchvision-keypointrcnn_resnet50_fpn.pth", "torchvision-detection"),
         ("canonical/centermask-vovnet-fcos.pth", "maskrcnn-benchmark-fcos"),
         ("canonical/adelaidet-vovnet-fcos.pth", "detectron2"),
         ("canonical/resnet50-topology-torchvision.pth", "torchvision-resnet"),
@@ -50,6 +53,14 @@ import Testing
         #expect(result.layout == layout, "\(file)")
         #expect(result.unmapped.isEmpty, "\(file): \(result.unmapped.prefix(5))")
         #expect(result.collection.metadata["weightkit.names"] == "canonical")
+    }
+
+    /// Families are never confused: exactly one layout claims each fixture (torchvision detection is not
+    /// taken for maskrcnn-benchmark, a timm ResNet not for torchvision's, and so on).
+    @Test(arguments: models)
+    func exactlyOneLayoutClaimsEachFile(file: String, layout: String) throws {
+        let claiming = try CanonicalMapper.standard.recognizing(WeightFile.read(Fixtures.path(file))).map(\.name)
+        #expect(claiming == [layout], "\(file) is claimed by \(claiming)")
     }
 
     /// The cheap recognition `inspect` uses names the same layout and network as a full mapping.
@@ -84,6 +95,9 @@ import Testing
         ("timm-ese_vovnet39b", "timm-ese_vovnet39b"), ("timm-ese_vovnet57b", "timm-ese_vovnet57b"),
         ("timm-ese_vovnet99b", "timm-ese_vovnet99b"), ("timm-vovnet39a", "timm-vovnet39a"),
         ("timm-vovnet57a", "timm-vovnet57a"), ("resnet50-topology-torchvision", "resnet-50-topology"),
+        ("torchvision-fasterrcnn_resnet50_fpn", "torchvision-fasterrcnn_resnet50_fpn"),
+        ("torchvision-maskrcnn_resnet50_fpn", "torchvision-maskrcnn_resnet50_fpn"),
+        ("torchvision-keypointrcnn_resnet50_fpn", "torchvision-keypointrcnn_resnet50_fpn"),
     ]
 
     @Test(arguments: keyLists)

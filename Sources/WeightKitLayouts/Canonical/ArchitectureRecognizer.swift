@@ -18,6 +18,7 @@ package enum ArchitectureRecognizer {
         let prefixes: [(NetworkTopology.Head, [String])] = [
             (.rpn, [CanonicalName.rpnHead]), (.fcos, [CanonicalName.fcosHead]),
             (.box, [CanonicalName.boxHead, CanonicalName.boxPredictor]), (.mask, [CanonicalName.maskHead]),
+            (.keypoint, [CanonicalName.keypointHead]),
             (.classifier, [CanonicalName.classifier + "."]),
         ]
         topology.heads = prefixes.filter { _, starts in

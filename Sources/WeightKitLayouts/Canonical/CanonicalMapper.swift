@@ -198,10 +198,24 @@ public struct CanonicalMapper: Sendable {
     /// few patterns per layout, so rules are compiled and tried only for layouts that recognise the names.
     private func choose(for collection: TensorCollection) throws(WeightKitError) -> (LayoutDefinition, [CompiledRule])? {
         var best: (layout: LayoutDefinition, rules: [CompiledRule], mapped: Int)?
+        for layout in try recognizing(collection) {
+            let names = collection.names.map { Self.stripped($0, layout.stripPrefixes ?? []) }
+            let compiled = try rules(of: layout).map { (rule) throws(WeightKitError) -> CompiledRule in
+                (rule, try Self.compile(rule.match), Self.literalPrefix(of: rule.match))
+            }
+            let mapped = names.filter { Self.firstMatch($0, compiled) != nil }.count
+            if mapped > (best?.mapped ?? -1) { best = (layout, compiled, mapped) }
+        }
+        return best.map { ($0.layout, $0.rules) }
+    }
+
+    /// Every layout whose recognition claims the names: its required patterns all match a name and none
+    /// of its forbidden ones does. Families are told apart by these, so for a real file there is one.
+    package func recognizing(_ collection: TensorCollection) throws(WeightKitError) -> [LayoutDefinition] {
+        var claiming: [LayoutDefinition] = []
         for layout in layouts where layout.fragment != true {
             guard let recognition = layout.recognize else { continue }
-            let strip = layout.stripPrefixes ?? []
-            let names = collection.names.map { Self.stripped($0, strip) }
+            let names = collection.names.map { Self.stripped($0, layout.stripPrefixes ?? []) }
             func anyName(matches pattern: String) throws(WeightKitError) -> Bool {
                 let regex = try Self.compile(pattern)
                 let prefix = Self.literalPrefix(of: pattern)
@@ -214,14 +228,9 @@ public struct CanonicalMapper: Sendable {
             for pattern in recognition.forbidden ?? [] where recognised {
                 recognised = try !anyName(matches: pattern)
             }
-            guard recognised else { continue }
-            let compiled = try rules(of: layout).map { (rule) throws(WeightKitError) -> CompiledRule in
-                (rule, try Self.compile(rule.match), Self.literalPrefix(of: rule.match))
-            }
-            let mapped = names.filter { Self.firstMatch($0, compiled) != nil }.count
-            if mapped > (best?.mapped ?? -1) { best = (layout, compiled, mapped) }
+            if recognised { claiming.append(layout) }
         }
-        return best.map { ($0.layout, $0.rules) }
+        return claiming
     }
 
     static func compile(_ pattern: String) throws(WeightKitError) -> Regex<AnyRegexOutput> {

@@ -69,6 +69,7 @@ public enum CanonicalName {
     public static let boxHead = "roi_heads.box_head."
     public static let boxPredictor = "roi_heads.box_predictor."
     public static let maskHead = "roi_heads.mask_head."
+    public static let keypointHead = "roi_heads.keypoint_head."
     /// A classification network's final linear layer.
     public static let classifier = "head.fc"
 
