@@ -29,6 +29,8 @@ import Testing
         ("canonical/torchvision-fasterrcnn_resnet50_fpn.pth", "torchvision-detection"),
         ("canonical/torchvision-maskrcnn_resnet50_fpn.pth", "torchvision-detection"),
         ("canonical/torchvision-keypointrcnn_resnet50_fpn.pth", "torchvision-detection"),
+        ("canonical/torchvision-retinanet_resnet50_fpn.pth", "torchvision-retinanet"),
+        ("canonical/torchvision-fcos_resnet50_fpn.pth", "torchvision-fcos"),
         ("canonical/centermask-vovnet-fcos.pth", "maskrcnn-benchmark-fcos"),
         ("canonical/adelaidet-vovnet-fcos.pth", "detectron2"),
         ("canonical/resnet50-topology-torchvision.pth", "torchvision-resnet"),
@@ -98,6 +100,8 @@ import Testing
         ("torchvision-fasterrcnn_resnet50_fpn", "torchvision-fasterrcnn_resnet50_fpn"),
         ("torchvision-maskrcnn_resnet50_fpn", "torchvision-maskrcnn_resnet50_fpn"),
         ("torchvision-keypointrcnn_resnet50_fpn", "torchvision-keypointrcnn_resnet50_fpn"),
+        ("torchvision-retinanet_resnet50_fpn", "torchvision-retinanet_resnet50_fpn"),
+        ("torchvision-fcos_resnet50_fpn", "torchvision-fcos_resnet50_fpn"),
     ]
 
     @Test(arguments: keyLists)

@@ -16,7 +16,7 @@ package enum ArchitectureRecognizer {
             topology.extraLevels = [6, 7].filter { collection[CanonicalName.topBlock($0) + ".weight"] != nil }
         }
         let prefixes: [(NetworkTopology.Head, [String])] = [
-            (.rpn, [CanonicalName.rpnHead]), (.fcos, [CanonicalName.fcosHead]),
+            (.rpn, [CanonicalName.rpnHead]), (.retinanet, CanonicalName.retinaNetHead), (.fcos, [CanonicalName.fcosHead]),
             (.box, [CanonicalName.boxHead, CanonicalName.boxPredictor]), (.mask, [CanonicalName.maskHead]),
             (.keypoint, [CanonicalName.keypointHead]),
             (.classifier, [CanonicalName.classifier + "."]),

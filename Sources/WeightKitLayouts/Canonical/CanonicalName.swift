@@ -65,6 +65,8 @@ public enum CanonicalName {
     public static func topBlock(_ level: Int) -> String { "backbone.top_block.p\(level)" }
 
     public static let rpnHead = "proposal_generator.rpn_head."
+    /// detectron2's RetinaNet head: `cls_subnet`, `bbox_subnet`, `cls_score`, `bbox_pred`.
+    public static let retinaNetHead = ["head.cls_subnet.", "head.bbox_subnet.", "head.cls_score.", "head.bbox_pred."]
     public static let fcosHead = "proposal_generator.fcos_head."
     public static let boxHead = "roi_heads.box_head."
     public static let boxPredictor = "roi_heads.box_predictor."

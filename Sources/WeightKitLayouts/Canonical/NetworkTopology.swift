@@ -13,7 +13,7 @@ public struct NetworkTopology: Sendable, Equatable {
     }
 
     public enum Head: String, Sendable, CaseIterable {
-        case rpn, fcos, box, mask, keypoint, classifier
+        case rpn, retinanet, fcos, box, mask, keypoint, classifier
     }
 
     public var backbone: Backbone?
