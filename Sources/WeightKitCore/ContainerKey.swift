@@ -34,6 +34,8 @@ public enum ContainerKey: String, CaseIterable, Sendable {
     case foldedNorms = "weightkit.folded_norms"
     case unfoldedNorms = "weightkit.unfolded_norms"
     case note = "weightkit.note"
+    case classes = "weightkit.classes"
+    case centernessOn = "weightkit.centerness_on"
 
     /// The key a layout's `semantics` entry (`norm_eps`) is recorded under, if it is a documented one.
     public init?(semantic name: String) {

@@ -232,7 +232,8 @@ package struct FPNForward {
 }
 
 /// AdelaiDet's FCOS head on every pyramid level: classification and box towers of conv3x3 + GroupNorm(32) +
-/// ReLU, then class logits, centerness (on the box tower) and box regression relu(scale * pred).
+/// ReLU, then class logits, centerness (on the box tower, or the class tower where `weightkit.centerness_on`
+/// says so) and box regression relu(scale * pred).
 package struct FCOSForward {
     let weights: NetworkWeights
     let head = CanonicalName.fcosHead
@@ -267,8 +268,9 @@ package struct FCOSForward {
             let boxes = try tower(feature, "bbox_tower")
             outputs.append(("fcos_cls_logits.\(name)", try weights.convolution(
                 classes, weight: head + "cls_logits.weight", bias: head + "cls_logits.bias")))
+            let centernessInput = weights.collection[.centernessOn] == "classification" ? classes : boxes
             outputs.append(("fcos_ctrness.\(name)", try weights.convolution(
-                boxes, weight: head + "ctrness.weight", bias: head + "ctrness.bias")))
+                centernessInput, weight: head + "ctrness.weight", bias: head + "ctrness.bias")))
             var regression = try weights.convolution(boxes, weight: head + "bbox_pred.weight", bias: head + "bbox_pred.bias")
             if weights.has(head + "scales.\(level).scale") {
                 let scale = try weights.vector(head + "scales.\(level).scale", count: 1)[0]

@@ -2,6 +2,7 @@ import ArgumentParser
 import WeightKit
 
 extension Conversion.Naming: ExpressibleByArgument {}
+extension StrideIn: ExpressibleByArgument {}
 
 extension DType: ExpressibleByArgument {
     public static var allValueStrings: [String] { DTypeCast.targets.map(\.rawValue) }
@@ -22,6 +23,10 @@ struct Convert: ParsableCommand {
 
     @Flag(help: "Fail when a tensor has no canonical name, instead of keeping its source name.")
     var strict = false
+
+    @Option(name: .customLong("stride-in"),
+            help: "Where the ResNet bottlenecks put their stride (1x1 or 3x3), when the file or its layout says otherwise.")
+    var strideIn: StrideIn?
 
     @Flag(help: "Reorder the first convolution's input channels to RGB.")
     var rgb = false
@@ -60,6 +65,7 @@ struct Convert: ParsableCommand {
         conversion.overwrite = force
         conversion.includeAll = all
         conversion.maximumReadBytes = memory.bytes
+        conversion.strideIn = strideIn
         let bar = !quiet && StandardError.isTerminal ? ProgressBar() : nil
         SignalCleanup.install()
         try reportingErrors { () throws(WeightKitError) in

@@ -126,6 +126,21 @@ import WeightKit
         #expect(result.status == 0, "\(result.stderr)")
     }
 
+    /// A detectron2 model trained from a torchvision backbone has its stride in the 3x3: the user says so,
+    /// the output records it, and verify runs it that way (a different function from the 1x1 default).
+    @Test func statedStridePlacementIsRecordedAndRun() throws {
+        let scratch = try Scratch()
+        let source = CLI.fixture("verify/torchvision-resnext.pth")
+        let canonical = scratch.path("canonical.bin"), moved = scratch.path("moved.bin")
+        #expect(try CLI.run("convert", source, "--to", canonical, "--quiet").status == 0)
+        let result = try CLI.run("convert", canonical, "--to", moved, "--stride-in", "1x1", "--quiet")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try WeightFile.read(moved).metadata["weightkit.stride_in"] == "1x1")
+        let verify = try CLI.run("verify", canonical, moved, "--size", "64")
+        #expect(verify.status == 1, "moving the stride must change the function")
+        #expect(try CLI.run("convert", source, "--to", scratch.path("bad.bin"), "--stride-in", "2x2").status != 0)
+    }
+
     @Test func differentFunctionsFail() throws {
         let result = try CLI.run(
             "verify", CLI.fixture("verify/timm-vovnet-ese.pth"), CLI.fixture("verify/timm-vovnet-v1.pth"), "--size", "32")

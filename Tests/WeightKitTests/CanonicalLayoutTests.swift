@@ -31,6 +31,10 @@ import Testing
         ("canonical/torchvision-keypointrcnn_resnet50_fpn.pth", "torchvision-detection"),
         ("canonical/torchvision-retinanet_resnet50_fpn.pth", "torchvision-retinanet"),
         ("canonical/torchvision-fcos_resnet50_fpn.pth", "torchvision-fcos"),
+        ("canonical/mmdet-faster_rcnn_r50_fpn.pth", "mmdet-rcnn"),
+        ("canonical/mmdet-mask_rcnn_r50_caffe_fpn.pth", "mmdet-rcnn"),
+        ("canonical/mmdet-retinanet_r50_fpn.pth", "mmdet-retinanet"),
+        ("canonical/mmdet-fcos_r50_fpn.pth", "mmdet-fcos"),
         ("canonical/centermask-vovnet-fcos.pth", "maskrcnn-benchmark-fcos"),
         ("canonical/adelaidet-vovnet-fcos.pth", "detectron2"),
         ("canonical/resnet50-topology-torchvision.pth", "torchvision-resnet"),
@@ -63,6 +67,19 @@ import Testing
     func exactlyOneLayoutClaimsEachFile(file: String, layout: String) throws {
         let claiming = try CanonicalMapper.standard.recognizing(WeightFile.read(Fixtures.path(file))).map(\.name)
         #expect(claiming == [layout], "\(file) is claimed by \(claiming)")
+    }
+
+    /// What a checkpoint says about itself wins over its layout's defaults: an mmdetection config with
+    /// style='caffe' puts the stride in the 1x1 conv and expects BGR; its classes are recorded.
+    @Test func checkpointsStateTheirOwnSemantics() throws {
+        let caffe = try canonical("canonical/mmdet-mask_rcnn_r50_caffe_fpn.pth").collection
+        #expect(caffe.semantics.strideIn == .oneByOne && caffe.semantics.channelOrder == .bgr)
+        #expect(caffe[.classes] == #"["person","car","dog"]"#)
+        let pytorch = try canonical("canonical/mmdet-faster_rcnn_r50_fpn.pth").collection
+        #expect(pytorch.semantics.strideIn == .threeByThree && pytorch.semantics.channelOrder == .rgb)
+        let fcos = try canonical("canonical/mmdet-fcos_r50_fpn.pth").collection
+        #expect(fcos[.centernessOn] == "regression")
+        #expect(fcos[.architecture] == "resnet-50" && fcos[.heads] == "fcos")
     }
 
     /// The cheap recognition `inspect` uses names the same layout and network as a full mapping.
@@ -102,6 +119,10 @@ import Testing
         ("torchvision-keypointrcnn_resnet50_fpn", "torchvision-keypointrcnn_resnet50_fpn"),
         ("torchvision-retinanet_resnet50_fpn", "torchvision-retinanet_resnet50_fpn"),
         ("torchvision-fcos_resnet50_fpn", "torchvision-fcos_resnet50_fpn"),
+        ("mmdet-faster_rcnn_r50_fpn", "mmdet-faster_rcnn_r50_fpn"),
+        ("mmdet-mask_rcnn_r50_caffe_fpn", "mmdet-mask_rcnn_r50_caffe_fpn"),
+        ("mmdet-retinanet_r50_fpn", "mmdet-retinanet_r50_fpn"),
+        ("mmdet-fcos_r50_fpn", "mmdet-fcos_r50_fpn"),
     ]
 
     @Test(arguments: keyLists)

@@ -31,6 +31,9 @@ public struct Conversion: Sendable {
     public var channelOrder: ChannelOrder?
     /// Fold every norm that directly follows a convolution into it.
     public var foldBatchNorm = false
+    /// Where the source's ResNet bottlenecks put their stride, when the user knows better than the file and
+    /// its layout (a detectron2 model trained from a torchvision backbone); recorded in the output.
+    public var strideIn: StrideIn?
     /// The bytes the source may produce when read (`ReadBudget`); nil for the default of its size.
     public var maximumReadBytes: Int?
     public var mapper = CanonicalMapper.standard
@@ -74,6 +77,12 @@ public struct Conversion: Sendable {
                 report.architecture = collection[.architecture]
             } else {
                 collection.naming = .source
+            }
+            if let strideIn {
+                guard collection.naming == .canonical else {
+                    throw WeightKitError(.invalidArgument, "stride placement is recorded with canonical names only")
+                }
+                collection[.strideIn] = strideIn.rawValue
             }
             if let channelOrder {
                 try ChannelOrder.reorder(&collection, to: channelOrder)

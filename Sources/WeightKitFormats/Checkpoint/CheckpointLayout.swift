@@ -1,3 +1,4 @@
+import Foundation
 import WeightKitCore
 
 /// Where the weights sit in a pickled checkpoint (torch or Detectron), and which of its other values are
@@ -36,6 +37,7 @@ package struct CheckpointLayout {
             if !includeAll, Self.trainingBufferSuffixes.contains(where: name.hasSuffix) { return }
             tensors.append((name, object))
         }
+        if let classes = try Self.classNames(in: root, budget: budget) { metadata["source.classes"] = classes }
         var entries = 0
         try walker.walk(root, enter: { path, _ in
             path.count < Self.metadataDepth && (weightsPath.isEmpty || path != weightsPath)
@@ -46,6 +48,31 @@ package struct CheckpointLayout {
             metadata[path.joined(separator: ".")] = text
             entries += 1
         }
+    }
+
+    /// Where checkpoints keep their class names: mmdetection 2.x `meta.CLASSES`, 3.x
+    /// `meta.dataset_meta.classes`.
+    static let classPaths = [["meta", "CLASSES"], ["meta", "dataset_meta", "classes"]]
+
+    /// The class names at one of `classPaths`, as a JSON array, if the checkpoint has them.
+    static func classNames(in root: PickleValue, budget: ReadBudget) throws(WeightKitError) -> String? {
+        for path in classPaths {
+            var value: PickleValue? = root
+            for key in path {
+                guard case .dict(let dict)? = value else { value = nil; break }
+                value = dict[key]
+            }
+            guard let items = value?.sequence, !items.isEmpty else { continue }
+            var names: [String] = []
+            for item in items {
+                guard let name = item.text else { return nil }
+                try budget.charge(bytes: name.utf8.count + 4, for: "class names")
+                names.append(name)
+            }
+            guard let json = try? JSONEncoder().encode(names) else { return nil }
+            return String(decoding: json, as: UTF8.self)
+        }
+        return nil
     }
 
     private static func holdsTensors(_ value: PickleValue, _ walker: PickleWalker) throws(WeightKitError) -> Bool {

@@ -62,7 +62,8 @@ public struct CanonicalMapper: Sendable {
             return Result(collection: unchanged, layout: nil, unmapped: collection.names, dropped: [])
         }
         let strip = layout.stripPrefixes ?? []
-        let eps = layout.semantics?["norm_eps"].flatMap(Double.init) ?? CanonicalSemantics.defaultNormEps
+        let eps = layout.semantics(for: collection.metadata)["norm_eps"].flatMap(Double.init)
+            ?? CanonicalSemantics.defaultNormEps
         var output = TensorCollection(format: collection.format, metadata: collection.metadata)
         var unmapped: [String] = [], dropped: [String] = [], filled: [String] = []
         // Mapped tensors, each with the tensors its rule creates beside it.
@@ -121,12 +122,13 @@ public struct CanonicalMapper: Sendable {
         }
         output.naming = .canonical
         output[.layout] = layout.name
-        for (name, value) in layout.semantics ?? [:] {
+        for (name, value) in layout.semantics(for: collection.metadata) {
             guard let key = ContainerKey(semantic: name) else {
                 throw WeightKitError(.invalidArgument, "layout \(layout.name) records '\(name)', which is no documented key")
             }
             output[key] = value
         }
+        if let classes = collection.metadata[Self.sourceClassesKey] { output[.classes] = classes }
         if !unmapped.isEmpty { output[.unmapped] = unmapped.joined(separator: ",") }
         if !synthesized.isEmpty { output[.synthesized] = synthesized.joined(separator: ",") }
         if !filled.isEmpty { output[.fixGamma] = filled.joined(separator: ",") }
@@ -169,6 +171,9 @@ public struct CanonicalMapper: Sendable {
         return Recognition(layout: layout.name, topology: topology, architecture: renamed[.architecture],
                            neck: renamed[.neck], heads: renamed[.heads])
     }
+
+    /// Where readers put the class names a checkpoint carries (a JSON array), for `weightkit.classes`.
+    public static let sourceClassesKey = "source.classes"
 
     /// A rule with its compiled pattern and the literal text every match starts with: a plain prefix test
     /// rejects most names before the (much slower) regular expression runs.

@@ -69,10 +69,31 @@ public struct LayoutDefinition: Decodable, Sendable {
     public var stripPrefixes: [String]?
     /// Facts about the source's weights, recorded as `weightkit.<key>` metadata.
     public var semantics: [String: String]?
+    /// Semantics a file states for itself (a training config in the checkpoint), overriding `semantics`.
+    public var semanticsFromMetadata: [MetadataSemantics]?
     public var rules: [Rule]
+
+    /// When the source metadata value `metadata` contains `contains`, these semantics hold.
+    public struct MetadataSemantics: Decodable, Sendable {
+        public var metadata: String
+        public var contains: String
+        public var semantics: [String: String]
+    }
 
     enum CodingKeys: String, CodingKey {
         case name, description, fragment, include, recognize, semantics, rules
         case stripPrefixes = "strip_prefixes"
+        case semanticsFromMetadata = "semantics_from_metadata"
+    }
+}
+
+extension LayoutDefinition {
+    /// The layout's semantics, with what the file's own metadata states applied over them in order.
+    public func semantics(for metadata: [String: String]) -> [String: String] {
+        var result = semantics ?? [:]
+        for rule in semanticsFromMetadata ?? [] where metadata[rule.metadata]?.contains(rule.contains) == true {
+            result.merge(rule.semantics) { $1 }
+        }
+        return result
     }
 }
