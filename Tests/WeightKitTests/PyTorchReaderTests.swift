@@ -14,8 +14,31 @@ import Testing
         ("resnet-dataparallel", .pytorchZip), ("dtypes-zip", .pytorchZip), ("dtypes-legacy", .pytorchLegacy),
         ("views-zip", .pytorchZip), ("views-legacy", .pytorchLegacy), ("checkpoint-zip", .pytorchZip),
         ("dtypes-convertible-zip", .pytorchZip), ("resnet-bigendian", .pytorchZip),
-        ("resnet-deflate", .pytorchZip),
+        ("resnet-deflate", .pytorchZip), ("whole-module", .pytorchZip), ("whole-module-in-dict", .pytorchZip),
     ]
+
+    /// A pickled module (torch.save(model)) is read without running anything: its classes are inert records,
+    /// named in the metadata, and calling a class off the allow-list is still refused.
+    @Test func wholeModulesAreInertRecords() throws {
+        let collection = try WeightFile.read(Fixtures.path("pytorch/whole-module.pth"))
+        #expect(collection.metadata["source.pickled_objects"]?.contains("torchvision.models.resnet.ResNet") == true)
+        #expect(try CanonicalMapper.standard.recognize(collection)?.topology.architecture == "resnet-18")
+        // NEWOBJ of an unknown class records it; REDUCE of the same class (a call) is refused.
+        let instantiate: [UInt8] = Array("\u{80}\u{02}cevil\nExploit\n)\u{81}.".unicodeScalars.map { UInt8($0.value) })
+        let result = try PickleMachine(globals: .torch, allowsPersistentIDs: false).load(TensorData(instantiate))
+        guard case .object(let object) = result.value else { Issue.record("no record"); return }
+        #expect(object.isInert && object.type.description == "evil.Exploit")
+        let call: [UInt8] = Array("\u{80}\u{02}cevil\nExploit\n)R.".unicodeScalars.map { UInt8($0.value) })
+        #expect(throws: WeightKitError.self) {
+            try PickleMachine(globals: .torch, allowsPersistentIDs: false).load(TensorData(call))
+        }
+        for refused in ["cos\nsystem\n", "cposix\nSystem\n", "cbuiltins\nEval\n", "csubprocess\nPopen\n"] {
+            let bytes: [UInt8] = Array("\u{80}\u{02}\(refused))\u{81}.".unicodeScalars.map { UInt8($0.value) })
+            #expect(throws: WeightKitError.self, "\(refused)") {
+                try PickleMachine(globals: .torch, allowsPersistentIDs: false).load(TensorData(bytes))
+            }
+        }
+    }
 
     @Test(arguments: fixtures)
     func readsExactlyWhatTorchLoads(file: String, format: WeightFormat) throws {

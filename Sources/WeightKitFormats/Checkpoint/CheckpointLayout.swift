@@ -18,7 +18,11 @@ package struct CheckpointLayout {
     var metadata: [String: String] = [:]
 
     init(root: PickleValue, includeAll: Bool, maximumNesting: Int, budget: ReadBudget) throws(WeightKitError) {
-        let walker = PickleWalker(maximumNesting: maximumNesting, classify: Self.classify, budget: budget)
+        var pickledClasses = Set<String>()
+        let walker = PickleWalker(maximumNesting: maximumNesting, classify: { (object) throws(WeightKitError) in
+            if object.isInert { pickledClasses.insert(object.type.description) }
+            return try Self.classify(object)
+        }, budget: budget)
         var weightsRoot = root
         var weightsPath: [String] = []
         if !includeAll, case .dict(let dict) = root {
@@ -38,6 +42,10 @@ package struct CheckpointLayout {
             tensors.append((name, object))
         }
         if let classes = try Self.classNames(in: root, budget: budget) { metadata["source.classes"] = classes }
+        if !pickledClasses.isEmpty {
+            // Said so a user knows the file is a pickled program, not a state dict; nothing of it was run.
+            metadata["source.pickled_objects"] = pickledClasses.sorted().prefix(32).joined(separator: ", ")
+        }
         var entries = 0
         try walker.walk(root, enter: { path, _ in
             path.count < Self.metadataDepth && (weightsPath.isEmpty || path != weightsPath)
@@ -97,12 +105,29 @@ package struct CheckpointLayout {
     static func classify(_ object: PickleObject) throws(WeightKitError) -> PickleWalker.ObjectVisit {
         if isTensor(object) { return .leaf }
         guard case .dict(let attributes)? = object.state else { return .skip }
+        if object.isInert, attributes["_parameters"] != nil || attributes["_modules"] != nil {
+            return .members(moduleMembers(attributes))
+        }
         if object.type.module == "__torch__" || object.type.module.hasPrefix("__torch__.") {
             let own = attributes.entries.filter { isTensor($0.value) }
             let children = attributes.entries.filter { isModule($0.value) }
             return .members((own + children).map { (PickleWalker.keyText($0.key), $0.value) })
         }
         return .members(attributes.entries.map { (PickleWalker.keyText($0.key), $0.value) })
+    }
+
+    /// A pickled `nn.Module`'s tensors as `state_dict()` names them: its parameters, its persistent buffers,
+    /// then its submodules, each under its attribute name.
+    private static func moduleMembers(_ attributes: PickleDict) -> [(String, PickleValue)] {
+        func entries(_ key: String) -> [(String, PickleValue)] {
+            guard case .dict(let dict)? = attributes[key] else { return [] }
+            return dict.entries.compactMap { $0.value.isNone ? nil : (PickleWalker.keyText($0.key), $0.value) }
+        }
+        var nonPersistent = Set<String>()
+        if case .set(let names)? = attributes["_non_persistent_buffers_set"] {
+            nonPersistent = Set(names.items.compactMap(\.text))
+        }
+        return entries("_parameters") + entries("_buffers").filter { !nonPersistent.contains($0.0) } + entries("_modules")
     }
 
     private static func isTensor(_ value: PickleValue) -> Bool {

@@ -20,6 +20,10 @@ public struct PickleMachine: Sendable {
     public var globals: PickleGlobals
     /// Whether BINPERSID may appear: torch files use it for storages; a plain pickle has none.
     public var allowsPersistentIDs: Bool
+    /// Whether a class off the allow-list may be instantiated (NEWOBJ, `copyreg._reconstructor`) as an inert
+    /// record of its name and state, as `torch.save(model)` pickles modules. Such a global can never be
+    /// called (REDUCE): that is refused as before, so nothing a file names ever runs.
+    public var recordsUnknownClasses = true
     public var limits = Limits()
 
     public init(globals: PickleGlobals, allowsPersistentIDs: Bool) {
@@ -400,14 +404,14 @@ package final class PickleRun {
             guard case .tuple(let tuple) = arguments else {
                 throw malformed("NEWOBJ arguments are a \(arguments.kindName), not a tuple")
             }
-            try push(try call(type, tuple.items))
+            try push(try instantiate(type, tuple.items))
         case .newObjEx:
             _ = try pop()
             let arguments = try pop(), type = try pop()
             guard case .tuple(let tuple) = arguments else {
                 throw malformed("NEWOBJ_EX arguments are a \(arguments.kindName), not a tuple")
             }
-            try push(try call(type, tuple.items))
+            try push(try instantiate(type, tuple.items))
         case .build:
             let state = try pop()
             switch try top() {
@@ -534,12 +538,38 @@ package final class PickleRun {
 
     private func allowedGlobal(_ module: String, _ name: String) throws(WeightKitError) -> PythonName {
         let qualified = PythonName(PickleGlobals.modernModule(module), name)
-        guard machine.globals.role(of: qualified) != nil else {
+        guard machine.globals.role(of: qualified) != nil || (machine.recordsUnknownClasses && Self.mayBeClass(qualified))
+        else {
             throw refused(
                 .unsafe,
                 "pickle names global '\(module).\(name)', which is not on WeightKit's allow-list; nothing was run")
         }
         return qualified
+    }
+
+    /// Modules whose names are never even recorded: a pickle naming them is hostile (torch's own weights-only
+    /// loader refuses them too).
+    static let refusedModules: Set<String> = ["os", "posix", "nt", "sys", "subprocess", "builtins", "shutil", "socket",
+                                               "importlib", "runpy", "pty", "ctypes", "pickle", "marshal", "code", "eval"]
+
+    /// Whether a global off the allow-list may stand as the class of an inert record: not one of the modules
+    /// above, and spelled like a class (an upper-case first letter, as Python classes are).
+    static func mayBeClass(_ name: PythonName) -> Bool {
+        let root = String(name.module.split(separator: ".").first ?? "")
+        guard !refusedModules.contains(root), let first = name.name.first else { return false }
+        return first.isUppercase && name.name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" }
+    }
+
+    /// NEWOBJ and `copyreg._reconstructor`: an allow-listed class builds what its role says; any other class
+    /// a file named becomes an inert record of its name, arguments and (after BUILD) state.
+    private func instantiate(_ type: PickleValue, _ arguments: [PickleValue], depth: Int = 0) throws(WeightKitError)
+        -> PickleValue
+    {
+        if case .global(let name) = type, machine.globals.role(of: name) == nil, machine.recordsUnknownClasses {
+            return .object(try keep(
+                PickleObject(type: name, arguments: arguments, offset: opcodeOffset, isInert: true), holding: arguments))
+        }
+        return try call(type, arguments, depth: depth)
     }
 
     /// REDUCE and NEWOBJ: builds what the allow-list says calling `callable` builds. `depth` counts the
@@ -638,7 +668,7 @@ package final class PickleRun {
             guard let first = arguments.first, case .global = first else {
                 throw malformed("\(name) without a class")
             }
-            return try call(first, [], depth: depth + 1)
+            return try instantiate(first, [], depth: depth + 1)
         }
     }
 

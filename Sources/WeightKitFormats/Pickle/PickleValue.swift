@@ -208,11 +208,14 @@ public final class PickleObject: PickleContainer {
     public internal(set) var state: PickleValue?
     /// The byte offset of the opcode that built the object, for error messages.
     public let offset: Int
+    /// An instance of a class off the allow-list (a pickled `nn.Module`), kept as its name and state only.
+    public let isInert: Bool
 
-    init(type: PythonName, arguments: [PickleValue], offset: Int) {
+    init(type: PythonName, arguments: [PickleValue], offset: Int, isInert: Bool = false) {
         self.type = type
         self.arguments = arguments
         self.offset = offset
+        self.isInert = isInert
     }
 
     override func clear() {
