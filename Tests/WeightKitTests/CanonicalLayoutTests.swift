@@ -82,6 +82,21 @@ import Testing
         #expect(fcos[.architecture] == "resnet-50" && fcos[.heads] == "fcos")
     }
 
+    /// A family WeightKit recognises but has no canonical names for is named, and mapping it says so in
+    /// one line instead of listing every tensor as unmapped.
+    @Test func unsupportedFamiliesAreNamed() throws {
+        let fbnet = try WeightFile.read(Fixtures.path("canonical/maskrcnn-benchmark-fbnet.pth"))
+        #expect(try CanonicalMapper.standard.recognizing(fbnet).map(\.name) == ["maskrcnn-benchmark-fbnet"])
+        #expect(try CanonicalMapper.standard.recognize(fbnet)?.layout == "maskrcnn-benchmark-fbnet")
+        do {
+            _ = try CanonicalMapper.standard.map(fbnet)
+            Issue.record("FBNet mapped")
+        } catch {
+            #expect(error.kind == .unsupported)
+            #expect(error.reason.contains("FBNet") && error.reason.contains("keep the source names"), "\(error)")
+        }
+    }
+
     /// The cheap recognition `inspect` uses names the same layout and network as a full mapping.
     @Test(arguments: models)
     func recognitionAgreesWithMapping(file: String, layout: String) throws {

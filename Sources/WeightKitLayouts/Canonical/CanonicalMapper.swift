@@ -61,6 +61,9 @@ public struct CanonicalMapper: Sendable {
             unchanged.naming = .source
             return Result(collection: unchanged, layout: nil, unmapped: collection.names, dropped: [])
         }
+        if let reason = layout.unsupported {
+            throw WeightKitError(.unsupported, "\(layout.description) \(reason)")
+        }
         let strip = layout.stripPrefixes ?? []
         let eps = layout.semantics(for: collection.metadata)["norm_eps"].flatMap(Double.init)
             ?? CanonicalSemantics.defaultNormEps

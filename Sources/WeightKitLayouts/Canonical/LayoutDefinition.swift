@@ -71,6 +71,9 @@ public struct LayoutDefinition: Decodable, Sendable {
     public var semantics: [String: String]?
     /// Semantics a file states for itself (a training config in the checkpoint), overriding `semantics`.
     public var semanticsFromMetadata: [MetadataSemantics]?
+    /// Why a recognised family has no canonical names (yet): mapping it is refused with this reason, so a
+    /// user learns what the file is instead of reading a list of unmapped names.
+    public var unsupported: String?
     public var rules: [Rule]
 
     /// When the source metadata value `metadata` contains `contains`, these semantics hold.
@@ -81,7 +84,7 @@ public struct LayoutDefinition: Decodable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, description, fragment, include, recognize, semantics, rules
+        case name, description, fragment, include, recognize, semantics, rules, unsupported
         case stripPrefixes = "strip_prefixes"
         case semanticsFromMetadata = "semantics_from_metadata"
     }
