@@ -82,6 +82,22 @@ import Testing
         #expect(fcos[.architecture] == "resnet-50" && fcos[.heads] == "fcos")
     }
 
+    /// One ResNet-50, whichever zoo it comes from: an mmdetection and a torchvision detection checkpoint give
+    /// the backbone names and shapes of a torchvision classification ResNet-50.
+    @Test func resNet50IsTheSameFromEveryZoo() throws {
+        func backbone(_ file: String) throws -> [String] {
+            try canonical(file).collection.tensors
+                .filter { $0.name.hasPrefix(CanonicalName.bottomUp) }
+                .map { "\($0.name) \($0.shape)" }.sorted()
+        }
+        let reference = try backbone("canonical/torchvision-resnet50.pth")
+        #expect(reference.count == 265)
+        for file in ["canonical/mmdet-faster_rcnn_r50_fpn.pth", "canonical/mmdet-retinanet_r50_fpn.pth",
+                     "canonical/torchvision-fasterrcnn_resnet50_fpn.pth", "canonical/torchvision-fcos_resnet50_fpn.pth"] {
+            #expect(try backbone(file) == reference, "\(file)")
+        }
+    }
+
     /// A family WeightKit recognises but has no canonical names for is named, and mapping it says so in
     /// one line instead of listing every tensor as unmapped.
     @Test func unsupportedFamiliesAreNamed() throws {
