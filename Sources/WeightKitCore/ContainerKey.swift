@@ -64,3 +64,14 @@ extension TensorCollection {
         set { self[.names] = newValue?.rawValue }
     }
 }
+
+/// Facts a reader found in a file about how its weights compute, stated in its source metadata for the
+/// layout engine to prefer over a layout's defaults.
+public enum SourceFact: String, Sendable {
+    /// The eps every norm uses, from the file's own description (an MXNet symbol).
+    case normEps = "source.norm_eps"
+    /// The distinct eps values when the file's norms disagree (comma-separated).
+    case normEpsVaries = "source.norm_eps_varies"
+    /// The class names the checkpoint carries, as a JSON array.
+    case classes = "source.classes"
+}

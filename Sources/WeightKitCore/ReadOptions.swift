@@ -7,11 +7,16 @@ public struct ReadOptions: Sendable {
     /// The bytes ceiling of the default budget, when the caller trusts a file to produce more (or
     /// wants it held to less); ignored when `limits` is given.
     public var maximumBytes: Int?
+    /// The weight file to read from an archive that holds several (a model-zoo release zip), by its entry
+    /// name or the end of it.
+    public var member: String?
 
-    public init(includeAll: Bool = false, limits: ReadBudget.Limits? = nil, maximumBytes: Int? = nil) {
+    public init(includeAll: Bool = false, limits: ReadBudget.Limits? = nil, maximumBytes: Int? = nil,
+                member: String? = nil) {
         self.includeAll = includeAll
         self.limits = limits
         self.maximumBytes = maximumBytes
+        self.member = member
     }
 
     package func budget(for file: MappedFile) -> ReadBudget {

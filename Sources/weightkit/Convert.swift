@@ -50,6 +50,7 @@ struct Convert: ParsableCommand {
     var quiet = false
 
     @OptionGroup var memory: MemoryLimit
+    @OptionGroup var member: ArchiveMemberOption
 
     func validate() throws {
         if rgb && bgr { throw ValidationError("--rgb and --bgr exclude each other") }
@@ -66,6 +67,7 @@ struct Convert: ParsableCommand {
         conversion.includeAll = all
         conversion.maximumReadBytes = memory.bytes
         conversion.strideIn = strideIn
+        conversion.archiveMember = member.name
         let bar = !quiet && StandardError.isTerminal ? ProgressBar() : nil
         SignalCleanup.install()
         try reportingErrors { () throws(WeightKitError) in

@@ -19,10 +19,11 @@ struct Inspect: ParsableCommand {
     var all = false
 
     @OptionGroup var memory: MemoryLimit
+    @OptionGroup var member: ArchiveMemberOption
 
     func run() throws {
         try reportingErrors { () throws(WeightKitError) in
-            let collection = try WeightFile.read(file, options: .init(includeAll: all, maximumBytes: memory.bytes))
+            let collection = try WeightFile.read(file, options: .init(includeAll: all, maximumBytes: memory.bytes, member: member.name))
             let report = InspectionReport(file: file, collection: collection, withStatistics: stats)
             print(json ? try report.json() : report.table())
         }

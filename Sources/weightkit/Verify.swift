@@ -39,6 +39,7 @@ struct Verify: ParsableCommand {
     var atol: Double = 1e-5
 
     @OptionGroup var memory: MemoryLimit
+    @OptionGroup var member: ArchiveMemberOption
 
     func validate() throws {
         if candidate == nil && expect == nil { throw ValidationError("give a second file or --expect") }
@@ -55,7 +56,7 @@ struct Verify: ParsableCommand {
         verifier.absoluteTolerance = atol
         var failed = false
         let forward = ForwardMemory(limit: memory.bytes ?? ForwardMemory.defaultLimit)
-        let options = WeightFile.ReadOptions(maximumBytes: memory.bytes)
+        let options = WeightFile.ReadOptions(maximumBytes: memory.bytes, member: member.name)
         try reportingErrors { () throws(WeightKitError) in
             let image = try inputImage(forward)
             let model = try Verifier.load(reference, memory: forward, options: options)

@@ -74,4 +74,27 @@ import Testing
             }
         }
     }
+
+    /// A release zip is read through: the newest checkpoint, with the symbol beside it giving the norms' eps.
+    @Test func releaseArchivesAreReadThrough() throws {
+        let release = try WeightFile.read(Fixtures.path("mxnet/release-simpledet.zip"))
+        #expect(release.format == .mxnetParams)
+        #expect(release.metadata["source.archive_member"] == "faster_r50v1_fpn_1x/checkpoint-0006.params")
+        #expect(release.metadata["source.norm_eps"] == "2e-05")
+        #expect(release.metadata["source.fix_gamma_norms"] == "bn_data")
+        Fixtures.expectMatches(release, try Fixtures.manifest("mxnet/resnetlike-0000.manifest.json"))
+        let mapped = try CanonicalMapper.standard.map(release).collection
+        #expect(mapped.semantics.normEps == 2e-5)
+
+        let two = Fixtures.path("mxnet/release-two-models.zip")
+        do {
+            _ = try WeightFile.read(two)
+            Issue.record("an archive of two models was read without being told which")
+        } catch {
+            #expect(error.description.contains("models/backbone-0000.params, models/mean.npy"), "\(error)")
+        }
+        let npy = try WeightFile.read(two, options: .init(member: "mean.npy"))
+        #expect(npy.format == .numpyNpy && npy.metadata["source.archive_member"] == "models/mean.npy")
+        #expect(throws: WeightKitError.self) { try WeightFile.read(two, options: .init(member: "absent.params")) }
+    }
 }

@@ -34,6 +34,8 @@ public struct Conversion: Sendable {
     /// Where the source's ResNet bottlenecks put their stride, when the user knows better than the file and
     /// its layout (a detectron2 model trained from a torchvision backbone); recorded in the output.
     public var strideIn: StrideIn?
+    /// The weight file to read when the source is an archive holding several.
+    public var archiveMember: String?
     /// The bytes the source may produce when read (`ReadBudget`); nil for the default of its size.
     public var maximumReadBytes: Int?
     public var mapper = CanonicalMapper.standard
@@ -57,7 +59,7 @@ public struct Conversion: Sendable {
         let file = try MappedFile(path: source)
         let digest = SourceDigest(file)
         do throws(WeightKitError) {
-            var collection = try WeightFile.read(file, options: .init(includeAll: includeAll, maximumBytes: maximumReadBytes))
+            var collection = try WeightFile.read(file, options: .init(includeAll: includeAll, maximumBytes: maximumReadBytes, member: archiveMember))
             guard collection.count > 0 else {
                 throw WeightKitError(.invalidArgument, "file holds no tensors; nothing to convert")
             }

@@ -41,7 +41,7 @@ package struct CheckpointLayout {
             if !includeAll, Self.trainingBufferSuffixes.contains(where: name.hasSuffix) { return }
             tensors.append((name, object))
         }
-        if let classes = try Self.classNames(in: root, budget: budget) { metadata["source.classes"] = classes }
+        if let classes = try Self.classNames(in: root, budget: budget) { metadata[SourceFact.classes.rawValue] = classes }
         if !pickledClasses.isEmpty {
             // Said so a user knows the file is a pickled program, not a state dict; nothing of it was run.
             metadata["source.pickled_objects"] = pickledClasses.sorted().prefix(32).joined(separator: ", ")

@@ -63,7 +63,10 @@ package enum ZipWeightReader: WeightFileReader {
         if !archive.entries.isEmpty, archive.entries.allSatisfy({ $0.name.hasSuffix(".npy") }) {
             return try NumPyFileReader.readNpz(archive, budget: budget)
         }
-        return try TorchZipReader.read(archive, options: options, budget: budget)
+        if archive.entries.contains(where: { $0.name.hasSuffix("data.pkl") }) {
+            return try TorchZipReader.read(archive, options: options, budget: budget)
+        }
+        return try ArchiveMember.read(archive, options: options, budget: budget)
     }
 }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 import WeightKitCore
 
@@ -81,6 +82,12 @@ package enum MXNetParamsReader: WeightFileReader {
         }
         if let symbol = symbolFile(besides: file.path) {
             collection.metadata["source.symbol_file"] = symbol
+            if let mapped = try? MappedFile(path: symbol) {
+                guard mapped.count <= MXNetSymbol.maximumLength else {
+                    throw WeightKitError(.limitExceeded, "symbol file \(symbol) is larger than \(MXNetSymbol.maximumLength) bytes")
+                }
+                try MXNetSymbol(json: Data(mapped.bytes), budget: budget).record(in: &collection.metadata)
+            }
         }
         return collection
     }

@@ -125,6 +125,17 @@ package final class ZipArchive {
         return try inflate(entry, limit: limit)
     }
 
+    /// The first `count` bytes of `entry` (fewer if it is shorter), inflated when compressed: enough to tell
+    /// what the entry holds without reading it all.
+    func prefix(of entry: Entry, count: Int) -> [UInt8] {
+        guard !entry.isEncrypted, let handle = zip_fopen_index(archive, entry.index, 0) else { return [] }
+        defer { zip_fclose(handle) }
+        var buffer = [UInt8](repeating: 0, count: min(count, max(entry.size, 0)))
+        guard !buffer.isEmpty else { return [] }
+        let got = buffer.withUnsafeMutableBytes { zip_fread(handle, $0.baseAddress, UInt64($0.count)) }
+        return got > 0 ? Array(buffer.prefix(Int(got))) : []
+    }
+
     /// DEFLATE cannot expand data more than about 1032 times; a larger claim is a lie or a bomb.
     static let maximumExpansion = 1032
 

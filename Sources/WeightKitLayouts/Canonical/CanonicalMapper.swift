@@ -65,7 +65,7 @@ public struct CanonicalMapper: Sendable {
             throw WeightKitError(.unsupported, "\(layout.description) \(reason)")
         }
         let strip = layout.stripPrefixes ?? []
-        let eps = layout.semantics(for: collection.metadata)["norm_eps"].flatMap(Double.init)
+        let eps = try semantics(of: layout, for: collection.metadata)["norm_eps"].flatMap(Double.init)
             ?? CanonicalSemantics.defaultNormEps
         var output = TensorCollection(format: collection.format, metadata: collection.metadata)
         var unmapped: [String] = [], dropped: [String] = [], filled: [String] = []
@@ -125,13 +125,13 @@ public struct CanonicalMapper: Sendable {
         }
         output.naming = .canonical
         output[.layout] = layout.name
-        for (name, value) in layout.semantics(for: collection.metadata) {
+        for (name, value) in try semantics(of: layout, for: collection.metadata) {
             guard let key = ContainerKey(semantic: name) else {
                 throw WeightKitError(.invalidArgument, "layout \(layout.name) records '\(name)', which is no documented key")
             }
             output[key] = value
         }
-        if let classes = collection.metadata[Self.sourceClassesKey] { output[.classes] = classes }
+        if let classes = collection.metadata[SourceFact.classes.rawValue] { output[.classes] = classes }
         if !unmapped.isEmpty { output[.unmapped] = unmapped.joined(separator: ",") }
         if !synthesized.isEmpty { output[.synthesized] = synthesized.joined(separator: ",") }
         if !filled.isEmpty { output[.fixGamma] = filled.joined(separator: ",") }
@@ -175,8 +175,21 @@ public struct CanonicalMapper: Sendable {
                            neck: renamed[.neck], heads: renamed[.heads])
     }
 
-    /// Where readers put the class names a checkpoint carries (a JSON array), for `weightkit.classes`.
-    public static let sourceClassesKey = "source.classes"
+    /// The layout's semantics for a file: the layout's defaults, what the file's config states
+    /// (`semantics_from_metadata`), then the norm eps the file's own description gives (an MXNet symbol).
+    /// Norms whose eps differ cannot be recorded as one, so such a file is refused, not approximated.
+    func semantics(of layout: LayoutDefinition, for metadata: [String: String]) throws(WeightKitError)
+        -> [String: String]
+    {
+        if let varies = metadata[SourceFact.normEpsVaries.rawValue] {
+            throw WeightKitError(
+                .unsupported,
+                "the file's norms use different eps values (\(varies)); a canonical container records one eps for all")
+        }
+        var semantics = layout.semantics(for: metadata)
+        if let eps = metadata[SourceFact.normEps.rawValue] { semantics["norm_eps"] = eps }
+        return semantics
+    }
 
     /// A rule with its compiled pattern and the literal text every match starts with: a plain prefix test
     /// rejects most names before the (much slower) regular expression runs.
