@@ -35,6 +35,7 @@ import Testing
         ("canonical/mmdet-mask_rcnn_r50_caffe_fpn.pth", "mmdet-rcnn"),
         ("canonical/mmdet-retinanet_r50_fpn.pth", "mmdet-retinanet"),
         ("canonical/mmdet-fcos_r50_fpn.pth", "mmdet-fcos"),
+        ("mxnet/gluon-export-resnet50_v1.zip", "gluon-export-resnet-v1"),
         ("canonical/centermask-vovnet-fcos.pth", "maskrcnn-benchmark-fcos"),
         ("canonical/adelaidet-vovnet-fcos.pth", "detectron2"),
         ("canonical/resnet50-topology-torchvision.pth", "torchvision-resnet"),
@@ -80,6 +81,18 @@ import Testing
         let fcos = try canonical("canonical/mmdet-fcos_r50_fpn.pth").collection
         #expect(fcos[.centernessOn] == "regression")
         #expect(fcos[.architecture] == "resnet-50" && fcos[.heads] == "fcos")
+    }
+
+    /// gluon's export names are numbered per stage in creation order; mapped by that order they give the
+    /// names and shapes computed in Python from the network's structural parameter paths.
+    @Test func gluonExportNamesMapByOrder() throws {
+        let result = try canonical("mxnet/gluon-export-resnet50_v1.zip")
+        #expect(result.unmapped.isEmpty)
+        let actual = result.collection.tensors.map { "\($0.name) \($0.shape.description.replacingOccurrences(of: " ", with: ""))" }
+        let expected = try String(contentsOfFile: Fixtures.path("canonical/keys/gluon-export-resnet50_v1.txt"), encoding: .utf8)
+            .split(separator: "\n").map { $0.replacingOccurrences(of: ", ", with: ",") }
+        #expect(actual.sorted() == expected.sorted())
+        #expect(result.collection[.architecture] == "resnet-50")
     }
 
     /// One ResNet-50, whichever zoo it comes from: an mmdetection and a torchvision detection checkpoint give
