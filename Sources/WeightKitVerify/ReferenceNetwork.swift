@@ -37,8 +37,10 @@ public struct ReferenceNetwork {
         outputs += pyramid
         outputs += try FCOSForward(weights: weights).run(pyramid)
         let fc = CanonicalName.classifier
-        if weights.has(fc + ".weight"), let last = backbone.stages.max(by: { $0.key < $1.key }) {
-            let pooled = Operations.globalAveragePool(last.value)
+        if weights.has(fc + ".weight"),
+           let features = backbone.classifierInput ?? backbone.stages.max(by: { $0.key < $1.key })?.value
+        {
+            let pooled = Operations.globalAveragePool(features)
             let shape = try weights.shape(fc + ".weight")
             guard shape.count == 2, shape[0] > 0, shape[1] == pooled.count else {
                 throw WeightKitError(.malformed, "classifier \(shape) does not take \(pooled.count) features",
@@ -60,6 +62,9 @@ public struct ReferenceNetwork {
 struct Backbone {
     var outputs: [(String, FeatureMap)]
     var stages: [Int: FeatureMap] = [:]
+    /// What a classifier reads when it is not the last stage's output (a pre-activation network's final
+    /// norm and ReLU).
+    var classifierInput: FeatureMap?
 
     mutating func add(stage: Int, name: String, _ map: FeatureMap) {
         outputs.append((name, map))
@@ -95,6 +100,11 @@ package struct ResNetForward {
             while weights.has(CanonicalName.resnetBlock(stage: stage, block: block) + "conv1.weight") {
                 let p = CanonicalName.resnetBlock(stage: stage, block: block)
                 let stride = stage > 2 && block == 0 ? 2 : 1
+                if weights.has(p + "preact.norm.weight") {
+                    x = try preActivationBlock(x, p, stride: stride)
+                    block += 1
+                    continue
+                }
                 let bottleneck = weights.has(p + "conv3.weight")
                 var y: FeatureMap
                 if bottleneck {
@@ -113,7 +123,28 @@ package struct ResNetForward {
             }
             if block > 0 { backbone.add(stage: stage, name: "res\(stage)", x) }
         }
+        if weights.has(CanonicalName.postActivationNorm + ".weight") {
+            var final = try weights.copy(x)
+            try weights.normalize(&final, CanonicalName.postActivationNorm)
+            Operations.relu(&final)
+            backbone.classifierInput = final
+        }
         return backbone
+    }
+
+    /// A pre-activation (v2) bottleneck: norm-ReLU, then conv1, norm-ReLU, conv2 (with the stride), norm-ReLU,
+    /// conv3, plus the input or a projection of the first activation.
+    private func preActivationBlock(_ x: FeatureMap, _ p: String, stride: Int) throws(WeightKitError) -> FeatureMap {
+        var activated = try weights.copy(x)
+        try weights.normalize(&activated, p + "preact.norm")
+        Operations.relu(&activated)
+        var y = try convNorm(activated, p + "conv1")
+        y = try convNorm(y, p + "conv2", stride: stride)
+        y = try weights.convolution(y, weight: p + "conv3.weight", bias: p + "conv3.bias")
+        let shortcut = weights.has(p + "shortcut.weight")
+            ? try weights.convolution(activated, weight: p + "shortcut.weight", stride: stride) : x
+        try Operations.add(&y, shortcut)
+        return y
     }
 }
 

@@ -47,7 +47,9 @@ package enum ArchitectureRecognizer {
             groups = width / conv2.shape.dimensions[1]
             widthPerGroup = width / max(groups ?? 1, 1)
         }
-        return .resnet(blocks: blocks, bottleneck: bottleneck, groups: groups, widthPerGroup: widthPerGroup)
+        let preActivation = collection[first + "preact.norm.weight"] != nil
+        return .resnet(blocks: blocks, bottleneck: bottleneck, groups: groups, widthPerGroup: widthPerGroup,
+                       preActivation: preActivation)
     }
 
     /// VoVNet: OSA blocks per stage, layers per block, each stage's width, depthwise layers and eSE blocks.

@@ -15,7 +15,11 @@ public enum CanonicalName {
     /// MXNet's learned input normalisation (`bn_data`), kept before the stem.
     public static let inputNorm = bottomUp + "input_norm"
 
-    /// The prefix of bottleneck or basic block `block` of stage `stage` (2...5), ending in a dot.
+    /// A pre-activation (v2) network's norm after its last stage, before the classifier.
+    public static let postActivationNorm = bottomUp + "postact.norm"
+
+    /// The prefix of bottleneck or basic block `block` of stage `stage` (2...5), ending in a dot. A
+    /// pre-activation (v2) block's input norm is `preact.norm` under it.
     public static func resnetBlock(stage: Int, block: Int) -> String {
         bottomUp + "res\(stage).\(block)."
     }

@@ -6,7 +6,7 @@ public struct NetworkTopology: Sendable, Equatable {
     public enum Backbone: Sendable, Equatable {
         /// Blocks per stage (res2..res5); bottleneck blocks have three convolutions; `groups` and the width
         /// per group come from the first block's 3x3 convolution (ResNeXt when groups > 1).
-        case resnet(blocks: [Int], bottleneck: Bool, groups: Int?, widthPerGroup: Int?)
+        case resnet(blocks: [Int], bottleneck: Bool, groups: Int?, widthPerGroup: Int?, preActivation: Bool)
         /// OSA blocks per stage (stage2..stage5), layers per block, each stage's layer width, depthwise
         /// layers, and how many blocks carry eSE.
         case vovnet(blocks: [Int], layersPerBlock: Int, stageChannels: [Int], depthwise: Bool, eseBlocks: Int)
@@ -25,8 +25,9 @@ public struct NetworkTopology: Sendable, Equatable {
     /// `resnet-50`, `resnext-101-32x8d`, `vovnet-v2-39-ese`, `vovnet-v1-custom`; nil without a backbone.
     public var architecture: String? {
         switch backbone {
-        case .resnet(let blocks, let bottleneck, let groups, let widthPerGroup):
+        case .resnet(let blocks, let bottleneck, let groups, let widthPerGroup, let preActivation):
             let depth = Self.resnetDepth(blocks, bottleneck)
+            if preActivation { return "resnet-v2-\(depth)" }
             if let groups, let widthPerGroup, groups > 1 { return "resnext-\(depth)-\(groups)x\(widthPerGroup)d" }
             return "resnet-\(depth)"
         case .vovnet(let blocks, let layers, let channels, let depthwise, let eseBlocks):
@@ -60,7 +61,7 @@ public struct NetworkTopology: Sendable, Equatable {
         let list = { (values: [Int]) in values.map(String.init).joined(separator: ",") }
         collection[.architecture] = architecture
         switch backbone {
-        case .resnet(let blocks, let bottleneck, let groups, let widthPerGroup):
+        case .resnet(let blocks, let bottleneck, let groups, let widthPerGroup, _):
             collection[.depth] = String(Self.resnetDepth(blocks, bottleneck))
             collection[.blocks] = list(blocks)
             collection[.groups] = groups.map(String.init)
