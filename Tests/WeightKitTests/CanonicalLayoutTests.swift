@@ -36,6 +36,7 @@ import Testing
         ("canonical/mmdet-retinanet_r50_fpn.pth", "mmdet-retinanet"),
         ("canonical/mmdet-fcos_r50_fpn.pth", "mmdet-fcos"),
         ("mxnet/gluon-export-resnet50_v1.zip", "gluon-export-resnet-v1"),
+        ("verify/simpledet-fpn-0000.params", "simpledet-fpn"),
         ("canonical/centermask-vovnet-fcos.pth", "maskrcnn-benchmark-fcos"),
         ("canonical/adelaidet-vovnet-fcos.pth", "detectron2"),
         ("canonical/resnet50-topology-torchvision.pth", "torchvision-resnet"),
@@ -93,6 +94,26 @@ import Testing
             .split(separator: "\n").map { $0.replacingOccurrences(of: ", ", with: ",") }
         #expect(actual.sorted() == expected.sorted())
         #expect(result.collection[.architecture] == "resnet-50")
+    }
+
+    /// SimpleDet's heads convert exactly: its two-class softmax objectness becomes one logit per anchor
+    /// (foreground minus background), 1x1-convolution fcs become matrices, background class 0 moves last.
+    @Test func simpleDetHeadsConvertExactly() throws {
+        let source = try WeightFile.read(Fixtures.path("verify/simpledet-fpn-0000.params"))
+        let mapped = try CanonicalMapper.standard.map(source).collection
+        func values(_ collection: TensorCollection, _ name: String) throws -> [Double] {
+            var result: [Double] = []
+            try #require(collection[name]).forEachScalar { result.append($0) }
+            return result
+        }
+        let softmax = try values(source, "arg:rpn_conv_cls_weight")
+        let logits = try values(mapped, "proposal_generator.rpn_head.objectness_logits.weight")
+        #expect(mapped["proposal_generator.rpn_head.objectness_logits.weight"]?.shape == (try Shape([3, 16, 1, 1])))
+        #expect(logits.enumerated().allSatisfy { abs($0.element - (softmax[logits.count + $0.offset] - softmax[$0.offset])) < 1e-6 })
+        #expect(mapped["roi_heads.box_head.fc1.weight"]?.shape == (try Shape([32, 784])))
+        #expect(mapped["roi_heads.box_predictor.bbox_pred.weight"]?.shape == (try Shape([12, 32])))
+        let scores = try values(source, "arg:bbox_cls_logit_bias"), moved = try values(mapped, "roi_heads.box_predictor.cls_score.bias")
+        #expect(moved == Array(scores.dropFirst()) + [scores[0]])
     }
 
     /// One ResNet-50, whichever zoo it comes from: an mmdetection and a torchvision detection checkpoint give

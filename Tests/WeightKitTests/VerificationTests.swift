@@ -15,6 +15,7 @@ import Testing
         ("torchvision-resnext.pth", ["stem", "res2", "res3", "res4", "res5", "logits"]),
         ("mxnext-resnet-0000.params", ["stem", "res2", "res3", "res4", "res5"]),
         ("mxnet-resnet-v2-0000.params", ["stem", "res2", "res3", "res4", "res5", "logits"]),
+        ("simpledet-fpn-0000.params", ["p2", "p3", "p4", "p5", "p6"]),
     ]
 
     private func stem(_ file: String) -> String {

@@ -93,6 +93,12 @@ public struct CanonicalMapper: Sendable {
             if let rows = rule.dropFirstRows {
                 (data, shape) = try RowMove.dropFirstRows(tensor, rows: rows)
             }
+            if rule.softmaxPairsToLogits == true {
+                (data, shape) = try RowMove.softmaxPairsToLogits(tensor)
+            }
+            if rule.flattenToMatrix == true, let rows = shape.dimensions.first {
+                shape = try Shape([rows, rows == 0 ? 0 : shape.elementCount / rows])
+            }
             if let value = rule.fill {
                 data = try TensorFill.filled(like: tensor, value: value)
                 filled.append(target)

@@ -26,6 +26,12 @@ public struct LayoutDefinition: Decodable, Sendable {
         public var dropFirstRows: Int?
         /// Replace every value with this number (MXNet's fix_gamma: the stored gamma is ignored).
         public var fill: Double?
+        /// Two-class softmax logits stored as a background half then a foreground half of dimension 0
+        /// become one sigmoid logit per row, foreground minus background (exact: softmax of two is the
+        /// sigmoid of their difference).
+        public var softmaxPairsToLogits: Bool?
+        /// Keep only the first dimension and flatten the rest: a 1x1 convolution used as a linear layer.
+        public var flattenToMatrix: Bool?
         /// Tensors to create beside the mapped one, shaped like it (AffineChannel's missing statistics).
         public var also: [Synthesis]?
 
@@ -33,6 +39,8 @@ public struct LayoutDefinition: Decodable, Sendable {
             case match, to, drop, also, fill
             case moveFirstRowsToEnd = "move_first_rows_to_end"
             case dropFirstRows = "drop_first_rows"
+            case softmaxPairsToLogits = "softmax_pairs_to_logits"
+            case flattenToMatrix = "flatten_to_matrix"
         }
     }
 

@@ -16,6 +16,23 @@ package enum RowMove {
         return TensorData(Array(bytes[split...] + bytes[..<split]))
     }
 
+    /// Foreground minus background: dimension 0 holds a background half then a foreground half of two-class
+    /// softmax logits (MXNet RPNs); the result has half the rows, each the sigmoid logit of its pair.
+    static func softmaxPairsToLogits(_ tensor: Tensor) throws(WeightKitError) -> (TensorData, Shape) {
+        guard let rows = tensor.shape.dimensions.first, rows > 0, rows % 2 == 0, tensor.dtype.isFloatingPoint else {
+            throw WeightKitError(.malformed, "softmax pairs need an even number of floating rows, not shape \(tensor.shape)",
+                                 location: .init(tensor: tensor.name))
+        }
+        var values: [Double] = []
+        values.reserveCapacity(tensor.elementCount)
+        tensor.forEachScalar { values.append($0) }
+        let half = values.count / 2
+        var dimensions = tensor.shape.dimensions
+        dimensions[0] = rows / 2
+        let logits = (0..<half).map { values[half + $0] - values[$0] }
+        return (try DTypeCast.encode(logits, as: tensor.dtype), try Shape(dimensions))
+    }
+
     /// Removes the first `rows` rows: the background class's box deltas or mask logits.
     static func dropFirstRows(_ tensor: Tensor, rows: Int) throws(WeightKitError) -> (TensorData, Shape) {
         let split = try rowBytes(tensor, rows: rows) * rows
