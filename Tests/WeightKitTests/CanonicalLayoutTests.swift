@@ -36,6 +36,7 @@ import Testing
         ("canonical/mmdet-retinanet_r50_fpn.pth", "mmdet-retinanet"),
         ("canonical/mmdet-fcos_r50_fpn.pth", "mmdet-fcos"),
         ("mxnet/gluon-export-resnet50_v1.zip", "gluon-export-resnet-v1"),
+        ("mxnet/gluoncv-resnet50_v1b.zip", "gluoncv-resnet-v1b"),
         ("verify/simpledet-fpn-0000.params", "simpledet-fpn"),
         ("canonical/centermask-vovnet-fcos.pth", "maskrcnn-benchmark-fcos"),
         ("canonical/adelaidet-vovnet-fcos.pth", "detectron2"),
@@ -84,13 +85,18 @@ import Testing
         #expect(fcos[.architecture] == "resnet-50" && fcos[.heads] == "fcos")
     }
 
-    /// gluon's export names are numbered per stage in creation order; mapped by that order they give the
-    /// names and shapes computed in Python from the network's structural parameter paths.
-    @Test func gluonExportNamesMapByOrder() throws {
-        let result = try canonical("mxnet/gluon-export-resnet50_v1.zip")
+    /// gluon's export names are numbered per stage in creation order, and gluoncv's v1b names follow
+    /// torchvision; mapped, both give the names and shapes computed in Python from the network's
+    /// structural parameter paths.
+    @Test(arguments: [
+        ("mxnet/gluon-export-resnet50_v1.zip", "canonical/keys/gluon-export-resnet50_v1.txt"),
+        ("mxnet/gluoncv-resnet50_v1b.zip", "canonical/keys/gluoncv-resnet50_v1b.txt"),
+    ])
+    func gluonNamesMapToStructuralNames(file: String, keys: String) throws {
+        let result = try canonical(file)
         #expect(result.unmapped.isEmpty)
         let actual = result.collection.tensors.map { "\($0.name) \($0.shape.description.replacingOccurrences(of: " ", with: ""))" }
-        let expected = try String(contentsOfFile: Fixtures.path("canonical/keys/gluon-export-resnet50_v1.txt"), encoding: .utf8)
+        let expected = try String(contentsOfFile: Fixtures.path(keys), encoding: .utf8)
             .split(separator: "\n").map { $0.replacingOccurrences(of: ", ", with: ",") }
         #expect(actual.sorted() == expected.sorted())
         #expect(result.collection[.architecture] == "resnet-50")
