@@ -38,6 +38,7 @@ import Testing
         ("mxnet/gluon-export-resnet50_v1.zip", "gluon-export-resnet-v1"),
         ("mxnet/gluoncv-resnet50_v1b.zip", "gluoncv-resnet-v1b"),
         ("verify/simpledet-fpn-0000.params", "simpledet-fpn"),
+        ("verify/torchvision-fasterrcnn-fpn.pth", "torchvision-detection"),
         ("canonical/centermask-vovnet-fcos.pth", "maskrcnn-benchmark-fcos"),
         ("canonical/adelaidet-vovnet-fcos.pth", "detectron2"),
         ("canonical/resnet50-topology-torchvision.pth", "torchvision-resnet"),
