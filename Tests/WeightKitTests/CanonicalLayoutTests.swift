@@ -81,6 +81,11 @@ import Testing
         #expect(caffe[.classes] == #"["person","car","dog"]"#)
         let pytorch = try canonical("canonical/mmdet-faster_rcnn_r50_fpn.pth").collection
         #expect(pytorch.semantics.strideIn == .threeByThree && pytorch.semantics.channelOrder == .rgb)
+        // Detectron's pickled cfg (a YAML dump) says RESNETS.STRIDE_1X1 when a model was not MSRA-initialised.
+        let detectron = try #require(CanonicalMapper.standard.layouts.first { $0.name == "detectron-caffe2" })
+        #expect(detectron.semantics(for: [:])["stride_in"] == "1x1")
+        let torchvisionInit = "RESNETS: !!python/object/new:detectron.utils.collections.AttrDict\n  dictitems:\n    STRIDE_1X1: false\n"
+        #expect(detectron.semantics(for: ["cfg": torchvisionInit])["stride_in"] == "3x3")
         let fcos = try canonical("canonical/mmdet-fcos_r50_fpn.pth").collection
         #expect(fcos[.centernessOn] == "regression")
         #expect(fcos[.architecture] == "resnet-50" && fcos[.heads] == "fcos")
