@@ -39,6 +39,8 @@ import Testing
         ("mxnet/gluoncv-resnet50_v1b.zip", "gluoncv-resnet-v1b"),
         ("verify/simpledet-fpn-0000.params", "simpledet-fpn"),
         ("verify/torchvision-fasterrcnn-fpn.pth", "torchvision-detection"),
+        ("verify/mmdet-pytorch-fpn.pth", "mmdet-rcnn"),
+        ("verify/mmdet-caffe-fpn.pth", "mmdet-rcnn"),
         ("canonical/centermask-vovnet-fcos.pth", "maskrcnn-benchmark-fcos"),
         ("canonical/adelaidet-vovnet-fcos.pth", "detectron2"),
         ("canonical/resnet50-topology-torchvision.pth", "torchvision-resnet"),

@@ -17,6 +17,8 @@ import Testing
         ("mxnet-resnet-v2-0000.params", ["stem", "res2", "res3", "res4", "res5", "logits"]),
         ("simpledet-fpn-0000.params", ["p2", "p3", "p4", "p5", "p6"]),
         ("torchvision-fasterrcnn-fpn.pth", ["p2", "p3", "p4", "p5", "p6"]),
+        ("mmdet-pytorch-fpn.pth", ["p2", "p3", "p4", "p5", "p6"]),
+        ("mmdet-caffe-fpn.pth", ["p2", "p3", "p4", "p5", "p6"]),
     ]
 
     private func stem(_ file: String) -> String {
