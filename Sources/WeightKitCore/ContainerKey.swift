@@ -74,4 +74,6 @@ public enum SourceFact: String, Sendable {
     case normEpsVaries = "source.norm_eps_varies"
     /// The class names the checkpoint carries, as a JSON array.
     case classes = "source.classes"
+    /// The norms whose gamma the framework ignores (MXNet `fix_gamma`), comma-separated.
+    case fixGammaNorms = "source.fix_gamma_norms"
 }

@@ -14,6 +14,7 @@ import Testing
         ("timm-vovnet-v1.pth", ["stem", "stage2", "stage3", "stage4", "stage5", "logits"]),
         ("torchvision-resnext.pth", ["stem", "res2", "res3", "res4", "res5", "logits"]),
         ("mxnext-resnet-0000.params", ["stem", "res2", "res3", "res4", "res5"]),
+        ("mxnext-fixgamma-0000.params", ["stem", "res2", "res3", "res4", "res5"]),
         ("mxnet-resnet-v2-0000.params", ["stem", "res2", "res3", "res4", "res5", "logits"]),
         ("simpledet-fpn-0000.params", ["p2", "p3", "p4", "p5", "p6"]),
         ("torchvision-fasterrcnn-fpn.pth", ["p2", "p3", "p4", "p5", "p6"]),

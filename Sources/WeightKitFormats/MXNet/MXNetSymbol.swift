@@ -55,6 +55,6 @@ struct MXNetSymbol {
             metadata[SourceFact.normEpsVaries.rawValue] = epsValues.sorted().map(CanonicalSemantics.format).joined(separator: ",")
         }
         let fixed = norms.filter(\.fixGamma).map(\.name)
-        if !fixed.isEmpty { metadata["source.fix_gamma_norms"] = fixed.joined(separator: ",") }
+        if !fixed.isEmpty { metadata[SourceFact.fixGammaNorms.rawValue] = fixed.joined(separator: ",") }
     }
 }

@@ -69,6 +69,9 @@ public struct CanonicalMapper: Sendable {
             ?? CanonicalSemantics.defaultNormEps
         var output = TensorCollection(format: collection.format, metadata: collection.metadata)
         var unmapped: [String] = [], dropped: [String] = [], filled: [String] = []
+        // MXNet computes with gamma 1 wherever the symbol says fix_gamma, whatever the file stores.
+        let fixedGammas = Set((collection.metadata[SourceFact.fixGammaNorms.rawValue] ?? "")
+            .split(separator: ",").map { "\($0)_gamma" })
         // Mapped tensors, each with the tensors its rule creates beside it.
         var mapped: [(tensor: Tensor, companions: [(name: String, value: Double)])] = []
         for tensor in collection.tensors {
@@ -99,7 +102,7 @@ public struct CanonicalMapper: Sendable {
             if rule.flattenToMatrix == true, let rows = shape.dimensions.first {
                 shape = try Shape([rows, rows == 0 ? 0 : shape.elementCount / rows])
             }
-            if let value = rule.fill {
+            if let value = rule.fill ?? (fixedGammas.contains(name) ? 1 : nil) {
                 data = try TensorFill.filled(like: tensor, value: value)
                 filled.append(target)
             }
