@@ -15,6 +15,7 @@ import Testing
         ("torchvision-resnext.pth", ["stem", "res2", "res3", "res4", "res5", "logits"]),
         ("mxnext-resnet-0000.params", ["stem", "res2", "res3", "res4", "res5"]),
         ("mxnext-fixgamma-0000.params", ["stem", "res2", "res3", "res4", "res5"]),
+        ("gluon-resnet-v1.params", ["stem", "res2", "res3", "res4", "res5", "logits"]),
         ("mxnet-resnet-v2-0000.params", ["stem", "res2", "res3", "res4", "res5", "logits"]),
         ("simpledet-fpn-0000.params", ["p2", "p3", "p4", "p5", "p6"]),
         ("torchvision-fasterrcnn-fpn.pth", ["p2", "p3", "p4", "p5", "p6"]),
@@ -23,7 +24,8 @@ import Testing
     ]
 
     private func stem(_ file: String) -> String {
-        file.replacingOccurrences(of: "-0000.params", with: "").replacingOccurrences(of: ".pth", with: "")
+        file.replacingOccurrences(of: "-0000.params", with: "").replacingOccurrences(of: ".params", with: "")
+            .replacingOccurrences(of: ".pth", with: "")
     }
 
     @Test(arguments: goldens)
