@@ -131,19 +131,29 @@ import Testing
         #expect(moved == Array(scores.dropFirst()) + [scores[0]])
     }
 
-    /// One ResNet-50, whichever zoo it comes from: an mmdetection and a torchvision detection checkpoint give
-    /// the backbone names and shapes of a torchvision classification ResNet-50.
+    /// One ResNet-50, whichever zoo it comes from: mmdetection, torchvision detection and gluoncv files give
+    /// the backbone names and shapes of a torchvision classification ResNet-50; Detectron (pickle and Caffe2)
+    /// and SimpleDet/mxnext files (kept small: reduced width) and gluon exports (whose 1x1 convolutions also
+    /// carry biases) give the same names. MXNet's learned input norm has a name of its own.
     @Test func resNet50IsTheSameFromEveryZoo() throws {
-        func backbone(_ file: String) throws -> [String] {
+        func backbone(_ file: String, shapes: Bool = true) throws -> [String] {
             try canonical(file).collection.tensors
-                .filter { $0.name.hasPrefix(CanonicalName.bottomUp) }
-                .map { "\($0.name) \($0.shape)" }.sorted()
+                .filter { $0.name.hasPrefix(CanonicalName.bottomUp) && !$0.name.contains(".input_norm.") }
+                .filter { !$0.name.hasSuffix(".bias") || $0.name.contains(".norm.") }
+                .map { shapes ? "\($0.name) \($0.shape)" : $0.name }.sorted()
         }
         let reference = try backbone("canonical/torchvision-resnet50.pth")
         #expect(reference.count == 265)
         for file in ["canonical/mmdet-faster_rcnn_r50_fpn.pth", "canonical/mmdet-retinanet_r50_fpn.pth",
-                     "canonical/torchvision-fasterrcnn_resnet50_fpn.pth", "canonical/torchvision-fcos_resnet50_fpn.pth"] {
+                     "canonical/torchvision-fasterrcnn_resnet50_fpn.pth", "canonical/torchvision-fcos_resnet50_fpn.pth",
+                     "mxnet/gluoncv-resnet50_v1b.zip"] {
             #expect(try backbone(file) == reference, "\(file)")
+        }
+        let names = try backbone("canonical/torchvision-resnet50.pth", shapes: false)
+        for file in ["canonical/resnet50-topology-detectron.pkl", "canonical/resnet50-topology-init_net.pb",
+                     "canonical/resnet50-topology-mxnext-0000.params", "mxnet/gluon-export-resnet50_v1.zip"] {
+            let other = try backbone(file, shapes: false)
+            #expect(other == names, "\(file): \(Array(Set(other).symmetricDifference(names)).sorted().prefix(6))")
         }
     }
 
