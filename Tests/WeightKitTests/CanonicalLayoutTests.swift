@@ -82,6 +82,10 @@ import Testing
         let caffe = try canonical("canonical/mmdet-mask_rcnn_r50_caffe_fpn.pth").collection
         #expect(caffe.semantics.strideIn == .oneByOne && caffe.semantics.channelOrder == .bgr)
         #expect(caffe[.classes] == #"["person","car","dog"]"#)
+        // mmdet 3.x (mmengine) keeps the config under meta.cfg and the classes under meta.dataset_meta.
+        let caffe3 = try canonical("verify/mmdet-caffe-fpn.pth").collection
+        #expect(caffe3.semantics.strideIn == .oneByOne && caffe3.semantics.channelOrder == .bgr)
+        #expect(caffe3[.classes] == #"["person","bicycle","car"]"#)
         let pytorch = try canonical("canonical/mmdet-faster_rcnn_r50_fpn.pth").collection
         #expect(pytorch.semantics.strideIn == .threeByThree && pytorch.semantics.channelOrder == .rgb)
         // Detectron's pickled cfg (a YAML dump) says RESNETS.STRIDE_1X1 when a model was not MSRA-initialised.
