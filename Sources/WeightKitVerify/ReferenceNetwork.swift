@@ -217,7 +217,8 @@ package struct VoVNetForward {
     }
 }
 
-/// detectron2's FPN: lateral 1x1 and output 3x3 convs, nearest top-down upsampling, and a top block:
+/// detectron2's FPN: lateral 1x1 and output 3x3 convs (each with its norm where it has one), nearest top-down
+/// upsampling, and a top block:
 /// P6/P7 convs (FCOS, RetinaNet) or P6 as a stride-2 subsample of P5 (RPN).
 package struct FPNForward {
     let weights: NetworkWeights
@@ -234,12 +235,15 @@ package struct FPNForward {
             }
             var lateral = try weights.convolution(feature, weight: CanonicalName.fpnLateral(level) + ".weight",
                                                   bias: CanonicalName.fpnLateral(level) + ".bias")
+            try weights.normalize(&lateral, CanonicalName.fpnLateral(level) + ".norm")
             if let previous {
                 try Operations.add(&lateral, try weights.upsampleNearest(previous, height: lateral.height, width: lateral.width))
             }
             previous = lateral
-            results[level] = try weights.convolution(lateral, weight: CanonicalName.fpnOutput(level) + ".weight",
-                                                     bias: CanonicalName.fpnOutput(level) + ".bias")
+            var output = try weights.convolution(lateral, weight: CanonicalName.fpnOutput(level) + ".weight",
+                                                 bias: CanonicalName.fpnOutput(level) + ".bias")
+            try weights.normalize(&output, CanonicalName.fpnOutput(level) + ".norm")
+            results[level] = output
         }
         var outputs = levels.compactMap { level in results[level].map { ("p\(level)", $0) } }
         guard let top = levels.last, let topOutput = results[top], let topFeature = byLevel[top] else { return outputs }
@@ -255,7 +259,7 @@ package struct FPNForward {
                 outputs.append(("p7", try weights.convolution(activated, weight: p7Name + ".weight",
                                                                bias: p7Name + ".bias", stride: 2)))
             }
-        } else if weights.has(CanonicalName.rpnHead + "conv.weight") {
+        } else if weights.has(CanonicalName.rpnHead + "conv.weight") || weights.has(CanonicalName.rpnHead + "conv.conv0.weight") {
             outputs.append(("p6", try weights.maxPool(topOutput, kernel: 1, stride: 2, padding: 0, ceilMode: false)))
         }
         return outputs

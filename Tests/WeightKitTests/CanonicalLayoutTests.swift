@@ -39,6 +39,7 @@ import Testing
         ("mxnet/gluoncv-resnet50_v1b.zip", "gluoncv-resnet-v1b"),
         ("verify/simpledet-fpn-0000.params", "simpledet-fpn"),
         ("verify/torchvision-fasterrcnn-fpn.pth", "torchvision-detection"),
+        ("verify/torchvision-fasterrcnn-fpn-v2.pth", "torchvision-detection-v2"),
         ("verify/mmdet-pytorch-fpn.pth", "mmdet-rcnn"),
         ("verify/mmdet-caffe-fpn.pth", "mmdet-rcnn"),
         ("verify/gluon-resnet-v1.params", "gluon-resnet-v1"),

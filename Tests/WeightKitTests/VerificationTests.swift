@@ -19,6 +19,7 @@ import Testing
         ("mxnet-resnet-v2-0000.params", ["stem", "res2", "res3", "res4", "res5", "logits"]),
         ("simpledet-fpn-0000.params", ["p2", "p3", "p4", "p5", "p6"]),
         ("torchvision-fasterrcnn-fpn.pth", ["p2", "p3", "p4", "p5", "p6"]),
+        ("torchvision-fasterrcnn-fpn-v2.pth", ["p2", "p3", "p4", "p5", "p6"]),
         ("mmdet-pytorch-fpn.pth", ["p2", "p3", "p4", "p5", "p6"]),
         ("mmdet-caffe-fpn.pth", ["p2", "p3", "p4", "p5", "p6"]),
     ]
