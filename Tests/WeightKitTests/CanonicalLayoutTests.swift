@@ -31,6 +31,9 @@ import Testing
         ("canonical/torchvision-keypointrcnn_resnet50_fpn.pth", "torchvision-detection"),
         ("canonical/torchvision-retinanet_resnet50_fpn.pth", "torchvision-retinanet"),
         ("canonical/torchvision-fcos_resnet50_fpn.pth", "torchvision-fcos"),
+        ("canonical/torchvision-fasterrcnn_resnet50_fpn_v2.pth", "torchvision-detection-v2"),
+        ("canonical/torchvision-maskrcnn_resnet50_fpn_v2.pth", "torchvision-detection-v2"),
+        ("canonical/torchvision-retinanet_resnet50_fpn_v2.pth", "torchvision-retinanet-v2"),
         ("canonical/mmdet-faster_rcnn_r50_fpn.pth", "mmdet-rcnn"),
         ("canonical/mmdet-mask_rcnn_r50_caffe_fpn.pth", "mmdet-rcnn"),
         ("canonical/mmdet-retinanet_r50_fpn.pth", "mmdet-retinanet"),
@@ -151,7 +154,7 @@ import Testing
         #expect(reference.count == 265)
         for file in ["canonical/mmdet-faster_rcnn_r50_fpn.pth", "canonical/mmdet-retinanet_r50_fpn.pth",
                      "canonical/torchvision-fasterrcnn_resnet50_fpn.pth", "canonical/torchvision-fcos_resnet50_fpn.pth",
-                     "mxnet/gluoncv-resnet50_v1b.zip"] {
+                     "canonical/torchvision-fasterrcnn_resnet50_fpn_v2.pth", "mxnet/gluoncv-resnet50_v1b.zip"] {
             #expect(try backbone(file) == reference, "\(file)")
         }
         let names = try backbone("canonical/torchvision-resnet50.pth", shapes: false)
@@ -218,6 +221,9 @@ import Testing
         ("mmdet-mask_rcnn_r50_caffe_fpn", "mmdet-mask_rcnn_r50_caffe_fpn"),
         ("mmdet-retinanet_r50_fpn", "mmdet-retinanet_r50_fpn"),
         ("mmdet-fcos_r50_fpn", "mmdet-fcos_r50_fpn"),
+        ("torchvision-fasterrcnn_resnet50_fpn_v2", "torchvision-fasterrcnn_resnet50_fpn_v2"),
+        ("torchvision-maskrcnn_resnet50_fpn_v2", "torchvision-maskrcnn_resnet50_fpn_v2"),
+        ("torchvision-retinanet_resnet50_fpn_v2", "torchvision-retinanet_resnet50_fpn_v2"),
     ]
 
     @Test(arguments: keyLists)
