@@ -46,6 +46,7 @@ import Testing
         ("verify/mmdet-pytorch-fpn.pth", "mmdet-rcnn"),
         ("verify/mmdet-caffe-fpn.pth", "mmdet-rcnn"),
         ("verify/gluon-resnet-v1.params", "gluon-resnet-v1"),
+        ("verify/gluoncv-resnet-v1b.params", "gluoncv-resnet-v1b"),
         ("canonical/centermask-vovnet-fcos.pth", "maskrcnn-benchmark-fcos"),
         ("canonical/adelaidet-vovnet-fcos.pth", "detectron2"),
         ("canonical/resnet50-topology-torchvision.pth", "torchvision-resnet"),

@@ -16,6 +16,7 @@ import Testing
         ("mxnext-resnet-0000.params", ["stem", "res2", "res3", "res4", "res5"]),
         ("mxnext-fixgamma-0000.params", ["stem", "res2", "res3", "res4", "res5"]),
         ("gluon-resnet-v1.params", ["stem", "res2", "res3", "res4", "res5", "logits"]),
+        ("gluoncv-resnet-v1b.params", ["stem", "res2", "res3", "res4", "res5", "logits"]),
         ("mxnet-resnet-v2-0000.params", ["stem", "res2", "res3", "res4", "res5", "logits"]),
         ("simpledet-fpn-0000.params", ["p2", "p3", "p4", "p5", "p6"]),
         ("torchvision-fasterrcnn-fpn.pth", ["p2", "p3", "p4", "p5", "p6"]),
