@@ -17,6 +17,8 @@ public final class AtomicOutputFile {
     private let base: String
     /// Bytes written so far.
     public private(set) var bytesWritten = 0
+    /// The open file, for writers that place bytes at positions of their own (libzip); -1 once committed.
+    package var fileDescriptor: Int32 { descriptor }
 
     /// `O_TMPFILE`: `__O_TMPFILE` (the same on every Linux architecture) with `O_DIRECTORY`, which Swift's
     /// Glibc module does not import as one constant.

@@ -106,3 +106,26 @@ extension TensorData {
         if case .mapped(let file, let offset) = backing { file.releasePages(offset..<offset + count) }
     }
 }
+
+extension TensorData {
+    /// Bytes of a known length produced only when they are written, so a writer holds one tensor at a time.
+    public struct Producer {
+        public var count: Int
+        public var produce: () throws(WeightKitError) -> TensorData
+
+        public init(count: Int, produce: @escaping () throws(WeightKitError) -> TensorData) {
+            self.count = count
+            self.produce = produce
+        }
+
+        /// Produces the bytes and checks their length against the announced one.
+        public func callAsFunction(name: String) throws(WeightKitError) -> TensorData {
+            let data = try produce()
+            guard data.count == count else {
+                throw WeightKitError(.malformed, "produced \(data.count) bytes where \(count) were announced",
+                                     location: .init(tensor: name))
+            }
+            return data
+        }
+    }
+}

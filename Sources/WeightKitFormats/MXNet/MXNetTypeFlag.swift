@@ -20,4 +20,9 @@ package enum MXNetTypeFlag {
         default: return nil
         }
     }
+
+    /// The flag MXNet stores for `dtype`; nil for types it has none for.
+    static func flag(_ dtype: DType) -> Int32? {
+        (0...12).map(Int32.init).first { Self.dtype($0) == dtype }
+    }
 }
