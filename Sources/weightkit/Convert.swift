@@ -3,6 +3,19 @@ import WeightKit
 
 extension Conversion.Naming: ExpressibleByArgument {}
 extension StrideIn: ExpressibleByArgument {}
+extension CheckpointWrapping: ExpressibleByArgument {}
+
+/// The containers `--format` names.
+struct OutputFormat: ExpressibleByArgument {
+    let format: WeightFormat
+
+    init?(argument: String) {
+        guard let format = WeightFormat(rawValue: argument), WeightFileWriter.formats.contains(format) else { return nil }
+        self.format = format
+    }
+
+    static var allValueStrings: [String] { WeightFileWriter.formats.map(\.rawValue) }
+}
 
 extension DType: ExpressibleByArgument {
     public static var allValueStrings: [String] { DTypeCast.targets.map(\.rawValue) }
@@ -10,13 +23,33 @@ extension DType: ExpressibleByArgument {
 
 struct Convert: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write a weight file as a canonical safetensors container (vov.bin).")
+        abstract: "Write a weight file as a canonical safetensors container (vov.bin) or a framework's own checkpoint.")
 
     @Argument(help: "The source weight file; its content decides the format.")
     var source: String
 
-    @Option(name: .customLong("to"), help: "The output file, any name (vov.bin, x.safetensors).")
+    @Option(name: .customLong("to"), help: """
+        The output file. Its name picks the container: .pth/.pt torch, .pkl detectron2 pickle, .npz NumPy, \
+        .params MXNet, anything else (vov.bin, .safetensors) safetensors.
+        """)
     var output: String
+
+    @Option(help: """
+        Write names in this layout or family instead of canonical ones: detectron2, vovnet-detectron2, mmdet, \
+        torchvision, torchvision-detection, timm, maskrcnn-benchmark, detectron-caffe2, mxnext, gluon, or a \
+        layout's own name. Its semantics are converted exactly (channel order, norm eps, class order) or the \
+        conversion is refused.
+        """)
+    var layout: String?
+
+    @Option(help: "The container to write, whatever the output's name.")
+    var format: OutputFormat?
+
+    @Option(help: """
+        How a .pth holds its state dict: bare (torchvision, timm), model (detectron2; the default for canonical \
+        names) or state_dict (mmdetection).
+        """)
+    var wrap: CheckpointWrapping?
 
     @Option(help: "How to name tensors: canonical (detectron2 / vovnet-detectron2 names) or source.")
     var names: Conversion.Naming = .canonical
@@ -68,6 +101,9 @@ struct Convert: ParsableCommand {
         conversion.maximumReadBytes = memory.bytes
         conversion.strideIn = strideIn
         conversion.archiveMember = member.name
+        conversion.format = format?.format
+        conversion.targetLayout = layout
+        conversion.wrapping = wrap
         let bar = !quiet && StandardError.isTerminal ? ProgressBar() : nil
         SignalCleanup.install()
         try reportingErrors { () throws(WeightKitError) in
@@ -76,6 +112,16 @@ struct Convert: ParsableCommand {
                 from: source, to: output, progress: bar.map { bar in { bar.update($0, of: $1) } })
             for norm in report.unfolded {
                 StandardError.write("warning: \(source): norm not folded: \(norm)".escapingControlCharacters + "\n")
+            }
+            for conversion in report.conversions {
+                StandardError.write("note: \(source): \(conversion)".escapingControlCharacters + "\n")
+            }
+            if let target = report.targetLayout, !report.inexpressible.isEmpty {
+                let shown = report.inexpressible.prefix(8).joined(separator: ", ")
+                let more = report.inexpressible.count > 8 ? ", ..." : ""
+                StandardError.write(
+                    "warning: \(source): \(report.inexpressible.count) tensors have no name in \(target) and were left out: \(shown)\(more)"
+                        .escapingControlCharacters + "\n")
             }
             if names == .canonical {
                 if report.layout == nil {

@@ -15,6 +15,12 @@ public struct Conversion: Sendable {
         public var unmapped: [String] = []
         /// Norms that could not be folded, with the reason.
         public var unfolded: [String] = []
+        /// The target layout written, with `layout`.
+        public var targetLayout: String?
+        /// Canonical tensors the target layout has no name for, left out.
+        public var inexpressible: [String] = []
+        /// What was changed so that the target computes the same function.
+        public var conversions: [String] = []
         public var tensorCount = 0
     }
 
@@ -39,6 +45,13 @@ public struct Conversion: Sendable {
     /// The bytes the source may produce when read (`ReadBudget`); nil for the default of its size.
     public var maximumReadBytes: Int?
     public var mapper = CanonicalMapper.standard
+    /// The layout (or family) to write names in: `canonical` or nil keeps canonical names.
+    public var targetLayout: String?
+    /// The container to write; nil chooses by the output's name (`WeightFileWriter.format(forOutput:)`).
+    public var format: WeightFormat?
+    /// How a torch checkpoint holds its state dict; nil chooses `model` (detectron2) for canonical names
+    /// and `bare` for source names.
+    public var wrapping: CheckpointWrapping?
 
     public init() {}
 
@@ -94,15 +107,43 @@ public struct Conversion: Sendable {
                 collection = folded.collection
                 report.unfolded = folded.unfolded
             }
+            var config: [String: String] = [:]
+            var checkpoint: CheckpointWrapping?
+            if let targetLayout, targetLayout != "canonical" {
+                guard collection.naming == .canonical else {
+                    throw WeightKitError(.invalidArgument, "a target layout needs canonical names; no layout recognised the source's")
+                }
+                let target = try TargetMapper(mapper: mapper).map(collection, to: targetLayout)
+                if strict, !target.inexpressible.isEmpty {
+                    throw WeightKitError(
+                        .invalidArgument,
+                        "\(target.inexpressible.count) tensors have no name in \(target.layout) (strict naming): "
+                            + target.inexpressible.prefix(10).joined(separator: ", "))
+                }
+                collection = target.collection
+                config = target.config
+                checkpoint = target.checkpoint.flatMap(CheckpointWrapping.init(rawValue:))
+                report.targetLayout = target.layout
+                report.inexpressible = target.inexpressible
+                report.conversions = target.conversions
+            }
             collection[.sourceSHA256] = SourceDigest.placeholder
             collection[.sourceFormat] = sourceFormat.rawValue
             let entries = try plan(collection)
+            let container = format ?? WeightFileWriter.format(forOutput: destination)
+            var metadata = metadata(for: collection)
+            if container != .safetensors {
+                // Only safetensors has a header slot to fill in after the data; others hash the source first.
+                metadata[ContainerKey.sourceSHA256.rawValue] = try digest.value()
+            }
             let output = try AtomicOutputFile(destination: destination, overwrite: overwrite)
             let patch = SafetensorsWriter.Patch(key: ContainerKey.sourceSHA256.rawValue) { () throws(WeightKitError) in
                 try digest.value()
             }
-            try SafetensorsWriter.write(
-                entries, metadata: metadata(for: collection), to: output, progress: progress, patch: patch)
+            try WeightFileWriter.write(
+                entries, metadata: metadata, config: config, as: container,
+                wrapping: wrapping ?? checkpoint ?? (collection.naming == .canonical ? .model : .bare),
+                to: output, progress: progress, patch: patch)
             report.tensorCount = entries.count
             return report
         } catch {
@@ -132,7 +173,7 @@ public struct Conversion: Sendable {
         var metadata = collection.metadata
         metadata[ContainerKey.containerVersion.rawValue] = Conversion.containerVersion
         metadata[ContainerKey.sourceFormat.rawValue] = metadata[ContainerKey.sourceFormat.rawValue] ?? collection.format.rawValue
-        metadata[ContainerKey.names.rawValue] = metadata[ContainerKey.names.rawValue] ?? naming.rawValue
+        metadata[ContainerKey.names.rawValue] = collection.naming?.rawValue ?? naming.rawValue
         if let dtype { metadata[ContainerKey.dtypeCast.rawValue] = dtype.rawValue }
         return metadata
     }

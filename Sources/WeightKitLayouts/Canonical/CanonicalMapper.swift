@@ -65,8 +65,8 @@ public struct CanonicalMapper: Sendable {
             throw WeightKitError(.unsupported, "\(layout.description) \(reason)")
         }
         let strip = layout.stripPrefixes ?? []
-        let eps = try semantics(of: layout, for: collection.metadata)["norm_eps"].flatMap(Double.init)
-            ?? CanonicalSemantics.defaultNormEps
+        let eps = try Self.recordedOrLaid(semantics(of: layout, for: collection.metadata), collection.metadata)["norm_eps"]
+            .flatMap(Double.init) ?? CanonicalSemantics.defaultNormEps
         var output = TensorCollection(format: collection.format, metadata: collection.metadata)
         var unmapped: [String] = [], dropped: [String] = [], filled: [String] = []
         // MXNet computes with gamma 1 wherever the symbol says fix_gamma, whatever the file stores.
@@ -134,7 +134,7 @@ public struct CanonicalMapper: Sendable {
         }
         output.naming = .canonical
         output[.layout] = layout.name
-        for (name, value) in try semantics(of: layout, for: collection.metadata) {
+        for (name, value) in try Self.recordedOrLaid(semantics(of: layout, for: collection.metadata), collection.metadata) {
             guard let key = ContainerKey(semantic: name) else {
                 throw WeightKitError(.invalidArgument, "layout \(layout.name) records '\(name)', which is no documented key")
             }
@@ -198,6 +198,16 @@ public struct CanonicalMapper: Sendable {
         var semantics = layout.semantics(for: metadata)
         if let eps = metadata[SourceFact.normEps.rawValue] { semantics["norm_eps"] = eps }
         return semantics
+    }
+
+    /// The layout's semantics, except where the file records its own (`weightkit.*` keys in a checkpoint
+    /// WeightKit wrote): those say what the weights meant before this layout's defaults could.
+    static func recordedOrLaid(_ semantics: [String: String], _ metadata: [String: String]) -> [String: String] {
+        var result = semantics
+        for key in ["norm", "norm_eps", "stride_in", "channel_order", "pixel_scale", "pixel_mean", "pixel_std"] {
+            if let recorded = metadata["weightkit." + key] { result[key] = recorded }
+        }
+        return result
     }
 
     /// A rule with its compiled pattern and the literal text every match starts with: a plain prefix test
@@ -272,10 +282,14 @@ public struct CanonicalMapper: Sendable {
     }
 
     private static func firstMatch(_ name: String, _ rules: [CompiledRule]) -> (LayoutDefinition.Rule, [String])? {
-        for (rule, pattern, prefix) in rules where name.hasPrefix(prefix) {
+        firstMatchIndex(name, rules).map { (rules[$0.0].rule, $0.1) }
+    }
+
+    /// The index of the first rule matching `name`, with its captures.
+    static func firstMatchIndex(_ name: String, _ rules: [CompiledRule]) -> (Int, [String])? {
+        for (index, (_, pattern, prefix)) in rules.enumerated() where name.hasPrefix(prefix) {
             if let match = name.wholeMatch(of: pattern) {
-                let captures = match.output.map { $0.substring.map(String.init) ?? "" }
-                return (rule, captures)
+                return (index, match.output.map { $0.substring.map(String.init) ?? "" })
             }
         }
         return nil

@@ -83,6 +83,23 @@ public struct LayoutDefinition: Decodable, Sendable {
     /// user learns what the file is instead of reading a list of unmapped names.
     public var unsupported: String?
     public var rules: [Rule]
+    /// The name users give the framework this layout belongs to (`mmdet`, `torchvision-detection`):
+    /// `convert --layout FAMILY` picks the family's layout that can express the most tensors.
+    public var family: String?
+    /// The framework takes each norm's eps from the network definition (an MXNet symbol), not from fixed
+    /// code: as a target, the source's eps is kept and stated rather than absorbed.
+    public var epsInConfig: Bool?
+    /// How the framework's `.pth` holds its state dict: `bare`, `model` or `state_dict`.
+    public var checkpoint: String?
+    /// Prefixes written before target names, the first whose pattern matches (the reverse of
+    /// `strip_prefixes`: mmdetection's backbone under `backbone.`, MXNet's `arg:`/`aux:`).
+    public var targetPrefixes: [TargetPrefix]?
+
+    public struct TargetPrefix: Decodable, Sendable {
+        /// A regular expression searched in the target name (not anchored unless it says so).
+        public var match: String
+        public var prefix: String
+    }
 
     /// When the source metadata value `metadata` contains `contains`, these semantics hold.
     public struct MetadataSemantics: Decodable, Sendable {
@@ -95,6 +112,9 @@ public struct LayoutDefinition: Decodable, Sendable {
         case name, description, fragment, include, recognize, semantics, rules, unsupported
         case stripPrefixes = "strip_prefixes"
         case semanticsFromMetadata = "semantics_from_metadata"
+        case family, checkpoint
+        case epsInConfig = "eps_in_config"
+        case targetPrefixes = "target_prefixes"
     }
 }
 

@@ -1,0 +1,307 @@
+import WeightKitCore
+
+/// A layout rule read the other way: from a canonical name back to the source name the rule maps onto it.
+///
+/// The rule's `match` is read as literal text and capture groups, its `to` as literal text, captures and
+/// `{...}` expressions; a canonical name is matched against a pattern built from `to`, the captures are
+/// solved for (arithmetic inverted, lookups reversed), and the source name is assembled from `match`.
+/// Every candidate is then mapped forward by the same engine and kept only if it gives back the canonical
+/// name exactly, so a rule that cannot be inverted yields nothing rather than a wrong name.
+struct RuleInverse {
+    /// A piece of the source pattern: literal text or a top-level capture group.
+    private enum SourcePiece {
+        case literal(String)
+        case group(number: Int, pattern: String, optional: Bool)
+    }
+
+    /// What one capture group of the inverse pattern stands for.
+    private enum TargetSlot {
+        case capture(Int)
+        case lookup(capture: Int, reverse: [String: [String]])
+        /// Arithmetic over captures; all but one must come from groups with a few literal alternatives
+        /// (`(0|1)`), which are tried in turn while the remaining one is solved for.
+        case arithmetic(String, captures: [Int])
+    }
+
+    private let source: [SourcePiece]
+    private let inverse: Regex<AnyRegexOutput>
+    private let slots: [TargetSlot]
+    /// Capture values for groups `to` never uses: an optional literal group is written in full
+    /// (`(0\.)?` gives `0.`, torchvision's current form).
+    private let defaults: [Int: String]
+    /// The values of groups that are a few literal alternatives (`(0|1)`, `(weight|bias)`).
+    private let alternatives: [Int: [String]]
+
+    /// Nil when the rule cannot be read backwards (a pattern with wildcards outside its groups).
+    init?(_ rule: LayoutDefinition.Rule) {
+        guard rule.drop == nil, let template = rule.to else { return nil }
+        // A template built on the whole name (`backbone.bottom_up.$0`) needs nothing from the pattern.
+        guard let pieces = Self.sourcePieces(rule.match) ?? (Self.usesOnlyWholeName(template) ? [] : nil) else { return nil }
+        source = pieces
+        var groups: [Int: String] = [0: ".+"]
+        var defaults: [Int: String] = [:]
+        var alternatives: [Int: [String]] = [:]
+        for case .group(let number, let pattern, let optional) in pieces {
+            groups[number] = pattern
+            let options = pattern.split(separator: "|", omittingEmptySubsequences: false).map { Self.literal(String($0)) }
+            if options.allSatisfy({ $0 != nil }) { alternatives[number] = options.compactMap { $0 } }
+            if let literal = Self.literal(pattern) ?? Self.firstAlternative(pattern) {
+                defaults[number] = literal
+            } else if optional {
+                defaults[number] = ""
+            }
+        }
+        var slots: [TargetSlot] = []
+        var regex = ""
+        var index = template.startIndex
+        while index < template.endIndex {
+            let character = template[index]
+            if character == "$" {
+                var end = template.index(after: index)
+                while end < template.endIndex, template[end].isASCII, template[end].isNumber { end = template.index(after: end) }
+                guard let number = Int(template[template.index(after: index)..<end]), let pattern = groups[number] else {
+                    return nil
+                }
+                regex += "((?:\(Self.nonCapturing(pattern))))"
+                slots.append(.capture(number))
+                index = end
+            } else if character == "{", let close = template[index...].firstIndex(of: "}") {
+                let expression = String(template[template.index(after: index)..<close])
+                guard let (pattern, slot) = Self.expressionSlot(expression) else { return nil }
+                regex += pattern
+                slots.append(slot)
+                index = template.index(after: close)
+            } else {
+                regex += Self.escaped(String(character))
+                index = template.index(after: index)
+            }
+        }
+        guard let compiled = try? Regex(regex) else { return nil }
+        inverse = compiled
+        self.slots = slots
+        self.defaults = defaults
+        self.alternatives = alternatives
+    }
+
+    /// Source names (before any target prefix) this rule could map onto `canonical`, best first; each still
+    /// has to be checked by mapping it forward.
+    func candidates(for canonical: String) -> [String] {
+        guard let match = canonical.wholeMatch(of: inverse) else { return [] }
+        let values = match.output.dropFirst().map { $0.substring.map(String.init) ?? "" }
+        guard values.count == slots.count else { return [] }
+        var captures = defaults
+        var assigned = Set<Int>()
+        for (slot, value) in zip(slots, values) {
+            var solved: (Int, String)
+            switch slot {
+            case .capture(let number):
+                solved = (number, value)
+            case .lookup(let number, let reverse):
+                // Of the keys giving this value, the first the source group can hold.
+                guard let keys = reverse[value],
+                      let key = keys.first(where: { alternatives[number]?.contains($0) ?? true }) ?? keys.first
+                else { return [] }
+                solved = (number, key)
+            case .arithmetic(let expression, let numbers):
+                guard let wanted = Int(value),
+                      let solution = Self.solve(expression, numbers, equals: wanted, alternatives: alternatives)
+                else { return [] }
+                for (number, solved) in solution.dropLast() {
+                    if assigned.contains(number), captures[number] != solved { return [] }
+                    assigned.insert(number)
+                    captures[number] = solved
+                }
+                guard let last = solution.last else { return [] }
+                solved = last
+            }
+            // A capture used twice in `to` must have been given one value.
+            if assigned.contains(solved.0), captures[solved.0] != solved.1 { return [] }
+            assigned.insert(solved.0)
+            captures[solved.0] = solved.1
+        }
+        if assigned.contains(0), let whole = captures[0] { return [whole] }
+        var name = ""
+        for piece in source {
+            switch piece {
+            case .literal(let text):
+                name += text
+            case .group(let number, _, _):
+                guard let value = captures[number] else { return [] }
+                name += value
+            }
+        }
+        return [name]
+    }
+
+    // MARK: Reading the source pattern
+
+    /// Literal text and top-level groups of an anchored pattern; nil if anything else appears outside groups.
+    private static func sourcePieces(_ pattern: String) -> [SourcePiece]? {
+        var characters = Array(pattern)
+        guard characters.first == "^", characters.last == "$" else { return nil }
+        characters = Array(characters.dropFirst().dropLast())
+        var pieces: [SourcePiece] = []
+        var literal = ""
+        var groupNumber = 0
+        var position = 0
+        func flush() {
+            if !literal.isEmpty { pieces.append(.literal(literal)) }
+            literal = ""
+        }
+        while position < characters.count {
+            let character = characters[position]
+            switch character {
+            case "\\":
+                guard position + 1 < characters.count, ".[](){}*+?|$^/-_\\".contains(characters[position + 1]) else {
+                    return nil
+                }
+                literal.append(characters[position + 1])
+                position += 2
+            case "(":
+                guard position + 1 < characters.count, characters[position + 1] != "?" else { return nil }
+                var depth = 0, end = position, nested = 0
+                while end < characters.count {
+                    if characters[end] == "\\" { end += 2; continue }
+                    if characters[end] == "(" { depth += 1; nested += 1 }
+                    if characters[end] == ")" { depth -= 1; if depth == 0 { break } }
+                    end += 1
+                }
+                guard end < characters.count else { return nil }
+                flush()
+                groupNumber += 1
+                let optional = end + 1 < characters.count && characters[end + 1] == "?"
+                pieces.append(.group(number: groupNumber, pattern: String(characters[(position + 1)..<end]), optional: optional))
+                // Groups nested inside count too, but only top-level ones are assembled.
+                groupNumber += nested - 1
+                position = end + (optional ? 2 : 1)
+            case ".", "[", "]", "*", "+", "?", "|", "{", "}", "^", "$", ")":
+                return nil
+            default:
+                literal.append(character)
+                position += 1
+            }
+        }
+        flush()
+        return pieces
+    }
+
+    /// The text a group matches when it is literal (`0\.` is `0.`), else nil.
+    private static func literal(_ pattern: String) -> String? {
+        var text = ""
+        var characters = pattern.makeIterator()
+        while let character = characters.next() {
+            if character == "\\" {
+                guard let escaped = characters.next(), ".[](){}*+?|$^/-_\\".contains(escaped) else { return nil }
+                text.append(escaped)
+            } else if ".[](){}*+?|$^".contains(character) {
+                return nil
+            } else {
+                text.append(character)
+            }
+        }
+        return text
+    }
+
+    private static func firstAlternative(_ pattern: String) -> String? {
+        guard pattern.contains("|") else { return nil }
+        return pattern.split(separator: "|", omittingEmptySubsequences: false).first.flatMap { literal(String($0)) }
+    }
+
+    /// `pattern` with its groups made non-capturing, so it can sit inside one capture of another pattern.
+    private static func nonCapturing(_ pattern: String) -> String {
+        var result = ""
+        var characters = Array(pattern)[...]
+        while let character = characters.popFirst() {
+            result.append(character)
+            if character == "\\", let next = characters.popFirst() {
+                result.append(next)
+            } else if character == "(", characters.first != "?" {
+                result += "?:"
+            }
+        }
+        return result
+    }
+
+    private static func escaped(_ text: String) -> String {
+        var result = ""
+        for character in text {
+            if ".[](){}*+?|$^\\/".contains(character) { result.append("\\") }
+            result.append(character)
+        }
+        return result
+    }
+
+    // MARK: Expressions
+
+    /// The inverse pattern of `{expression}`: a lookup's values, or a number for arithmetic over one capture.
+    private static func expressionSlot(_ expression: String) -> (String, TargetSlot)? {
+        if let bar = expression.firstIndex(of: "|") {
+            let key = expression[..<bar]
+            guard key.hasPrefix("$"), let number = Int(key.dropFirst()) else { return nil }
+            var reverse: [String: [String]] = [:]
+            var values: [String] = []
+            for pair in expression[expression.index(after: bar)...].split(separator: "|") {
+                let parts = pair.split(separator: ":", maxSplits: 1).map(String.init)
+                guard parts.count == 2 else { return nil }
+                // Several keys may give one value (`moving_mean:running_mean|running_mean:running_mean`).
+                if reverse[parts[1]] == nil { values.append(escaped(parts[1])) }
+                reverse[parts[1], default: []].append(parts[0])
+            }
+            return ("(" + values.joined(separator: "|") + ")", .lookup(capture: number, reverse: reverse))
+        }
+        let numbers = Set(expression.split(whereSeparator: { !$0.isNumber && $0 != "$" })
+            .filter { $0.hasPrefix("$") }.compactMap { Int($0.dropFirst()) }).sorted()
+        guard !numbers.isEmpty else { return nil }
+        return ("(-?[0-9]+)", .arithmetic(expression, captures: numbers))
+    }
+
+    private static func usesOnlyWholeName(_ template: String) -> Bool {
+        var rest = Substring(template)
+        while let dollar = rest.firstIndex(of: "$") {
+            rest = rest[rest.index(after: dollar)...]
+            guard rest.first == "0", rest.dropFirst().first.map({ !$0.isNumber }) ?? true else { return false }
+        }
+        return !template.contains("{")
+    }
+
+    /// Values of `numbers` for which `expression` evaluates to `wanted`, as (capture, value) pairs: every
+    /// capture but one is taken from its group's literal alternatives; the last is solved directly when the
+    /// expression is affine in it, else searched from 0 to 9999.
+    private static func solve(
+        _ expression: String, _ numbers: [Int], equals wanted: Int, alternatives: [Int: [String]]
+    ) -> [(Int, String)]? {
+        let free = numbers.filter { alternatives[$0] == nil }
+        guard free.count <= 1 else { return nil }
+        let unknown = free.first ?? numbers[numbers.count - 1]
+        let fixed = numbers.filter { $0 != unknown }
+        var assignments: [[Int: String]] = [[:]]
+        for number in fixed {
+            guard let options = alternatives[number] else { return nil }
+            assignments = assignments.flatMap { partial in options.map { partial.merging([number: $0]) { $1 } } }
+            guard assignments.count <= 256 else { return nil }
+        }
+        let width = (numbers.max() ?? 0) + 1
+        for assignment in assignments {
+            func value(_ x: Int) -> Int? {
+                var captures = [String](repeating: "0", count: width)
+                for (number, text) in assignment { captures[number] = text }
+                captures[unknown] = String(x)
+                return (try? NameTemplate(text: "{\(expression)}").expand(captures)).flatMap { Int($0) }
+            }
+            guard let at0 = value(0), let at1 = value(1), let at2 = value(2) else { continue }
+            let slope = at1 - at0
+            var x: Int?
+            if slope != 0, at2 - at1 == slope {
+                let (difference, overflow) = wanted.subtractingReportingOverflow(at0)
+                if !overflow, difference % slope == 0, difference / slope >= 0 { x = difference / slope }
+            } else {
+                x = (0..<10_000).first { value($0) == wanted }
+            }
+            if let x, value(x) == wanted {
+                if let options = alternatives[unknown], !options.contains(String(x)) { continue }
+                return assignment.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } + [(unknown, String(x))]
+            }
+        }
+        return nil
+    }
+}

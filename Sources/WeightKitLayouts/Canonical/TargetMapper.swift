@@ -1,0 +1,302 @@
+import Foundation
+import WeightKitCore
+
+/// The layout engine in the other direction: canonical names back into any layout's names, from the same
+/// layout files (`RuleInverse`), with the semantics the target states converted exactly or refused.
+///
+/// A conversion keeps the function the weights compute or does not happen: stride placement must be one
+/// the target can express (its own semantics, or a config it reads from the file, which is then written);
+/// input channels are reordered when the target's order differs; a norm eps that differs is absorbed into
+/// the running variance (var + eps stays the same); background rows the target stores and the canonical
+/// layout lacks are written as zeros (never read by the target's inference); statistics a target cannot
+/// hold (AffineChannel) must be the trivial ones.
+public struct TargetMapper: Sendable {
+    public struct Result: Sendable {
+        /// The tensors under the target's names, with metadata describing what they now mean.
+        public var collection: TensorCollection
+        public var layout: String
+        /// How the target's `.pth` holds its state dict, when the layout says.
+        public var checkpoint: String?
+        /// Canonical names the target layout has no name for (a head it lacks).
+        public var inexpressible: [String]
+        /// What was changed so the target computes the same function.
+        public var conversions: [String]
+        /// Values the target's own config must hold for its semantics to match (`meta.cfg` for
+        /// mmdetection's caffe style), keyed by the metadata path the layout reads them from.
+        public var config: [String: String]
+    }
+
+    public let mapper: CanonicalMapper
+
+    public init(mapper: CanonicalMapper = .standard) {
+        self.mapper = mapper
+    }
+
+    /// Names `convert --layout` accepts: `canonical`, every family and every layout that can be a target.
+    public var targetNames: [String] {
+        let layouts = mapper.layouts.filter { $0.fragment != true && $0.unsupported == nil }
+        let families = layouts.compactMap(\.family)
+        var seen = Set<String>()
+        return (["canonical"] + families + layouts.map(\.name)).filter { seen.insert($0).inserted }
+    }
+
+    /// Renames `canonical` (a canonically named collection) into `target`, a layout or family name.
+    public func map(_ canonical: TensorCollection, to target: String) throws(WeightKitError) -> Result {
+        guard canonical.naming == .canonical else {
+            throw WeightKitError(.invalidArgument, "only canonically named tensors can be written in another layout; no layout recognised the source's names")
+        }
+        let candidates = mapper.layouts.filter {
+            $0.fragment != true && $0.unsupported == nil && ($0.name == target || $0.family == target)
+        }
+        guard !candidates.isEmpty else {
+            throw WeightKitError(.invalidArgument, "no layout or family named '\(target)'; choose one of "
+                + targetNames.joined(separator: ", "))
+        }
+        var best: Result?
+        var firstRefusal: WeightKitError?
+        for layout in candidates {
+            do throws(WeightKitError) {
+                let result = try map(canonical, into: layout)
+                if let current = best, current.inexpressible.count <= result.inexpressible.count { continue }
+                best = result
+            } catch {
+                firstRefusal = firstRefusal ?? error
+            }
+        }
+        guard let best else { throw firstRefusal ?? WeightKitError(.invalidArgument, "no layout named '\(target)'") }
+        return best
+    }
+
+    // MARK: One layout
+
+    private struct Variant {
+        var semantics: [String: String]
+        var config: [String: String]
+    }
+
+    private func map(_ canonical: TensorCollection, into layout: LayoutDefinition) throws(WeightKitError) -> Result {
+        let source = canonical.semantics
+        let variant = try chooseVariant(of: layout, for: canonical)
+        let targetEps = layout.epsInConfig == true ? source.normEps
+            : variant.semantics["norm_eps"].flatMap(Double.init) ?? CanonicalSemantics.defaultNormEps
+
+        let rules = mapper.rules(of: layout)
+        let compiled = try rules.map { (rule) throws(WeightKitError) in
+            (rule, try CanonicalMapper.compile(rule.match), CanonicalMapper.literalPrefix(of: rule.match))
+        }
+        let inverses = rules.map(RuleInverse.init)
+        let strip = layout.stripPrefixes ?? []
+        let prefixes = try (layout.targetPrefixes ?? []).map { (entry) throws(WeightKitError) in
+            (try CanonicalMapper.compile(entry.match), entry.prefix)
+        }
+
+        // Names first: which rule gives each tensor its target name, and which tensors a rule creates
+        // when reading (AffineChannel's statistics), which the target therefore cannot store.
+        var placements: [String: (name: String, rule: LayoutDefinition.Rule)] = [:]
+        var inexpressible: [String] = []
+        var companions: [String: (value: Double, owner: String)] = [:]
+        for tensor in canonical.tensors {
+            guard let (index, name, captures) = Self.sourceName(
+                for: tensor.name, inverses: inverses, compiled: compiled, strip: strip),
+                  rules[index].flattenToMatrix != true
+            else {
+                inexpressible.append(tensor.name)
+                continue
+            }
+            for synthesis in rules[index].also ?? [] {
+                let value: Double
+                switch synthesis.value {
+                case .number(let number): value = number
+                case .oneMinusEps: value = 1 - targetEps
+                }
+                companions[try NameTemplate(text: synthesis.to).expand(captures)] = (value, tensor.name)
+            }
+            let prefix = prefixes.first { name.firstMatch(of: $0.0) != nil }?.1 ?? ""
+            placements[tensor.name] = (prefix + name, rules[index])
+        }
+
+        // Then values, so the target computes what the source did.
+        var collection = canonical
+        var conversions: [String] = []
+        if let order = variant.semantics["channel_order"].flatMap(ChannelOrder.init(rawValue:)),
+           let current = source.channelOrder, current != order
+        {
+            try ChannelOrder.reorder(&collection, to: order)
+            conversions.append("input channels reordered \(current.rawValue) -> \(order.rawValue) (\(layout.name) expects \(order.rawValue))")
+        }
+        let affine = try Self.foldStatistics(&collection, owners: Set(companions.values.map(\.owner)), eps: source.normEps)
+        if !affine.isEmpty {
+            conversions.append("\(affine.count) norms with running statistics written as \(layout.name)'s scale and bias (exact)")
+        }
+        if layout.epsInConfig == true {
+            conversions.append("\(layout.name) reads norm eps from its network definition: build it with eps \(CanonicalSemantics.format(targetEps))")
+        } else if targetEps != source.normEps {
+            try Self.absorbEps(&collection, from: source.normEps, to: targetEps)
+            conversions.append("norm eps \(CanonicalSemantics.format(source.normEps)) -> \(CanonicalSemantics.format(targetEps)), absorbed into running_var")
+        }
+
+        var output = TensorCollection(format: collection.format, metadata: collection.metadata)
+        var zeroRows: [String] = []
+        for tensor in collection.tensors {
+            guard let (name, rule) = placements[tensor.name] else { continue }
+            if let companion = companions[tensor.name] {
+                try Self.requireConstant(tensor, companion.value,
+                    "\(layout.name) stores no running statistics beside \(companion.owner)")
+                continue
+            }
+            var data = tensor.data
+            var shape = tensor.shape
+            if let value = rule.fill {
+                try Self.requireConstant(tensor, value, "\(layout.name) fixes it to \(CanonicalSemantics.format(value))")
+            }
+            if rule.softmaxPairsToLogits == true {
+                (data, shape) = try RowMove.logitsToSoftmaxPairs(tensor)
+            }
+            if let rows = rule.dropFirstRows {
+                (data, shape) = try RowMove.prependZeroRows(tensor, rows: rows)
+                zeroRows.append(name)
+            }
+            if let rows = rule.moveFirstRowsToEnd {
+                data = try RowMove.moveLastRowsToFront(try Tensor(name: name, dtype: tensor.dtype, shape: shape, data: data), rows: rows)
+            }
+            do {
+                try output.append(Tensor(name: name, dtype: tensor.dtype, shape: shape, data: data))
+            } catch {
+                throw WeightKitError(.invalidArgument, "two tensors would both be named '\(name)' in \(layout.name)",
+                                     location: .init(tensor: tensor.name))
+            }
+        }
+        if !zeroRows.isEmpty {
+            conversions.append("background rows written as zeros (\(layout.name) stores them; its inference never reads them): "
+                + zeroRows.joined(separator: ", "))
+        }
+        output.naming = .source
+        output[.layout] = layout.name
+        for (key, value) in variant.semantics {
+            if let key = ContainerKey(semantic: key) { output[key] = value }
+        }
+        output[.normEps] = CanonicalSemantics.format(targetEps)
+        for key in [ContainerKey.unmapped, .synthesized, .fixGamma] { output[key] = nil }
+        return Result(collection: output, layout: layout.name, checkpoint: layout.checkpoint,
+                      inexpressible: inexpressible, conversions: conversions, config: variant.config)
+    }
+
+    /// For each norm whose target stores only a scale and a bias (AffineChannel), folds real running
+    /// statistics into them: scale w/sqrt(var+eps), bias b - mean*scale; the statistics become the trivial
+    /// ones (mean 0, var 1-eps), which the target implies. Returns the norms changed.
+    private static func foldStatistics(
+        _ collection: inout TensorCollection, owners: Set<String>, eps: Double
+    ) throws(WeightKitError) -> [String] {
+        var folded: [String] = []
+        for owner in owners.sorted() where owner.hasSuffix(".weight") {
+            let norm = String(owner.dropLast(".weight".count))
+            guard let weight = collection[owner], let mean = collection[norm + ".running_mean"],
+                  let variance = collection[norm + ".running_var"]
+            else { continue }
+            let w = try values(weight), m = try values(mean), v = try values(variance)
+            let bias = try collection[norm + ".bias"].map(values) ?? [Double](repeating: 0, count: w.count)
+            guard m.count == w.count, v.count == w.count, bias.count == w.count else {
+                throw WeightKitError(.malformed, "norm \(norm) has statistics of another length than its weight")
+            }
+            if m.allSatisfy({ $0 == 0 }), v.allSatisfy({ abs($0 - (1 - eps)) <= 1e-6 }) { continue }
+            var scale: [Double] = [], shift: [Double] = []
+            for index in w.indices {
+                guard v[index] + eps > 0 else {
+                    throw WeightKitError(.unsupported, "norm \(norm) has a variance plus eps that is not positive")
+                }
+                let s = w[index] / (v[index] + eps).squareRoot()
+                scale.append(s)
+                shift.append(bias[index] - m[index] * s)
+            }
+            try collection.replace(Tensor(name: owner, dtype: weight.dtype, shape: weight.shape,
+                                          data: try DTypeCast.encode(scale, as: weight.dtype)))
+            if let old = collection[norm + ".bias"] {
+                try collection.replace(Tensor(name: old.name, dtype: old.dtype, shape: old.shape,
+                                              data: try DTypeCast.encode(shift, as: old.dtype)))
+            }
+            try collection.replace(Tensor(name: mean.name, dtype: mean.dtype, shape: mean.shape,
+                                          data: try DTypeCast.encode(repeatElement(0, count: m.count), as: mean.dtype)))
+            try collection.replace(Tensor(name: variance.name, dtype: variance.dtype, shape: variance.shape,
+                                          data: try DTypeCast.encode(repeatElement(1 - eps, count: v.count), as: variance.dtype)))
+            folded.append(norm)
+        }
+        return folded
+    }
+
+    private static func values(_ tensor: Tensor) throws(WeightKitError) -> [Double] {
+        var result: [Double] = []
+        result.reserveCapacity(tensor.elementCount)
+        guard tensor.forEachScalar({ result.append($0) }) else {
+            throw WeightKitError(.unsupported, "cannot read \(tensor.dtype.rawValue) values", location: .init(tensor: tensor.name))
+        }
+        return result
+    }
+
+    /// The layout's semantics that match the source's stride placement: its own, or one its config can
+    /// state (`semantics_from_metadata`), preferring one with the source's channel order.
+    private func chooseVariant(of layout: LayoutDefinition, for canonical: TensorCollection) throws(WeightKitError) -> Variant {
+        let base = layout.semantics ?? [:]
+        var variants = [Variant(semantics: base, config: [:])]
+        for rule in layout.semanticsFromMetadata ?? [] {
+            variants.append(Variant(semantics: base.merging(rule.semantics) { $1 }, config: [rule.metadata: rule.contains]))
+        }
+        let source = canonical.semantics
+        let expressible = variants.filter { variant in
+            guard let stride = source.strideIn, let wanted = variant.semantics["stride_in"] else { return true }
+            return wanted == stride.rawValue
+        }
+        guard let first = expressible.first else {
+            let stride = source.strideIn?.rawValue ?? "?"
+            throw WeightKitError(.unsupported, "\(layout.name) puts the ResNet stride in the \(base["stride_in"] ?? "?") "
+                + "convolution and cannot state otherwise; these weights were trained with it in the \(stride) one, "
+                + "so renaming them would change what they compute")
+        }
+        return expressible.first { $0.semantics["channel_order"] == source.channelOrder?.rawValue } ?? first
+    }
+
+    /// The first rule whose inverse gives a source name that maps forward to exactly `canonical`.
+    private static func sourceName(
+        for canonical: String, inverses: [RuleInverse?], compiled: [CanonicalMapper.CompiledRule], strip: [String]
+    ) -> (Int, String, [String])? {
+        for (index, inverse) in inverses.enumerated() {
+            guard let inverse else { continue }
+            for candidate in inverse.candidates(for: canonical) {
+                guard !strip.contains(where: { candidate.hasPrefix($0) }),
+                      let (matched, captures) = CanonicalMapper.firstMatchIndex(candidate, compiled), matched == index,
+                      let template = compiled[index].rule.to,
+                      (try? NameTemplate(text: template).expand(captures)) == canonical
+                else { continue }
+                return (index, candidate, captures)
+            }
+        }
+        return nil
+    }
+
+    private static func requireConstant(_ tensor: Tensor, _ value: Double, _ why: String) throws(WeightKitError) {
+        var differs = false
+        let tolerance = 1e-6 * max(1, abs(value))
+        _ = tensor.forEachScalar { if abs($0 - value) > tolerance { differs = true } }
+        guard !differs else {
+            throw WeightKitError(.unsupported, "\(tensor.name) holds values other than \(CanonicalSemantics.format(value)), "
+                + "and \(why); writing it would change what the weights compute")
+        }
+    }
+
+    /// Keeps `running_var + eps` for every norm when the target's eps differs.
+    private static func absorbEps(_ collection: inout TensorCollection, from source: Double, to target: Double) throws(WeightKitError) {
+        for tensor in collection.tensors where tensor.name.hasSuffix(".running_var") {
+            var values: [Double] = []
+            values.reserveCapacity(tensor.elementCount)
+            guard tensor.forEachScalar({ values.append($0 + source - target) }) else {
+                throw WeightKitError(.unsupported, "cannot adjust a \(tensor.dtype.rawValue) variance", location: .init(tensor: tensor.name))
+            }
+            if let negative = values.first(where: { $0 < 0 }) {
+                throw WeightKitError(.unsupported, "the target's norm eps \(CanonicalSemantics.format(target)) exceeds this "
+                    + "variance plus the source's eps (\(negative + target)); the target cannot compute the same function",
+                    location: .init(tensor: tensor.name))
+            }
+            try collection.replace(Tensor(name: tensor.name, dtype: tensor.dtype, shape: tensor.shape,
+                                          data: try DTypeCast.encode(values, as: tensor.dtype)))
+        }
+    }
+}
