@@ -34,6 +34,10 @@ public struct LayoutDefinition: Decodable, Sendable {
         public var flattenToMatrix: Bool?
         /// Tensors to create beside the mapped one, shaped like it (AffineChannel's missing statistics).
         public var also: [Synthesis]?
+        /// How to fill, when writing this layout, captures the canonical name does not carry:
+        /// `last_block:$N` is the last block index of backbone stage `res<$N>`, `unless_top:$N:TEXT` is TEXT
+        /// unless stage `$N` is the backbone's last (Detectron names its FPN after those).
+        public var reverseCaptures: [String: String]?
 
         enum CodingKeys: String, CodingKey {
             case match, to, drop, also, fill
@@ -41,6 +45,7 @@ public struct LayoutDefinition: Decodable, Sendable {
             case dropFirstRows = "drop_first_rows"
             case softmaxPairsToLogits = "softmax_pairs_to_logits"
             case flattenToMatrix = "flatten_to_matrix"
+            case reverseCaptures = "reverse_captures"
         }
     }
 

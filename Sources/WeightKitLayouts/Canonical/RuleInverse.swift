@@ -31,6 +31,38 @@ struct RuleInverse {
     private let defaults: [Int: String]
     /// The values of groups that are a few literal alternatives (`(0|1)`, `(weight|bias)`).
     private let alternatives: [Int: [String]]
+    /// Captures filled from the network being written (`reverse_captures`).
+    private let derived: [(number: Int, rule: String)]
+
+    /// Facts about the network being written that `reverse_captures` refer to.
+    struct Network {
+        /// The last block index of each backbone stage (`res2` -> 2).
+        var lastBlock: [Int: Int] = [:]
+
+        init(_ names: [String]) {
+            for name in names where name.hasPrefix("backbone.bottom_up.res") {
+                let parts = name.dropFirst("backbone.bottom_up.res".count).split(separator: ".", maxSplits: 2)
+                guard parts.count >= 2, let stage = Int(parts[0]), let block = Int(parts[1]) else { continue }
+                lastBlock[stage] = max(lastBlock[stage] ?? block, block)
+            }
+        }
+
+        func value(of rule: String, _ captures: [Int: String]) -> String? {
+            let fields = rule.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
+            guard fields.count >= 2, fields[1].hasPrefix("$"), let number = Int(fields[1].dropFirst()),
+                  let stage = captures[number].flatMap(Int.init)
+            else { return nil }
+            switch fields[0] {
+            case "last_block":
+                return lastBlock[stage].map(String.init)
+            case "unless_top":
+                guard fields.count == 3, let top = lastBlock.keys.max() else { return nil }
+                return stage == top ? "" : fields[2]
+            default:
+                return nil
+            }
+        }
+    }
 
     /// Nil when the rule cannot be read backwards (a pattern with wildcards outside its groups).
     init?(_ rule: LayoutDefinition.Rule) {
@@ -81,11 +113,12 @@ struct RuleInverse {
         self.slots = slots
         self.defaults = defaults
         self.alternatives = alternatives
+        derived = (rule.reverseCaptures ?? [:]).compactMap { key, value in Int(key).map { ($0, value) } }.sorted { $0.0 < $1.0 }
     }
 
     /// Source names (before any target prefix) this rule could map onto `canonical`, best first; each still
     /// has to be checked by mapping it forward.
-    func candidates(for canonical: String) -> [String] {
+    func candidates(for canonical: String, in network: Network) -> [String] {
         guard let match = canonical.wholeMatch(of: inverse) else { return [] }
         let values = match.output.dropFirst().map { $0.substring.map(String.init) ?? "" }
         guard values.count == slots.count else { return [] }
@@ -120,6 +153,10 @@ struct RuleInverse {
             captures[solved.0] = solved.1
         }
         if assigned.contains(0), let whole = captures[0] { return [whole] }
+        for (number, rule) in derived {
+            guard let value = network.value(of: rule, captures) else { return [] }
+            captures[number] = value
+        }
         var name = ""
         for piece in source {
             switch piece {

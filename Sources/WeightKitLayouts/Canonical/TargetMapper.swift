@@ -57,6 +57,14 @@ public struct TargetMapper: Sendable {
         for layout in candidates {
             do throws(WeightKitError) {
                 let result = try map(canonical, into: layout)
+                // A layout that would not recognise its own output (a detector layout for a lone backbone)
+                // does not describe this network.
+                guard try mapper.recognizing(result.collection).contains(where: { $0.name == layout.name }) else {
+                    firstRefusal = firstRefusal ?? WeightKitError(
+                        .unsupported, "\(layout.name) describes networks with parts this file lacks"
+                            + (layout.description.isEmpty ? "" : " (\(layout.description))"))
+                    continue
+                }
                 if let current = best, current.inexpressible.count <= result.inexpressible.count { continue }
                 best = result
             } catch {
@@ -85,6 +93,7 @@ public struct TargetMapper: Sendable {
             (rule, try CanonicalMapper.compile(rule.match), CanonicalMapper.literalPrefix(of: rule.match))
         }
         let inverses = rules.map(RuleInverse.init)
+        let network = RuleInverse.Network(canonical.names)
         let strip = layout.stripPrefixes ?? []
         let prefixes = try (layout.targetPrefixes ?? []).map { (entry) throws(WeightKitError) in
             (try CanonicalMapper.compile(entry.match), entry.prefix)
@@ -97,7 +106,7 @@ public struct TargetMapper: Sendable {
         var companions: [String: (value: Double, owner: String)] = [:]
         for tensor in canonical.tensors {
             guard let (index, name, captures) = Self.sourceName(
-                for: tensor.name, inverses: inverses, compiled: compiled, strip: strip),
+                for: tensor.name, inverses: inverses, compiled: compiled, strip: strip, network: network),
                   rules[index].flattenToMatrix != true
             else {
                 inexpressible.append(tensor.name)
@@ -113,6 +122,15 @@ public struct TargetMapper: Sendable {
             }
             let prefix = prefixes.first { name.firstMatch(of: $0.0) != nil }?.1 ?? ""
             placements[tensor.name] = (prefix + name, rules[index])
+        }
+
+        // A tensor left out of a network the target keeps changes what it computes, unless it does nothing
+        // (a zero bias, an identity norm); heads the target lacks are only listed.
+        for name in inexpressible where name.hasPrefix("backbone.") {
+            guard try Self.isInert(name, in: canonical) else {
+                throw WeightKitError(.unsupported, "\(layout.name) has no name for \(name), which the backbone computes "
+                    + "with; leaving it out would change what the weights compute")
+            }
         }
 
         // Then values, so the target computes what the source did.
@@ -223,6 +241,26 @@ public struct TargetMapper: Sendable {
         return folded
     }
 
+    /// Whether leaving `name` out changes nothing: a bias of zeros, or part of a norm that is the identity
+    /// (weight 1, bias 0, mean 0, variance 1 - eps within float rounding).
+    private static func isInert(_ name: String, in collection: TensorCollection) throws(WeightKitError) -> Bool {
+        guard let tensor = collection[name] else { return true }
+        let eps = collection.semantics.normEps
+        let parts = ["weight": 1.0, "bias": 0, "running_mean": 0, "running_var": 1 - eps]
+        guard let dot = name.lastIndex(of: "."), parts[String(name[name.index(after: dot)...])] != nil else { return false }
+        let owner = String(name[..<dot])
+        let isNorm = owner.hasSuffix("norm") && collection[owner + ".running_var"] != nil
+        if !isNorm {
+            guard name.hasSuffix(".bias") else { return false }
+            return try values(tensor).allSatisfy { $0 == 0 }
+        }
+        for (part, value) in parts {
+            guard let member = collection[owner + "." + part] else { continue }
+            guard try values(member).allSatisfy({ abs($0 - value) <= 1e-6 * max(1, abs(value)) }) else { return false }
+        }
+        return true
+    }
+
     private static func values(_ tensor: Tensor) throws(WeightKitError) -> [Double] {
         var result: [Double] = []
         result.reserveCapacity(tensor.elementCount)
@@ -256,11 +294,12 @@ public struct TargetMapper: Sendable {
 
     /// The first rule whose inverse gives a source name that maps forward to exactly `canonical`.
     private static func sourceName(
-        for canonical: String, inverses: [RuleInverse?], compiled: [CanonicalMapper.CompiledRule], strip: [String]
+        for canonical: String, inverses: [RuleInverse?], compiled: [CanonicalMapper.CompiledRule], strip: [String],
+        network: RuleInverse.Network
     ) -> (Int, String, [String])? {
         for (index, inverse) in inverses.enumerated() {
             guard let inverse else { continue }
-            for candidate in inverse.candidates(for: canonical) {
+            for candidate in inverse.candidates(for: canonical, in: network) {
                 guard !strip.contains(where: { candidate.hasPrefix($0) }),
                       let (matched, captures) = CanonicalMapper.firstMatchIndex(candidate, compiled), matched == index,
                       let template = compiled[index].rule.to,
