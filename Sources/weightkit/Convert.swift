@@ -46,8 +46,8 @@ struct Convert: ParsableCommand {
     var format: OutputFormat?
 
     @Option(help: """
-        How a .pth holds its state dict: bare (torchvision, timm), model (detectron2; the default for canonical \
-        names) or state_dict (mmdetection).
+        How a .pth or .pkl holds its state dict: bare (torchvision, timm), model (detectron2; the default for \
+        canonical names), state_dict (mmdetection) or blobs (Detectron). --layout chooses its framework's.
         """)
     var wrap: CheckpointWrapping?
 

@@ -9,6 +9,8 @@ public enum CheckpointWrapping: String, Sendable, Codable, CaseIterable {
     case model
     /// `{'meta': {...}, 'state_dict': state dict, 'weightkit': {...}}` (mmdetection).
     case stateDict = "state_dict"
+    /// `{'blobs': {name: array}, 'weightkit': {...}}` (Detectron's own pickles).
+    case blobs
 
     /// The top-level key under which WeightKit's `weightkit.*` metadata goes, without the prefix: reading
     /// the file back flattens it to the same `weightkit.*` keys. Frameworks ignore keys they do not know.

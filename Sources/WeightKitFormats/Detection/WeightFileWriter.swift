@@ -39,7 +39,7 @@ public enum WeightFileWriter {
             case .pytorchZip:
                 try TorchCheckpointWriter.write(tensors, metadata: metadata, config: config, wrapping: wrapping, to: output)
             case .pickle:
-                try NumPyPickleWriter.write(tensors, metadata: metadata, to: output)
+                try NumPyPickleWriter.write(tensors, metadata: metadata, wrapping: wrapping, to: output)
             case .numpyNpz:
                 try NpzWriter.write(tensors, to: output)
             case .mxnetParams:

@@ -16,17 +16,21 @@ extension NumPyDType {
     }
 }
 
-/// Writes a detectron2 model-zoo pickle: `{'model': {name: numpy array}, '__author__': 'WeightKit',
-/// 'weightkit': {metadata}}`, protocol 4, naming only `numpy.core.multiarray._reconstruct`, `numpy.ndarray`
-/// and `numpy.dtype`, so a NumPy-only unpickler and detectron2's `DetectionCheckpointer` load it.
+/// Writes NumPy pickles as detectron2's model zoo (`{'model': {name: array}, '__author__': 'WeightKit'}`)
+/// or Detectron (`{'blobs': {name: array}}`) has them, protocol 4, naming only
+/// `numpy.core.multiarray._reconstruct`, `numpy.ndarray` and `numpy.dtype`, so a NumPy-only unpickler and
+/// the frameworks' own loaders read them. WeightKit's `weightkit.*` metadata goes under `'weightkit'`.
 package enum NumPyPickleWriter {
     package static func write(
-        _ tensors: [OutputTensor], metadata: [String: String], to output: AtomicOutputFile
+        _ tensors: [OutputTensor], metadata: [String: String], wrapping: CheckpointWrapping = .model,
+        to output: AtomicOutputFile
     ) throws(WeightKitError) {
         var pickle = PickleEmitter(protocol: 4)
-        pickle.op(.emptyDict)
-        pickle.mark()
-        pickle.string("model")
+        if wrapping != .bare {
+            pickle.op(.emptyDict)
+            pickle.mark()
+            pickle.string(wrapping == .blobs ? "blobs" : wrapping == .stateDict ? "state_dict" : "model")
+        }
         pickle.op(.emptyDict)
         if !tensors.isEmpty {
             pickle.mark()
@@ -36,11 +40,15 @@ package enum NumPyPickleWriter {
             }
             pickle.op(.setItems)
         }
-        pickle.string("__author__")
-        pickle.string(CheckpointWrapping.author)
-        pickle.string(CheckpointWrapping.metadataKey)
-        pickle.stringDict(CheckpointWrapping.recorded(metadata))
-        pickle.op(.setItems)
+        if wrapping != .bare {
+            if wrapping == .model {
+                pickle.string("__author__")
+                pickle.string(CheckpointWrapping.author)
+            }
+            pickle.string(CheckpointWrapping.metadataKey)
+            pickle.stringDict(CheckpointWrapping.recorded(metadata))
+            pickle.op(.setItems)
+        }
         var produced = 0
         for chunk in pickle.finished() {
             switch chunk {

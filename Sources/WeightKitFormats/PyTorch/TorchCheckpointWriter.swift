@@ -26,10 +26,10 @@ package enum TorchCheckpointWriter {
         switch wrapping {
         case .bare:
             try stateDict(tensors, into: &pickle, producers: &producers)
-        case .model:
+        case .model, .blobs:
             pickle.op(.emptyDict)
             pickle.mark()
-            pickle.string("model")
+            pickle.string(wrapping == .blobs ? "blobs" : "model")
             try stateDict(tensors, into: &pickle, producers: &producers)
             pickle.string("__author__")
             pickle.string(CheckpointWrapping.author)
