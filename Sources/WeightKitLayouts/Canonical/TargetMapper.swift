@@ -125,11 +125,13 @@ public struct TargetMapper: Sendable {
         }
 
         // A tensor left out of a network the target keeps changes what it computes, unless it does nothing
-        // (a zero bias, an identity norm); heads the target lacks are only listed.
-        for name in inexpressible where name.hasPrefix("backbone.") {
+        // (a zero bias, an identity norm): the bottom-up network must be whole, and a neck (FPN) either whole
+        // or absent. Necks and heads the target lacks altogether are only listed.
+        let neckKept = placements.keys.contains { $0.hasPrefix("backbone.") && !$0.hasPrefix("backbone.bottom_up.") }
+        for name in inexpressible where name.hasPrefix("backbone.bottom_up.") || (neckKept && name.hasPrefix("backbone.")) {
             guard try Self.isInert(name, in: canonical) else {
-                throw WeightKitError(.unsupported, "\(layout.name) has no name for \(name), which the backbone computes "
-                    + "with; leaving it out would change what the weights compute")
+                throw WeightKitError(.unsupported, "\(layout.name) has no name for \(name), which the network it keeps "
+                    + "computes with; leaving it out would change what the weights compute")
             }
         }
 
