@@ -84,4 +84,30 @@ import Testing
             }
         }
     }
+
+    /// Canonical names from a hostile file (numbers past 64 bits, numbers no expression reaches, names with
+    /// control characters) are solved for without trapping and leave every target either written or refused.
+    @Test func hostileCanonicalNamesNeverTrap() throws {
+        var collection = TensorCollection(format: .safetensors)
+        let one = TensorData([0, 0, 0x80, 0x3F])
+        try collection.append(Tensor(name: "backbone.bottom_up.stem.conv1.weight", dtype: .float32, shape: Shape([1, 1, 1, 1]), data: one))
+        let names = [
+            "backbone.bottom_up.res99999999999999999999.0.conv1.weight",
+            "backbone.bottom_up.res9223372036854775807.9223372036854775807.conv1.weight",
+            "backbone.bottom_up.res-1.-1.conv1.weight",
+            "backbone.fpn_lateral99999999999999999999.weight",
+            "roi_heads.keypoint_head.conv_fcn9223372036854775807.weight",
+            "roi_heads.keypoint_head.conv_fcn-3.weight",
+            "head.cls_subnet.9223372036854775807.weight",
+            "proposal_generator.fcos_head.cls_tower.-9223372036854775808.weight",
+            "backbone.bottom_up.res2.0.conv1.norm.running_var\nerror: forged",
+        ]
+        for name in names {
+            try collection.append(Tensor(name: name, dtype: .float32, shape: Shape([1]), data: one))
+        }
+        collection.naming = .canonical
+        for target in TargetMapper().targetNames where target != "canonical" {
+            _ = try? TargetMapper().map(collection, to: target)
+        }
+    }
 }

@@ -253,9 +253,10 @@ public struct CanonicalMapper: Sendable {
     /// of its forbidden ones does. Families are told apart by these, so for a real file there is one.
     package func recognizing(_ collection: TensorCollection) throws(WeightKitError) -> [LayoutDefinition] {
         var claiming: [LayoutDefinition] = []
+        let sourceNames = collection.names
         for layout in layouts where layout.fragment != true {
             guard let recognition = layout.recognize else { continue }
-            let names = collection.names.map { Self.stripped($0, layout.stripPrefixes ?? []) }
+            let names = sourceNames.map { Self.stripped($0, layout.stripPrefixes ?? []) }
             func anyName(matches pattern: String) throws(WeightKitError) -> Bool {
                 let regex = try Self.compile(pattern)
                 let prefix = Self.literalPrefix(of: pattern)

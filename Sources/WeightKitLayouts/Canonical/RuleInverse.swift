@@ -7,7 +7,7 @@ import WeightKitCore
 /// solved for (arithmetic inverted, lookups reversed), and the source name is assembled from `match`.
 /// Every candidate is then mapped forward by the same engine and kept only if it gives back the canonical
 /// name exactly, so a rule that cannot be inverted yields nothing rather than a wrong name.
-struct RuleInverse {
+final class RuleInverse {
     /// A piece of the source pattern: literal text or a top-level capture group.
     private enum SourcePiece {
         case literal(String)
@@ -25,6 +25,9 @@ struct RuleInverse {
 
     private let source: [SourcePiece]
     private let inverse: Regex<AnyRegexOutput>
+    /// The literal text every canonical name this rule gives starts with: a prefix test rejects most names
+    /// before the regular expression runs.
+    private let prefix: String
     private let slots: [TargetSlot]
     /// Capture values for groups `to` never uses: an optional literal group is written in full
     /// (`(0\.)?` gives `0.`, torchvision's current form).
@@ -33,6 +36,51 @@ struct RuleInverse {
     private let alternatives: [Int: [String]]
     /// Captures filled from the network being written (`reverse_captures`).
     private let derived: [(number: Int, rule: String)]
+    private let table = SolutionTable()
+
+    /// How to solve each expression (per assignment of the other captures), worked out once per mapping:
+    /// affine ones directly, others (`{$1/2+1}`) from a table of the values of 0..<1024, so a file of many
+    /// names costs a lookup each.
+    final class SolutionTable: @unchecked Sendable {
+        private enum Solver {
+            case affine(at0: Int, slope: Int)
+            case tabulated([Int: Int])
+        }
+
+        private var solvers: [String: Solver] = [:]
+
+        func solve(_ key: String, wanted: Int, value: (Int) -> Int?) -> Int? {
+            let solver = solvers[key] ?? {
+                let solver = Self.solver(value)
+                solvers[key] = solver
+                return solver
+            }()
+            switch solver {
+            case .affine(let at0, let slope):
+                // A name's number is the file's: every step is checked, down to Int.min / -1.
+                let (difference, overflow) = wanted.subtractingReportingOverflow(at0)
+                let (remainder, remainderOverflow) = difference.remainderReportingOverflow(dividingBy: slope)
+                let (quotient, quotientOverflow) = difference.dividedReportingOverflow(by: slope)
+                guard !overflow, !remainderOverflow, !quotientOverflow, remainder == 0, quotient >= 0 else { return nil }
+                return quotient
+            case .tabulated(let table):
+                return table[wanted]
+            }
+        }
+
+        private static func solver(_ value: (Int) -> Int?) -> Solver {
+            if let at0 = value(0), let at1 = value(1), let at2 = value(2) {
+                let (slope, slopeOverflow) = at1.subtractingReportingOverflow(at0)
+                let (step, stepOverflow) = at2.subtractingReportingOverflow(at1)
+                if !slopeOverflow, !stepOverflow, slope != 0, step == slope { return .affine(at0: at0, slope: slope) }
+            }
+            var table: [Int: Int] = [:]
+            for x in 0..<1024 {
+                if let result = value(x), table[result] == nil { table[result] = x }
+            }
+            return .tabulated(table)
+        }
+    }
 
     /// Facts about the network being written that `reverse_captures` refer to.
     struct Network {
@@ -110,6 +158,7 @@ struct RuleInverse {
         }
         guard let compiled = try? Regex(regex) else { return nil }
         inverse = compiled
+        prefix = String(template.prefix { $0 != "$" && $0 != "{" })
         self.slots = slots
         self.defaults = defaults
         self.alternatives = alternatives
@@ -119,7 +168,7 @@ struct RuleInverse {
     /// Source names (before any target prefix) this rule could map onto `canonical`, best first; each still
     /// has to be checked by mapping it forward.
     func candidates(for canonical: String, in network: Network) -> [String] {
-        guard let match = canonical.wholeMatch(of: inverse) else { return [] }
+        guard canonical.hasPrefix(prefix), let match = canonical.wholeMatch(of: inverse) else { return [] }
         let values = match.output.dropFirst().map { $0.substring.map(String.init) ?? "" }
         guard values.count == slots.count else { return [] }
         var captures = defaults
@@ -137,7 +186,7 @@ struct RuleInverse {
                 solved = (number, key)
             case .arithmetic(let expression, let numbers):
                 guard let wanted = Int(value),
-                      let solution = Self.solve(expression, numbers, equals: wanted, alternatives: alternatives)
+                      let solution = Self.solve(expression, numbers, equals: wanted, alternatives: alternatives, table: table)
                 else { return [] }
                 for (number, solved) in solution.dropLast() {
                     if assigned.contains(number), captures[number] != solved { return [] }
@@ -303,9 +352,9 @@ struct RuleInverse {
 
     /// Values of `numbers` for which `expression` evaluates to `wanted`, as (capture, value) pairs: every
     /// capture but one is taken from its group's literal alternatives; the last is solved directly when the
-    /// expression is affine in it, else searched from 0 to 9999.
+    /// expression is affine in it, else looked up among the values of 0 to 1023.
     private static func solve(
-        _ expression: String, _ numbers: [Int], equals wanted: Int, alternatives: [Int: [String]]
+        _ expression: String, _ numbers: [Int], equals wanted: Int, alternatives: [Int: [String]], table: SolutionTable
     ) -> [(Int, String)]? {
         let free = numbers.filter { alternatives[$0] == nil }
         guard free.count <= 1 else { return nil }
@@ -325,19 +374,10 @@ struct RuleInverse {
                 captures[unknown] = String(x)
                 return (try? NameTemplate(text: "{\(expression)}").expand(captures)).flatMap { Int($0) }
             }
-            guard let at0 = value(0), let at1 = value(1), let at2 = value(2) else { continue }
-            let slope = at1 - at0
-            var x: Int?
-            if slope != 0, at2 - at1 == slope {
-                let (difference, overflow) = wanted.subtractingReportingOverflow(at0)
-                if !overflow, difference % slope == 0, difference / slope >= 0 { x = difference / slope }
-            } else {
-                x = (0..<10_000).first { value($0) == wanted }
-            }
-            if let x, value(x) == wanted {
-                if let options = alternatives[unknown], !options.contains(String(x)) { continue }
-                return assignment.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } + [(unknown, String(x))]
-            }
+            let key = expression + "|" + assignment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+            guard let x = table.solve(key, wanted: wanted, value: value), value(x) == wanted else { continue }
+            if let options = alternatives[unknown], !options.contains(String(x)) { continue }
+            return assignment.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } + [(unknown, String(x))]
         }
         return nil
     }

@@ -61,8 +61,8 @@ public struct TargetMapper: Sendable {
                 // does not describe this network.
                 guard try mapper.recognizing(result.collection).contains(where: { $0.name == layout.name }) else {
                     firstRefusal = firstRefusal ?? WeightKitError(
-                        .unsupported, "\(layout.name) describes networks with parts this file lacks"
-                            + (layout.description.isEmpty ? "" : " (\(layout.description))"))
+                        .unsupported, "\(layout.name) describes networks with parts this file lacks; "
+                            + "its output would not read back as \(layout.name)")
                     continue
                 }
                 if let current = best, current.inexpressible.count <= result.inexpressible.count { continue }
