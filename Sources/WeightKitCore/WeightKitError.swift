@@ -107,9 +107,13 @@ public struct WeightKitError: Error, Sendable, Equatable, CustomStringConvertibl
 }
 
 extension WeightKitError {
+    /// Data that ends before what it announces: nearly always a file cut short, so the message says so.
     package static func truncated(_ reason: String, at offset: Int) -> WeightKitError {
-        WeightKitError(.truncated, reason, location: Location(byteOffset: offset))
+        WeightKitError(.truncated, reason + "; " + endsEarly, location: Location(byteOffset: offset))
     }
+
+    /// What a newcomer should make of a file that ends early.
+    package static let endsEarly = "the file ends early, probably an interrupted download or copy"
 
     package static func malformed(_ reason: String, at offset: Int? = nil) -> WeightKitError {
         WeightKitError(.malformed, reason, location: Location(byteOffset: offset))

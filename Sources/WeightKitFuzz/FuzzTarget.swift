@@ -5,12 +5,13 @@ import Foundation
 import WeightKit
 
 /// What each fuzz target exercises, chosen by WEIGHTKIT_FUZZ_TARGET: `detect` (sniffing, every reader, the
-/// layout engine), `pickle` (the bare pickle machine), `verify` (the forward pass), or any registered
-/// reader by its name (`torch-zip`, `mxnet`, `caffe2`, ...), forced whatever the bytes say.
+/// layout engine), `pickle` (the bare pickle machine), `verify` (the forward pass), `target` (the layout
+/// engine backwards, into every family), `write` (every writer, whose output WeightKit must read back), or
+/// any registered reader by its name (`torch-zip`, `mxnet`, `caffe2`, ...), forced whatever the bytes say.
 struct FuzzTarget {
     let name: String
 
-    static var all: [String] { ["detect", "pickle", "verify"] + WeightFileRegistry.readers.map { $0.name } }
+    static var all: [String] { ["detect", "pickle", "verify", "target", "write"] + WeightFileRegistry.readers.map { $0.name } }
 
     static var selected: FuzzTarget {
         FuzzTarget(name: ProcessInfo.processInfo.environment["WEIGHTKIT_FUZZ_TARGET"] ?? "detect")
@@ -33,9 +34,44 @@ struct FuzzTarget {
                 .load(TensorData(Array(bytes)), budget: ReadBudget(Self.limits))
         case "verify":
             Self.verify(file)
+        case "target":
+            guard let collection = try? WeightFile.read(file, options: .init(limits: Self.limits)),
+                  let canonical = try? CanonicalMapper.standard.map(collection).collection
+            else { return }
+            let mapper = TargetMapper()
+            for target in mapper.targetNames {
+                _ = try? mapper.map(canonical, to: target)
+            }
+        case "write":
+            Self.write(file)
         default:
             guard let reader = WeightFileRegistry.reader(named: name) else { return }
             _ = try? WeightFile.read(file, with: reader, options: all)
+        }
+    }
+
+    /// Any readable file written in every container WeightKit writes; each output must read back with the
+    /// same names, dtypes, shapes and bytes, or the fuzzer stops on it.
+    private static func write(_ file: MappedFile) {
+        guard let collection = try? WeightFile.read(file, options: .init(limits: limits)) else { return }
+        let directory = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
+        for (format, name) in [(WeightFormat.pytorchZip, "w.pth"), (.pickle, "w.pkl"), (.numpyNpz, "w.npz"),
+                               (.mxnetParams, "w.params"), (.safetensors, "w.safetensors")] {
+            let path = "\(directory)/weightkit-fuzz-\(getpid())-\(name)"
+            guard let output = try? AtomicOutputFile(destination: path, overwrite: true) else { continue }
+            // Refusals (a dtype the container lacks, a name it cannot hold) are fine; what is written must read back.
+            guard (try? WeightFileWriter.write(collection.tensors.map(OutputTensor.init), metadata: [:], as: format,
+                                               wrapping: .model, to: output)) != nil
+            else { continue }
+            defer { unlink(path) }
+            guard let back = try? WeightFile.read(path) else { fatalError("\(format.rawValue): output does not read back") }
+            for tensor in collection.tensors {
+                guard let other = back[tensor.name] else { fatalError("\(format.rawValue): \(tensor.name) lost") }
+                let scalarShape = format == .mxnetParams && tensor.shape.rank == 0
+                guard other.dtype == tensor.dtype, scalarShape || other.shape == tensor.shape,
+                      other.data.bytes == tensor.data.bytes
+                else { fatalError("\(format.rawValue): \(tensor.name) changed") }
+            }
         }
     }
 

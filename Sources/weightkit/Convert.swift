@@ -125,7 +125,13 @@ struct Convert: ParsableCommand {
             }
             if names == .canonical {
                 if report.layout == nil {
-                    StandardError.write("warning: \(source.escapingControlCharacters): no layout recognises these names; every tensor keeps its source name\n")
+                    let shown = report.unmapped.prefix(4).joined(separator: ", ") + (report.unmapped.count > 4 ? ", ..." : "")
+                    let closest = report.closestLayout.map {
+                        "; the closest layout is \($0.name), whose rules map \($0.mapped) of \(report.unmapped.count)"
+                    } ?? "; no layout's rules map any of them"
+                    StandardError.write(
+                        ("warning: \(source): no layout recognises these names (\(shown))\(closest); every tensor keeps "
+                            + "its source name (schemas/layouts/README.md lists the families)").escapingControlCharacters + "\n")
                 } else if !report.unmapped.isEmpty {
                     let shown = report.unmapped.prefix(8).joined(separator: ", ")
                     let more = report.unmapped.count > 8 ? ", ..." : ""

@@ -9,7 +9,37 @@ struct WeightKitCommand: ParsableCommand {
         // /etc/localtime again on each call: thousands of stats for a large checkpoint. Naming the same
         // zone explicitly lets glibc read it once.
         if getenv("TZ") == nil { setenv("TZ", ":/etc/localtime", 0) }
-        Self.main(nil)
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        var command: ParsableCommand
+        do {
+            command = try parseAsRoot(arguments)
+        } catch {
+            exitForArgumentError(error, arguments: arguments)
+        }
+        do {
+            try command.run()
+        } catch {
+            // Commands print their own one-line errors before throwing an exit code.
+            exit(withError: error)
+        }
+    }
+
+    /// Help and version requests print as usual; a mistake in the arguments is one `error:` line naming
+    /// the subcommand's help, with the usage status 64.
+    static func exitForArgumentError(_ error: Error, arguments: [String]) -> Never {
+        guard exitCode(for: error) != .success else { exit(withError: error) }
+        let names = configuration.subcommands.map { $0._commandName }
+        let subcommand = arguments.first { !$0.hasPrefix("-") }
+        let line: String
+        if let first = arguments.first, !first.hasPrefix("-"), !names.contains(first), first != "help" {
+            line = "error: unknown subcommand '\(first)'; weightkit has \(names.joined(separator: ", ")) (see weightkit --help)"
+        } else {
+            let message = message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid arguments"
+            let help = subcommand.flatMap { names.contains($0) ? "weightkit \($0) --help" : nil } ?? "weightkit --help"
+            line = "error: \(message.lowercasedFirst) (see \(help))"
+        }
+        StandardError.write(line.escapingControlCharacters + "\n")
+        Glibc.exit(ExitCode.validationFailure.rawValue)
     }
 
     static let configuration = CommandConfiguration(
@@ -44,4 +74,11 @@ enum StandardError {
     }
 
     static var isTerminal: Bool { isatty(STDERR_FILENO) != 0 }
+}
+
+private extension String {
+    var lowercasedFirst: String {
+        guard let first, first.isUppercase, dropFirst().first?.isUppercase != true else { return self }
+        return first.lowercased() + dropFirst()
+    }
 }

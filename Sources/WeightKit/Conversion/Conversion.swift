@@ -13,6 +13,8 @@ public struct Conversion: Sendable {
         public var architecture: String?
         /// Source names no layout rule maps, kept under those names in the output.
         public var unmapped: [String] = []
+        /// When no layout recognised the names: the one whose rules map the most of them, and how many.
+        public var closestLayout: (name: String, mapped: Int)?
         /// Norms that could not be folded, with the reason.
         public var unfolded: [String] = []
         /// The target layout written, with `layout`.
@@ -85,6 +87,9 @@ public struct Conversion: Sendable {
                         .invalidArgument,
                         "\(mapped.unmapped.count) tensors have no canonical name (strict naming): "
                             + mapped.unmapped.prefix(10).joined(separator: ", "))
+                }
+                if mapped.layout == nil, let closest = try mapper.closestLayout(to: collection) {
+                    report.closestLayout = (closest.layout, closest.mapped)
                 }
                 collection = mapped.collection
                 report.layout = mapped.layout

@@ -28,8 +28,10 @@ public enum WeightFile {
         do {
             return try read(file, with: reader, options: options)
         } catch where reader == Caffe2ProtobufReader.self && error == Caffe2ProtobufReader.notCaffe2 {
-            throw WeightKitError(
-                .unsupported, "not a weight file WeightKit knows: \(UnknownContent.describe(file.bytes)); it \(error.reason)")
+            // Text happens to parse as protobuf fields; saying so would only mislead.
+            let description = UnknownContent.describe(file.bytes)
+            let protobuf = UnknownContent.isText(Array(file.bytes.prefix(512))) ? "" : "; it \(error.reason)"
+            throw WeightKitError(.unsupported, "not a weight file WeightKit knows: \(description)\(protobuf)")
         }
     }
 

@@ -106,6 +106,11 @@ package enum NpzWriter {
     package static func write(_ tensors: [OutputTensor], to output: AtomicOutputFile) throws(WeightKitError) {
         let zip = ZipWriter(output: output)
         for tensor in tensors {
+            // A zip member name ends at NUL (libzip takes C strings): such a name could not come back.
+            guard !tensor.name.utf8.contains(0) else {
+                throw WeightKitError(.unsupported, "an .npz member name cannot hold a NUL character",
+                                     location: .init(tensor: tensor.name))
+            }
             let header = try NpyHeader.encoded(dtype: tensor.dtype, dimensions: tensor.shape.dimensions)
             let producer = try tensor.producer()
             let (size, overflow) = header.count.addingReportingOverflow(producer.count)

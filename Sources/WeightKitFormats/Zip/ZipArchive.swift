@@ -38,6 +38,17 @@ package final class ZipArchive {
             if zip_error_code_zip(&error) == ZIP_ER_EXISTS {
                 throw WeightKitError(.malformed, "a zip entry name appears twice in the archive")
             }
+            // A zip is read from its end (the central directory): one that starts like a zip but has no
+            // end is a file cut short.
+            let startsLikeZip = file.bytes.starts(with: [0x50, 0x4B, 0x03, 0x04])
+            // The end-of-central-directory record sits in the last 64 KiB + 22 bytes.
+            let tail = file.bytes.suffix(65_557)
+            let hasEnd = tail.indices.dropLast(3).contains { index in
+                tail[index] == 0x50 && tail[index + 1] == 0x4B && tail[index + 2] == 0x05 && tail[index + 3] == 0x06
+            }
+            if zip_error_code_zip(&error) == ZIP_ER_NOZIP, startsLikeZip, !hasEnd {
+                throw WeightKitError(.truncated, "the zip archive has no central directory at its end; \(WeightKitError.endsEarly)")
+            }
             throw WeightKitError(.malformed, "not a readable zip archive: \(String(cString: zip_error_strerror(&error)))")
         }
         archive = opened

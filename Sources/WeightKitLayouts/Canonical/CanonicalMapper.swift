@@ -249,6 +249,22 @@ public struct CanonicalMapper: Sendable {
         return best.map { ($0.layout, $0.rules) }
     }
 
+    /// When no layout recognises a file: the layout whose rules map the most of its names, and how many,
+    /// so a user sees how near the file is to a known family (nil when no rule maps any name).
+    public func closestLayout(to collection: TensorCollection) throws(WeightKitError) -> (layout: String, mapped: Int)? {
+        var best: (layout: String, mapped: Int)?
+        let sourceNames = collection.names
+        for layout in layouts where layout.fragment != true && layout.recognize != nil {
+            // Pass-through rules (detectron2's `$0`) match any name of their shape and say nothing.
+            let compiled = try rules(of: layout).filter { $0.drop == nil && $0.to != "$0" }.map { (rule) throws(WeightKitError) -> CompiledRule in
+                (rule, try Self.compile(rule.match), Self.literalPrefix(of: rule.match))
+            }
+            let mapped = sourceNames.filter { Self.firstMatch(Self.stripped($0, layout.stripPrefixes ?? []), compiled) != nil }.count
+            if mapped > (best?.mapped ?? 0) { best = (layout.name, mapped) }
+        }
+        return best
+    }
+
     /// Every layout whose recognition claims the names: its required patterns all match a name and none
     /// of its forbidden ones does. Families are told apart by these, so for a real file there is one.
     package func recognizing(_ collection: TensorCollection) throws(WeightKitError) -> [LayoutDefinition] {

@@ -1,0 +1,77 @@
+import Foundation
+import Testing
+import WeightKit
+
+/// What a newcomer reads when something goes wrong: one `error:` line that says what happened and what to
+/// do. The wording is pinned here.
+@Suite struct MessageWordingTests {
+    private func lines(_ text: String) -> [Substring] { text.split(separator: "\n") }
+
+    @Test func aTruncatedDownloadSaysTheFileEndsEarly() throws {
+        let scratch = try Scratch()
+        for (fixture, keep) in [("pytorch/resnet-zip.pth", 4096), ("detectron/detectron-py2.pkl", 3000),
+                                ("mxnet/resnetlike-0000.params", 2000)] {
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: CLI.fixture(fixture))).prefix(keep)
+            let cut = scratch.path("cut-" + URL(fileURLWithPath: fixture).lastPathComponent)
+            try bytes.write(to: URL(fileURLWithPath: cut))
+            let result = try CLI.run("inspect", cut)
+            #expect(result.status == 1)
+            #expect(lines(result.stderr).count == 1, "\(result.stderr)")
+            #expect(result.stderr.hasPrefix("error: \(cut): "))
+            #expect(result.stderr.contains("the file ends early, probably an interrupted download or copy"), "\(result.stderr)")
+        }
+    }
+
+    @Test func aTextFileIsCalledOneNotAProtobuf() throws {
+        let scratch = try Scratch()
+        let text = scratch.path("notes.txt")
+        try "hello world\nthese are not weights\n".write(toFile: text, atomically: false, encoding: .utf8)
+        let result = try CLI.run("inspect", text)
+        #expect(result.status == 1)
+        #expect(result.stderr == "error: \(text): not a weight file WeightKit knows: a text file (it begins \"hello world\"), not weights\n")
+    }
+
+    @Test func aMissingOutputFolderIsNamed() throws {
+        let result = try CLI.run("convert", CLI.fixture("pytorch/resnet-zip.pth"), "--to", "/nonexistent-folder/x/vov.bin")
+        #expect(result.status == 1)
+        #expect(result.stderr == "error: /nonexistent-folder/x/vov.bin: the output folder '/nonexistent-folder/x' does not exist\n")
+    }
+
+    @Test func unrecognisedNamesShowSomeNamesAndTheClosestLayout() throws {
+        let scratch = try Scratch()
+        let result = try CLI.run("convert", CLI.fixture("numpy/f4.npy"), "--to", scratch.path("x.bin"))
+        #expect(result.status == 0)
+        #expect(result.stderr.contains("warning: \(CLI.fixture("numpy/f4.npy")): no layout recognises these names ("))
+        #expect(result.stderr.contains("every tensor keeps its source name (schemas/layouts/README.md lists the families)"))
+        // An mmdetection ResNet whose stages were renamed is nearest mmdetection's layouts, which map its stem.
+        var collection = TensorCollection(format: .safetensors)
+        for name in ["backbone.conv1.weight", "backbone.bn1.weight", "backbone.stage1.0.conv1.weight", "neck.lateral.0.weight"] {
+            try collection.append(Tensor(name: name, dtype: .float32, shape: Shape([1]), data: TensorData([0, 0, 0, 0])))
+        }
+        let renamed = scratch.path("renamed.safetensors")
+        try SafetensorsWriter.write(collection, to: renamed)
+        let near = try CLI.run("convert", renamed, "--to", scratch.path("y.bin"))
+        #expect(near.stderr.contains("no layout recognises these names (backbone.conv1.weight, backbone.bn1.weight, "
+            + "backbone.stage1.0.conv1.weight, neck.lateral.0.weight); the closest layout is mmdet-"), "\(near.stderr)")
+        #expect(near.stderr.contains("whose rules map 2 of 4"))
+    }
+
+    @Test func anUnknownSubcommandSaysSo() throws {
+        let result = try CLI.run("diff", "a.pth", "b.pth")
+        #expect(result.status == 64)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr == "error: unknown subcommand 'diff'; weightkit has inspect, convert, verify (see weightkit --help)\n")
+    }
+
+    @Test func argumentErrorsAreOneErrorLine() throws {
+        let missing = try CLI.run("convert", CLI.fixture("pytorch/resnet-zip.pth"), "--to")
+        #expect(missing.status == 64)
+        #expect(missing.stderr == "error: missing value for '--to <to>' (see weightkit convert --help)\n")
+        let unknown = try CLI.run("inspect", "--bogus", "x")
+        #expect(unknown.stderr == "error: unknown option '--bogus' (see weightkit inspect --help)\n")
+        let source = try CLI.run("convert")
+        #expect(source.stderr == "error: missing expected argument '<source>' (see weightkit convert --help)\n")
+        let help = try CLI.run("--help")
+        #expect(help.status == 0 && help.stdout.contains("SUBCOMMANDS"))
+    }
+}
