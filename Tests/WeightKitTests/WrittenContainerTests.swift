@@ -167,4 +167,30 @@ import Testing
                                              wrapping: .model, to: output) } throws: { "\($0)".contains("bfloat16") }
         #expect(!FileManager.default.fileExists(atPath: path))
     }
+
+    /// Inputs the `write` fuzz target found (fixtures/malformed/writers/): every container either refuses the
+    /// tensors with a clear error or writes them so they read back unchanged.
+    @Test func writerFindingsReadBackOrAreRefused() throws {
+        let folder = Fixtures.path("malformed/writers")
+        for file in try FileManager.default.contentsOfDirectory(atPath: folder).sorted() {
+            let collection = try WeightFile.read("\(folder)/\(file)")
+            for container in ["pth", "pkl", "npz", "params", "safetensors"] {
+                let path = FileManager.default.temporaryDirectory.appendingPathComponent("wk-finding-\(UUID().uuidString).\(container)").path
+                defer { try? FileManager.default.removeItem(atPath: path) }
+                let output = try AtomicOutputFile(destination: path, overwrite: false)
+                do {
+                    try WeightFileWriter.write(collection.tensors.map(OutputTensor.init), metadata: [:],
+                                               as: WeightFileWriter.format(forOutput: path), wrapping: .model, to: output)
+                } catch {
+                    #expect(error.kind == .unsupported, "\(file) as \(container): \(error)")
+                    #expect(!FileManager.default.fileExists(atPath: path))
+                    continue
+                }
+                let back = try WeightFile.read(path)
+                for tensor in collection.tensors {
+                    #expect(back[tensor.name]?.data.bytes == tensor.data.bytes, "\(file) as \(container)")
+                }
+            }
+        }
+    }
 }

@@ -13,6 +13,7 @@ package enum MXNetParamsReader: WeightFileReader {
     static let v1Magic: UInt32 = 0xF993_FAC8
     static let v2Magic: UInt32 = 0xF993_FAC9
     static let v3Magic: UInt32 = 0xF993_FACA
+    static let maximumRank = 32
 
     package static func recognizes(_ bytes: UnsafeRawBufferPointer) -> Bool {
         bytes.count >= 8 && UInt64(littleEndian: bytes.loadUnaligned(as: UInt64.self)) == listMagic
@@ -209,7 +210,7 @@ package struct MXNetRecord {
         let at = reader.fileOffset
         let rank = try reader.readLittleEndian(Int32.self, "rank")
         if numpySemantics && rank == -1 { return nil }
-        guard (0...32).contains(rank) else { throw .malformed("rank \(rank) is out of range", at: at) }
+        guard (0...Int32(MXNetParamsReader.maximumRank)).contains(rank) else { throw .malformed("rank \(rank) is out of range", at: at) }
         if rank == 0 { return numpySemantics ? [] : nil }
         var dimensions: [Int] = []
         for _ in 0..<rank {

@@ -16,6 +16,11 @@ package enum MXNetParamsWriter {
             }
             // MXNet 1.x reads rank 0 as "no array": a scalar is written with shape (1,).
             let dimensions = tensor.shape.rank == 0 ? [1] : tensor.shape.dimensions
+            // What MXNet's (and WeightKit's) reader accepts.
+            guard dimensions.count <= MXNetParamsReader.maximumRank else {
+                throw WeightKitError(.unsupported, "MXNet arrays have at most \(MXNetParamsReader.maximumRank) dimensions, not \(dimensions.count)",
+                                     location: .init(tensor: tensor.name))
+            }
             var record: [UInt8] = []
             append(MXNetParamsReader.v2Magic, to: &record)
             append(Int32(0), to: &record)

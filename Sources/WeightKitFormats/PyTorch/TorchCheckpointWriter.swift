@@ -100,7 +100,7 @@ package enum TorchCheckpointWriter {
             pickle.op(.binPersistentID)
             pickle.int(0)
             pickle.intTuple(tensor.shape.dimensions)
-            pickle.intTuple(contiguousStrides(tensor.shape.dimensions))
+            pickle.intTuple(try contiguousStrides(tensor.shape.dimensions, name: tensor.name))
             pickle.bool(false)
             pickle.global(PythonName("collections", "OrderedDict"))
             pickle.op(.emptyTuple)
@@ -112,13 +112,19 @@ package enum TorchCheckpointWriter {
         pickle.op(.setItems)
     }
 
-    /// C-order strides in elements, as torch gives a contiguous tensor (a dimension of 1 keeps its stride).
-    static func contiguousStrides(_ dimensions: [Int]) -> [Int] {
+    /// C-order strides in elements, as torch gives a contiguous tensor (a dimension of 0 counts as 1, so an
+    /// empty tensor's strides can exceed its element count: they are checked, not wrapped).
+    static func contiguousStrides(_ dimensions: [Int], name: String) throws(WeightKitError) -> [Int] {
         var strides = [Int](repeating: 1, count: dimensions.count)
         var step = 1
         for axis in dimensions.indices.reversed() {
             strides[axis] = step
-            step = step &* max(dimensions[axis], 1)
+            let (next, overflow) = step.multipliedReportingOverflow(by: max(dimensions[axis], 1))
+            guard !overflow || axis == 0 else {
+                throw WeightKitError(.unsupported, "shape \(dimensions) has strides past 64 bits, which torch cannot store",
+                                     location: .init(tensor: name))
+            }
+            step = next
         }
         return strides
     }
