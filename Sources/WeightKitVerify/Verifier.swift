@@ -133,7 +133,9 @@ public struct Verifier: Sendable {
                           passed: reason == nil && maxError <= bound, failureReason: reason)
     }
 
-    /// An input image from a `.npy` file of shape (1, C, H, W) or (C, H, W).
+    /// An array from a `.npy` file as a feature map: an image or feature map of shape (1, C, H, W) or
+    /// (C, H, W), or a classifier's logits as frameworks save them, (1, classes) or (classes,), which become
+    /// C x 1 x 1.
     public static func featureMap(fromNpy path: String, memory: ForwardMemory = ForwardMemory()) throws(WeightKitError)
         -> FeatureMap
     {
@@ -142,9 +144,11 @@ public struct Verifier: Sendable {
             throw WeightKitError(.invalidArgument, "expected a .npy array", file: path)
         }
         var dims = tensor.shape.dimensions
-        if dims.count == 4, dims[0] == 1 { dims.removeFirst() }
+        if dims.count == 4 || dims.count == 2, dims[0] == 1 { dims.removeFirst() }
+        if dims.count == 1 { dims += [1, 1] }
         guard dims.count == 3, dims.allSatisfy({ $0 > 0 }) else {
-            throw WeightKitError(.invalidArgument, "expected shape (1, C, H, W) or (C, H, W), got \(tensor.shape)", file: path)
+            throw WeightKitError(.invalidArgument, "expected shape (1, C, H, W), (C, H, W) or logits (1, C), got \(tensor.shape)",
+                                 file: path)
         }
         do throws(WeightKitError) {
             return try memory.tracked(channels: dims[0], height: dims[1], width: dims[2], for: "the array") {

@@ -44,6 +44,9 @@ struct Verify: ParsableCommand {
     func validate() throws {
         if candidate == nil && expect == nil { throw ValidationError("give a second file or --expect") }
         if expect != nil && output == nil { throw ValidationError("--expect needs --output") }
+        if expect != nil && input == nil {
+            throw ValidationError("--expect needs --input: the framework's saved output came from one particular image")
+        }
         for (name, value) in [("--rtol", rtol), ("--atol", atol)] where !(value.isFinite && value >= 0) {
             throw ValidationError("\(name) must be a finite number of at least 0")
         }
@@ -65,7 +68,8 @@ struct Verify: ParsableCommand {
                 let outputs = try model.run(image)
                 guard let produced = outputs.first(where: { $0.name == output })?.value else {
                     throw WeightKitError(.invalidArgument,
-                                         "no output '\(output)'; this network has \(outputs.map(\.name).joined(separator: ", "))")
+                                         "no output '\(output)'; this network has \(outputs.map(\.name).joined(separator: ", "))",
+                                         file: reference)
                 }
                 let expected = try Verifier.featureMap(fromNpy: expect, memory: forward)
                 comparisons = [try verifier.compare(output, reference: expected, candidate: produced)]
@@ -84,7 +88,9 @@ struct Verify: ParsableCommand {
             failed = comparisons.isEmpty || comparisons.contains { !$0.passed }
         }
         if failed {
-            StandardError.write("error: verification failed (tolerance: atol \(atol) + rtol \(rtol) * max|reference|)\n")
+            let files = expect.map { "\(reference) against \($0)" } ?? "\(reference) against \(candidate ?? "")"
+            StandardError.write("error: \(files): verification failed (tolerance: atol \(atol) + rtol \(rtol) * max|reference|)"
+                .escapingControlCharacters + "\n")
             throw ExitCode(1)
         }
     }

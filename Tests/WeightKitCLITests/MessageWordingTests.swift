@@ -74,4 +74,26 @@ import WeightKit
         let help = try CLI.run("--help")
         #expect(help.status == 0 && help.stdout.contains("SUBCOMMANDS"))
     }
+
+    @Test func verifyNamesItsFilesAndTakesLogitsAsFrameworksSaveThem() throws {
+        let model = CLI.fixture("verify/timm-vovnet-ese.pth")
+        let logits = CLI.fixture("verify/timm-vovnet-ese.logits.npy")
+        let noInput = try CLI.run("verify", model, "--expect", logits, "--output", "logits")
+        #expect(noInput.status == 64)
+        #expect(noInput.stderr == "error: --expect needs --input: the framework's saved output came from one particular image (see weightkit verify --help)\n")
+        // timm saves logits as (1, classes); the fixture holds (1, classes, 1, 1): the same header, reshaped.
+        let scratch = try Scratch()
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: logits))
+        let header = try #require(String(data: bytes.prefix(128), encoding: .isoLatin1))
+        let flat = header.replacingOccurrences(of: "(1, 10, 1, 1)", with: "(1, 10)      ")
+        #expect(flat != header)
+        bytes.replaceSubrange(0..<128, with: try #require(flat.data(using: .isoLatin1)))
+        let reshaped = scratch.path("logits.npy")
+        try bytes.write(to: URL(fileURLWithPath: reshaped))
+        let input = CLI.fixture("verify/timm-vovnet-ese.input.npy")
+        let accepted = try CLI.run("verify", model, "--input", input, "--expect", reshaped, "--output", "logits")
+        #expect(accepted.status == 0, "\(accepted.stderr)")
+        let wrong = try CLI.run("verify", model, "--input", input, "--expect", reshaped, "--output", "nope")
+        #expect(wrong.stderr == "error: \(model): no output 'nope'; this network has stem, stage2, stage3, stage4, stage5, logits\n")
+    }
 }
