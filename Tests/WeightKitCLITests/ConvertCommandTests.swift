@@ -145,7 +145,9 @@ import WeightKit
         let result = try CLI.run(
             "verify", CLI.fixture("verify/timm-vovnet-ese.pth"), CLI.fixture("verify/timm-vovnet-v1.pth"), "--size", "32")
         #expect(result.status == 1)
-        #expect(result.stderr.hasPrefix("error: verification failed (tolerance: atol 1e-05 + rtol 0.0001"), "\(result.stderr)")
+        let files = "\(CLI.fixture("verify/timm-vovnet-ese.pth")) against \(CLI.fixture("verify/timm-vovnet-v1.pth"))"
+        #expect(result.stderr.hasPrefix("error: \(files): verification failed (tolerance: atol 1e-05 + rtol 0.0001"),
+                "\(result.stderr)")
         let rows = result.stdout.split(separator: "\n").dropFirst(2)
         #expect(rows.count == 6, "\(result.stdout)")
         #expect(rows.allSatisfy { $0.hasSuffix("FAIL") }, "\(result.stdout)")
