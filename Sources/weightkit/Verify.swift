@@ -10,7 +10,9 @@ struct Verify: ParsableCommand {
             order) on one deterministic input and every output both produce is compared. With --expect, one file's \
             --output is compared with an array the real framework saved. An output passes when \
             both hold the same NaN and infinite values at the same places and max|a-b| <= atol + rtol * max|reference| \
-            over the finite ones (defaults rtol 1e-4, atol 1e-5). The forward pass plans its memory before each \
+            over the finite ones (defaults rtol 1e-4, atol 1e-5), or the whole output's SNR is at least --min-snr \
+            (default 80 dB) with max|a-b| <= 1e-3 * max|reference|: float32 rounding in a deep network, not another \
+            function. The forward pass plans its memory before each \
             allocation and refuses a network that would need more than --max-memory (default 1G) at once.
             """)
 
@@ -38,6 +40,9 @@ struct Verify: ParsableCommand {
     @Option(help: "Absolute tolerance.")
     var atol: Double = 1e-5
 
+    @Option(name: .customLong("min-snr"), help: "Also pass an output whose SNR is at least this many dB (and max error within 1e-3 of max|reference|).")
+    var minimumSNR: Double = 80
+
     @OptionGroup var memory: MemoryLimit
     @OptionGroup var member: ArchiveMemberOption
 
@@ -47,7 +52,7 @@ struct Verify: ParsableCommand {
         if expect != nil && input == nil {
             throw ValidationError("--expect needs --input: the framework's saved output came from one particular image")
         }
-        for (name, value) in [("--rtol", rtol), ("--atol", atol)] where !(value.isFinite && value >= 0) {
+        for (name, value) in [("--rtol", rtol), ("--atol", atol), ("--min-snr", minimumSNR)] where !(value.isFinite && value >= 0) {
             throw ValidationError("\(name) must be a finite number of at least 0")
         }
     }
@@ -57,6 +62,7 @@ struct Verify: ParsableCommand {
         var verifier = Verifier()
         verifier.relativeTolerance = rtol
         verifier.absoluteTolerance = atol
+        verifier.minimumSNR = minimumSNR
         var failed = false
         let forward = ForwardMemory(limit: memory.bytes ?? ForwardMemory.defaultLimit)
         let options = WeightFile.ReadOptions(maximumBytes: memory.bytes, member: member.name)
@@ -89,7 +95,7 @@ struct Verify: ParsableCommand {
         }
         if failed {
             let files = expect.map { "\(reference) against \($0)" } ?? "\(reference) against \(candidate ?? "")"
-            StandardError.write("error: \(files): verification failed (tolerance: atol \(atol) + rtol \(rtol) * max|reference|)"
+            StandardError.write("error: \(files): verification failed (tolerance: atol \(atol) + rtol \(rtol) * max|reference|, or SNR >= \(minimumSNR) dB)"
                 .escapingControlCharacters + "\n")
             throw ExitCode(1)
         }

@@ -109,6 +109,33 @@ import Testing
         #expect(comparisons.first { $0.output == "stage5" }?.passed == false)
     }
 
+    /// The pass criterion separates rounding from a different function: a 1 % change of one conv's weights
+    /// fails at every later output, while rounding-level noise (relative 1e-5 spread over the output)
+    /// passes on SNR even where it exceeds rtol 1e-4 at one element.
+    @Test func aOnePercentChangeFailsAndRoundingPasses() throws {
+        let model = try Verifier.load(Fixtures.path("verify/timm-vovnet-ese.pth"))
+        var changed = model.collection
+        let name = "backbone.bottom_up.stage3.OSA3_1.layers.1.OSA3_1_1/conv.weight"
+        let tensor = try #require(changed[name])
+        var values: [Double] = []
+        _ = tensor.forEachScalar { values.append($0 * 1.01) }
+        try changed.replace(Tensor(name: name, dtype: tensor.dtype, shape: tensor.shape, data: DTypeCast.encode(values, as: .float32)))
+        let other = Verifier.Model(collection: changed, network: try ReferenceNetwork(changed))
+        let comparisons = try Verifier().compare(model, other, input: .deterministic(channels: 3, height: 48, width: 48))
+        for output in ["stage3", "stage4", "stage5", "logits"] {
+            #expect(comparisons.first { $0.output == output }?.passed == false, "\(output)")
+        }
+        // Rounding: every value off by about 1e-5 relative, one element by 3e-4 of max|reference|.
+        let reference = FeatureMap(channels: 1, height: 100, width: 100, values: (0..<10_000).map { Float(sin(Double($0))) })
+        var noisy = reference.values.enumerated().map { $0.element * (1 + ($0.offset % 2 == 0 ? 1e-5 : -1e-5)) }
+        noisy[17] += 3e-4
+        let rounding = try Verifier().compare("x", reference: reference, candidate: FeatureMap(channels: 1, height: 100, width: 100, values: noisy))
+        #expect(rounding.passed && rounding.snrDecibels > 80, "\(rounding)")
+        var strict = Verifier()
+        strict.minimumSNR = .infinity
+        #expect(try strict.compare("x", reference: reference, candidate: FeatureMap(channels: 1, height: 100, width: 100, values: noisy)).passed == false)
+    }
+
     @Test func detectorOutputsAreNamedLikeDetectron2() throws {
         let model = try Verifier.load(Fixtures.path("canonical/adelaidet-vovnet-fcos.pth"))
         let names = try model.network.run(.deterministic(channels: 3, height: 64, width: 64)).map(\.name)
