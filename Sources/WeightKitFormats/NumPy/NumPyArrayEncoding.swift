@@ -104,6 +104,8 @@ package enum NumPyPickleWriter {
 /// `numpy.savez` does.
 package enum NpzWriter {
     package static func write(_ tensors: [OutputTensor], to output: AtomicOutputFile) throws(WeightKitError) {
+        // libzip removes an archive left with no entries instead of writing one.
+        guard !tensors.isEmpty else { throw WeightKitError(.unsupported, "an .npz needs at least one array") }
         let zip = ZipWriter(output: output)
         for tensor in tensors {
             // A zip member name ends at NUL (libzip takes C strings): such a name could not come back.
