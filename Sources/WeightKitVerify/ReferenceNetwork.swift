@@ -25,7 +25,9 @@ public struct ReferenceNetwork {
         }
     }
 
-    /// Every named output, in network order: `stem`, `res2`..`res5` or `stage2`..`stage5`, `p2`..`p7`, `logits`.
+    /// Every named output, in network order: `stem`, `res2`..`res5` or `stage2`..`stage5`, `p2`..`p7`, the
+    /// heads' per-level outputs (`fcos_*.pN`, `rpn.objectness.pN`, `rpn.deltas.pN`, `retina.cls.pN`,
+    /// `retina.deltas.pN`), `logits`.
     public func run(_ input: FeatureMap) throws(WeightKitError) -> [(name: String, value: FeatureMap)] {
         let backbone: Backbone
         switch family {
@@ -36,6 +38,8 @@ public struct ReferenceNetwork {
         let pyramid = try FPNForward(weights: weights).run(backbone)
         outputs += pyramid
         outputs += try FCOSForward(weights: weights).run(pyramid)
+        outputs += try RPNForward(weights: weights).run(pyramid)
+        outputs += try RetinaNetForward(weights: weights).run(pyramid)
         let fc = CanonicalName.classifier
         if weights.has(fc + ".weight"),
            let features = backbone.classifierInput ?? backbone.stages.max(by: { $0.key < $1.key })?.value

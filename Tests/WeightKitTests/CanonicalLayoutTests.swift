@@ -43,6 +43,8 @@ import Testing
         ("verify/simpledet-fpn-0000.params", "simpledet-fpn"),
         ("verify/torchvision-fasterrcnn-fpn.pth", "torchvision-detection"),
         ("verify/torchvision-fasterrcnn-fpn-v2.pth", "torchvision-detection-v2"),
+        ("verify/torchvision-retinanet-fpn.pth", "torchvision-retinanet"),
+        ("verify/torchvision-retinanet-fpn-v2.pth", "torchvision-retinanet-v2"),
         ("verify/mmdet-pytorch-fpn.pth", "mmdet-rcnn"),
         ("verify/mmdet-caffe-fpn.pth", "mmdet-rcnn"),
         ("verify/gluon-resnet-v1.params", "gluon-resnet-v1"),

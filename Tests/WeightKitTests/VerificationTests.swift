@@ -8,6 +8,10 @@ import Testing
 @testable import WeightKitVerify
 
 @Suite struct VerificationTests {
+    /// Head outputs per pyramid level, as torchvision's own heads produced them (make_head_fixtures.py).
+    static let rpn = (2...6).flatMap { ["rpn.objectness.p\($0)", "rpn.deltas.p\($0)"] }
+    static let retina = (3...7).flatMap { ["retina.cls.p\($0)", "retina.deltas.p\($0)"] }
+
     static let goldens: [(String, [String])] = [
         ("timm-vovnet-dw-ese.pth", ["stem", "stage2", "stage3", "stage4", "stage5", "logits"]),
         ("timm-vovnet-ese.pth", ["stem", "stage2", "stage3", "stage4", "stage5", "logits"]),
@@ -19,8 +23,10 @@ import Testing
         ("gluoncv-resnet-v1b.params", ["stem", "res2", "res3", "res4", "res5", "logits"]),
         ("mxnet-resnet-v2-0000.params", ["stem", "res2", "res3", "res4", "res5", "logits"]),
         ("simpledet-fpn-0000.params", ["p2", "p3", "p4", "p5", "p6"]),
-        ("torchvision-fasterrcnn-fpn.pth", ["p2", "p3", "p4", "p5", "p6"]),
-        ("torchvision-fasterrcnn-fpn-v2.pth", ["p2", "p3", "p4", "p5", "p6"]),
+        ("torchvision-fasterrcnn-fpn.pth", ["p2", "p3", "p4", "p5", "p6"] + rpn),
+        ("torchvision-fasterrcnn-fpn-v2.pth", ["p2", "p3", "p4", "p5", "p6"] + rpn),
+        ("torchvision-retinanet-fpn.pth", ["p3", "p4", "p5", "p6", "p7"] + retina),
+        ("torchvision-retinanet-fpn-v2.pth", ["p3", "p4", "p5", "p6", "p7"] + retina),
         ("mmdet-pytorch-fpn.pth", ["p2", "p3", "p4", "p5", "p6"]),
         ("mmdet-caffe-fpn.pth", ["p2", "p3", "p4", "p5", "p6"]),
     ]
