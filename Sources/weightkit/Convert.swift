@@ -87,6 +87,10 @@ struct Convert: ParsableCommand {
 
     func validate() throws {
         if rgb && bgr { throw ValidationError("--rgb and --bgr exclude each other") }
+        if let layout, layout != "canonical" {
+            if names == .source { throw ValidationError("--layout writes that layout's names; it excludes --names source") }
+            if rgb || bgr { throw ValidationError("--layout sets the channel order its framework expects; drop --rgb/--bgr") }
+        }
     }
 
     func run() throws {

@@ -96,4 +96,21 @@ import WeightKit
         let wrong = try CLI.run("verify", model, "--input", input, "--expect", reshaped, "--output", "nope")
         #expect(wrong.stderr == "error: \(model): no output 'nope'; this network has stem, stage2, stage3, stage4, stage5, logits\n")
     }
+
+    @Test func aTargetLayoutSaysWhatItCannotCombineOrExpress() throws {
+        let scratch = try Scratch()
+        let source = CLI.fixture("verify/torchvision-resnext.pth")
+        let names = try CLI.run("convert", source, "--to", scratch.path("a.pth"), "--layout", "torchvision", "--names", "source")
+        #expect(names.stderr == "error: --layout writes that layout's names; it excludes --names source (see weightkit convert --help)\n")
+        let order = try CLI.run("convert", source, "--to", scratch.path("a.pth"), "--layout", "torchvision", "--bgr")
+        #expect(order.stderr == "error: --layout sets the channel order its framework expects; drop --rgb/--bgr (see weightkit convert --help)\n")
+        let unknown = CLI.fixture("numpy/f4.npy")
+        let nothing = try CLI.run("convert", unknown, "--to", scratch.path("a.pth"), "--layout", "torchvision")
+        #expect(nothing.stderr == "error: \(unknown): no layout recognised the source's names, so there is nothing to rename into torchvision\n")
+        let stride = try CLI.run("convert", CLI.fixture("verify/mmdet-caffe-fpn.pth"), "--to", scratch.path("b.pth"),
+                                 "--layout", "torchvision-detection")
+        #expect(stride.status == 1 && lines(stride.stderr).count == 1)
+        #expect(stride.stderr.contains("cannot state otherwise; these weights were trained with it in the 1x1 one"))
+        #expect(scratch.contents.isEmpty)
+    }
 }

@@ -115,8 +115,11 @@ public struct Conversion: Sendable {
             var config: [String: String] = [:]
             var checkpoint: CheckpointWrapping?
             if let targetLayout, targetLayout != "canonical" {
+                guard naming == .canonical else {
+                    throw WeightKitError(.invalidArgument, "a target layout replaces the names; it cannot keep the source's")
+                }
                 guard collection.naming == .canonical else {
-                    throw WeightKitError(.invalidArgument, "a target layout needs canonical names; no layout recognised the source's")
+                    throw WeightKitError(.invalidArgument, "no layout recognised the source's names, so there is nothing to rename into \(targetLayout)")
                 }
                 let target = try TargetMapper(mapper: mapper).map(collection, to: targetLayout)
                 if strict, !target.inexpressible.isEmpty {
