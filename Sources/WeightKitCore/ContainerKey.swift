@@ -36,6 +36,7 @@ public enum ContainerKey: String, CaseIterable, Sendable {
     case note = "weightkit.note"
     case classes = "weightkit.classes"
     case centernessOn = "weightkit.centerness_on"
+    case roiAlign = "weightkit.roi_align"
 
     /// The key a layout's `semantics` entry (`norm_eps`) is recorded under, if it is a documented one.
     public init?(semantic name: String) {

@@ -81,3 +81,73 @@ package struct RetinaNetForward {
         return outputs
     }
 }
+
+/// The Fast R-CNN box head on given proposals: each box pooled (ROIAlign, 7x7) from the pyramid level its
+/// size picks, with the semantics of the file's source framework (`weightkit.roi_align`), then the head
+/// (torchvision/detectron2 2fc, or v2's 4conv+norm then fc) and the predictor. Outputs `box.cls_score`
+/// (R x classes, background last as detectron2 orders them) and `box.bbox_pred`, laid out as (R, K)
+/// arrays.
+package struct BoxHeadForward {
+    let weights: NetworkWeights
+    static let poolSize = 7
+
+    func run(_ pyramid: [(String, FeatureMap)], boxes: [RegionOfInterest], imageHeight: Int) throws(WeightKitError)
+        -> [(String, FeatureMap)]
+    {
+        let predictor = CanonicalName.boxPredictor, head = CanonicalName.boxHead
+        guard !boxes.isEmpty, weights.has(predictor + "cls_score.weight") else { return [] }
+        let semantics = weights.collection[.roiAlign].flatMap(RoIAlignSemantics.init(rawValue:)) ?? .detectron2
+        // Box heads read p2..p5 (the max-pooled p6 is for the RPN only).
+        var levels: [Int: FeatureMap] = [:]
+        for (name, map) in pyramid {
+            if let level = Int(name.dropFirst()), name.hasPrefix("p"), (2...5).contains(level) { levels[level] = map }
+        }
+        guard let lowest = levels.keys.min(), let highest = levels.keys.max() else { return [] }
+        let size = Self.poolSize
+        var scores: [Float] = [], deltas: [Float] = [], classes = 0, deltaCount = 0
+        for box in boxes {
+            let level = semantics.level(of: box, levels: lowest...highest)
+            guard let map = levels[level] else {
+                throw WeightKitError(.malformed, "the pyramid has no level p\(level) for a box's size")
+            }
+            let pooled = try weights.memory.tracked(channels: map.channels, height: size, width: size, for: "a pooled box") {
+                FeatureMap(channels: map.channels, height: size, width: size, values: Operations.roiAlign(
+                    map, box: box, scale: 1 / Double(1 << level), output: size,
+                    samplingRatio: semantics.samplingRatio, aligned: semantics.aligned))
+            }
+            var hidden = pooled
+            var index = 1
+            while weights.has(head + "conv\(index).weight") {
+                hidden = try weights.convolution(hidden, weight: head + "conv\(index).weight", bias: head + "conv\(index).bias")
+                try weights.normalize(&hidden, head + "conv\(index).norm")
+                Operations.relu(&hidden)
+                index += 1
+            }
+            var features = hidden.values
+            index = 1
+            while weights.has(head + "fc\(index).weight") {
+                features = try linear(features, head + "fc\(index)")
+                features = features.map { max($0, 0) }
+                index += 1
+            }
+            let score = try linear(features, predictor + "cls_score"), delta = try linear(features, predictor + "bbox_pred")
+            classes = score.count
+            deltaCount = delta.count
+            scores += score
+            deltas += delta
+        }
+        return [("box.cls_score", FeatureMap(channels: boxes.count, height: classes, width: 1, values: scores)),
+                ("box.bbox_pred", FeatureMap(channels: boxes.count, height: deltaCount, width: 1, values: deltas))]
+    }
+
+    private func linear(_ input: [Float], _ name: String) throws(WeightKitError) -> [Float] {
+        let shape = try weights.shape(name + ".weight")
+        guard shape.count == 2, shape[0] > 0, shape[1] == input.count else {
+            throw WeightKitError(.malformed, "\(shape) does not take \(input.count) features", location: .init(tensor: name + ".weight"))
+        }
+        try NetworkWeights.checkBLASDimensions(shape, name + ".weight")
+        return Operations.linear(input, weight: try weights.floats(name + ".weight"),
+                                 bias: weights.has(name + ".bias") ? try weights.vector(name + ".bias", count: shape[0]) : nil,
+                                 outFeatures: shape[0])
+    }
+}

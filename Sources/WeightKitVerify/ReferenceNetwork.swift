@@ -28,7 +28,7 @@ public struct ReferenceNetwork {
     /// Every named output, in network order: `stem`, `res2`..`res5` or `stage2`..`stage5`, `p2`..`p7`, the
     /// heads' per-level outputs (`fcos_*.pN`, `rpn.objectness.pN`, `rpn.deltas.pN`, `retina.cls.pN`,
     /// `retina.deltas.pN`), `logits`.
-    public func run(_ input: FeatureMap) throws(WeightKitError) -> [(name: String, value: FeatureMap)] {
+    public func run(_ input: FeatureMap, boxes: [RegionOfInterest] = []) throws(WeightKitError) -> [(name: String, value: FeatureMap)] {
         let backbone: Backbone
         switch family {
         case .resnet: backbone = try ResNetForward(weights: weights).run(input)
@@ -40,6 +40,7 @@ public struct ReferenceNetwork {
         outputs += try FCOSForward(weights: weights).run(pyramid)
         outputs += try RPNForward(weights: weights).run(pyramid)
         outputs += try RetinaNetForward(weights: weights).run(pyramid)
+        outputs += try BoxHeadForward(weights: weights).run(pyramid, boxes: boxes, imageHeight: input.height)
         let fc = CanonicalName.classifier
         if weights.has(fc + ".weight"),
            let features = backbone.classifierInput ?? backbone.stages.max(by: { $0.key < $1.key })?.value

@@ -47,9 +47,9 @@ public struct Verifier: Sendable {
         }
 
         /// Runs the forward pass; an error names the model's file.
-        public func run(_ input: FeatureMap) throws(WeightKitError) -> [(name: String, value: FeatureMap)] {
+        public func run(_ input: FeatureMap, boxes: [RegionOfInterest] = []) throws(WeightKitError) -> [(name: String, value: FeatureMap)] {
             do {
-                return try network.run(input)
+                return try network.run(input, boxes: boxes)
             } catch {
                 throw path.map(error.inFile) ?? error
             }
@@ -87,12 +87,12 @@ public struct Verifier: Sendable {
     }
 
     /// Runs `a` and `b` on one input (`b` sees it in its own channel order) and compares every output both have.
-    public func compare(_ a: Model, _ b: Model, input: FeatureMap) throws(WeightKitError) -> [Comparison] {
-        let reference = try a.run(input)
+    public func compare(_ a: Model, _ b: Model, input: FeatureMap, boxes: [RegionOfInterest] = []) throws(WeightKitError) -> [Comparison] {
+        let reference = try a.run(input, boxes: boxes)
         let flipped = a.channelOrder != nil && b.channelOrder != nil && a.channelOrder != b.channelOrder
         let candidate = try b.run(flipped ? try b.network.weights.memory.tracked(
             channels: input.channels, height: input.height, width: input.width, for: "the input in the other channel order"
-        ) { input.reversingChannels() } : input)
+        ) { input.reversingChannels() } : input, boxes: boxes)
         var comparisons: [Comparison] = []
         for (name, value) in reference {
             guard let other = candidate.first(where: { $0.name == name })?.value else { continue }
@@ -143,6 +143,71 @@ public struct Verifier: Sendable {
                           passed: reason == nil && (withinBound || rounding), failureReason: reason)
     }
 
+    /// A per-box output and a framework's saved array, put in the order the file's source framework saves:
+    /// where its layout moved class rows when reading (torchvision, Caffe2: background first), the
+    /// produced columns move back; where it dropped rows (background box deltas), the saved array's first
+    /// columns are left out of the comparison, since the canonical weights no longer hold them.
+    public static func inSourceOrder(
+        _ output: String, produced: FeatureMap, expected: FeatureMap, layout: String?
+    ) -> (produced: FeatureMap, expected: FeatureMap) {
+        guard output.hasPrefix("box."), let layout,
+              let definition = CanonicalMapper.standard.layouts.first(where: { $0.name == layout })
+        else { return (produced, expected) }
+        let predictor = output == "box.cls_score" ? "box_predictor.cls_score" : "box_predictor.bbox_pred"
+        let rules = CanonicalMapper.standard.rules(of: definition).filter { $0.to?.contains(predictor) == true }
+        var produced = produced, expected = expected
+        if let moved = rules.compactMap(\.moveFirstRowsToEnd).first {
+            produced = columns(of: produced) { row in Array(row.suffix(moved) + row.dropLast(moved)) }
+        }
+        if let dropped = rules.compactMap(\.dropFirstRows).first, expected.height == produced.height + dropped {
+            expected = columns(of: expected) { row in Array(row.dropFirst(dropped)) }
+        }
+        return (produced, expected)
+    }
+
+    /// `map` (R rows of `height` columns) with each row rewritten.
+    private static func columns(of map: FeatureMap, _ transform: ([Float]) -> [Float]) -> FeatureMap {
+        guard map.height > 0, map.width == 1 else { return map }
+        var values: [Float] = []
+        var height = map.height
+        for row in 0..<map.channels {
+            let rewritten = transform(Array(map.values[row * map.height..<(row + 1) * map.height]))
+            height = rewritten.count
+            values += rewritten
+        }
+        return FeatureMap(channels: map.channels, height: height, width: 1, values: values)
+    }
+
+    /// Proposals from a `.npy` file of shape (R, 4), `x1, y1, x2, y2` in pixels of a `height` x `width`
+    /// input. Every number is checked: finite, ordered, within four input sizes of the image, at most 10,000
+    /// boxes, so a file cannot make the pooling trap or run unbounded.
+    public static func boxes(fromNpy path: String, height: Int, width: Int) throws(WeightKitError) -> [RegionOfInterest] {
+        let collection = try WeightFile.read(path)
+        guard collection.format == .numpyNpy, let tensor = collection.tensors.first else {
+            throw WeightKitError(.invalidArgument, "expected a .npy array of boxes", file: path)
+        }
+        let dims = tensor.shape.dimensions
+        guard dims.count == 2, dims[1] == 4, (1...10_000).contains(dims[0]) else {
+            throw WeightKitError(.invalidArgument, "expected boxes of shape (R, 4) with 1 to 10000 rows, got \(tensor.shape)", file: path)
+        }
+        var values: [Double] = []
+        guard tensor.forEachScalar({ values.append($0) }) else {
+            throw WeightKitError(.invalidArgument, "expected real numbers", file: path)
+        }
+        let reach = 4 * Double(max(height, width))
+        var boxes: [RegionOfInterest] = []
+        for row in 0..<dims[0] {
+            let box = RegionOfInterest(x1: values[row * 4], y1: values[row * 4 + 1], x2: values[row * 4 + 2], y2: values[row * 4 + 3])
+            let coordinates = [box.x1, box.y1, box.x2, box.y2]
+            guard coordinates.allSatisfy({ $0.isFinite && abs($0) <= reach }), box.x2 >= box.x1, box.y2 >= box.y1 else {
+                throw WeightKitError(.invalidArgument, "box \(row) (\(coordinates.map { String($0) }.joined(separator: ", "))) is not "
+                    + "x1 <= x2, y1 <= y2 within four input sizes of the \(height)x\(width) input", file: path)
+            }
+            boxes.append(box)
+        }
+        return boxes
+    }
+
     /// An array from a `.npy` file as a feature map: an image or feature map of shape (1, C, H, W) or
     /// (C, H, W), or a classifier's logits as frameworks save them, (1, classes) or (classes,), which become
     /// C x 1 x 1.
@@ -156,8 +221,10 @@ public struct Verifier: Sendable {
         var dims = tensor.shape.dimensions
         if dims.count == 4 || dims.count == 2, dims[0] == 1 { dims.removeFirst() }
         if dims.count == 1 { dims += [1, 1] }
+        // Per-box outputs (R, K), laid out as the box heads give them.
+        if dims.count == 2 { dims.append(1) }
         guard dims.count == 3, dims.allSatisfy({ $0 > 0 }) else {
-            throw WeightKitError(.invalidArgument, "expected shape (1, C, H, W), (C, H, W) or logits (1, C), got \(tensor.shape)",
+            throw WeightKitError(.invalidArgument, "expected shape (1, C, H, W), (C, H, W), logits (1, C) or per-box (R, K), got \(tensor.shape)",
                                  file: path)
         }
         do throws(WeightKitError) {

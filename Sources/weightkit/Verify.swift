@@ -28,10 +28,13 @@ struct Verify: ParsableCommand {
     @Option(help: "Input image as .npy, shape (1, 3, H, W).")
     var input: String?
 
+    @Option(help: "Proposals as .npy, shape (R, 4), x1 y1 x2 y2 in input pixels: the box head runs on them.")
+    var boxes: String?
+
     @Option(help: "Expected output as .npy, saved by the real framework.")
     var expect: String?
 
-    @Option(help: "The output --expect holds: stem, res2..res5, stage2..stage5, p2..p7, logits.")
+    @Option(help: "The output --expect holds: stem, res2..res5, stage2..stage5, p2..p7, rpn.objectness.pN, rpn.deltas.pN, retina.cls.pN, retina.deltas.pN, box.cls_score, box.bbox_pred, logits.")
     var output: String?
 
     @Option(help: "Relative tolerance (of max |reference|).")
@@ -68,20 +71,25 @@ struct Verify: ParsableCommand {
         let options = WeightFile.ReadOptions(maximumBytes: memory.bytes, member: member.name)
         try reportingErrors { () throws(WeightKitError) in
             let image = try inputImage(forward)
+            let proposals = try boxes.map { (path) throws(WeightKitError) in
+                try Verifier.boxes(fromNpy: path, height: image.height, width: image.width)
+            } ?? []
             let model = try Verifier.load(reference, memory: forward, options: options)
             let comparisons: [Verifier.Comparison]
             if let expect, let output {
-                let outputs = try model.run(image)
+                let outputs = try model.run(image, boxes: proposals)
                 guard let produced = outputs.first(where: { $0.name == output })?.value else {
                     throw WeightKitError(.invalidArgument,
                                          "no output '\(output)'; this network has \(outputs.map(\.name).joined(separator: ", "))",
                                          file: reference)
                 }
-                let expected = try Verifier.featureMap(fromNpy: expect, memory: forward)
-                comparisons = [try verifier.compare(output, reference: expected, candidate: produced)]
+                let saved = try Verifier.featureMap(fromNpy: expect, memory: forward)
+                let (candidate, expected) = Verifier.inSourceOrder(
+                    output, produced: produced, expected: saved, layout: model.collection[.layout])
+                comparisons = [try verifier.compare(output, reference: expected, candidate: candidate)]
             } else if let candidate {
                 comparisons = try verifier.compare(
-                    model, try Verifier.load(candidate, memory: forward, options: options), input: image)
+                    model, try Verifier.load(candidate, memory: forward, options: options), input: image, boxes: proposals)
             } else {
                 comparisons = []
             }

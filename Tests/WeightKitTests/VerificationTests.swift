@@ -51,6 +51,32 @@ import Testing
         }
     }
 
+    /// The box head on fixed proposals (pooled at p2, p3 and p4, one box past the image's edge) against
+    /// torchvision's MultiScaleRoIAlign, box head and predictor, compared in torchvision's class order.
+    @Test(arguments: ["torchvision-fasterrcnn-fpn", "torchvision-fasterrcnn-fpn-v2"])
+    func boxHeadMatchesTorchvision(name: String) throws {
+        let model = try Verifier.load(Fixtures.path("verify/\(name).pth"))
+        #expect(model.collection[.roiAlign] == "torchvision")
+        let input = try Verifier.featureMap(fromNpy: Fixtures.path("verify/\(name).input.npy"))
+        let boxes = try Verifier.boxes(fromNpy: Fixtures.path("verify/\(name).boxes.npy"), height: input.height, width: input.width)
+        #expect(Set(boxes.map { RoIAlignSemantics.torchvision.level(of: $0, levels: 2...5) }) == [2, 3, 4])
+        let produced = try model.run(input, boxes: boxes)
+        for output in ["box.cls_score", "box.bbox_pred"] {
+            let saved = try Verifier.featureMap(fromNpy: Fixtures.path("verify/\(name).\(output).npy"))
+            let actual = try #require(produced.first { $0.name == output }?.value)
+            let (candidate, expected) = Verifier.inSourceOrder(output, produced: actual, expected: saved, layout: model.collection[.layout])
+            let comparison = try Verifier().compare(output, reference: expected, candidate: candidate)
+            #expect(comparison.passed && comparison.snrDecibels > 100, "\(name) \(output): \(comparison)")
+        }
+        // Another pooling (detectron2's aligned, adaptive ROIAlign) is a different function.
+        var detectron2 = model.collection
+        detectron2[.roiAlign] = RoIAlignSemantics.detectron2.rawValue
+        let other = try ReferenceNetwork(detectron2).run(input, boxes: boxes)
+        let scores = try #require(other.first { $0.name == "box.cls_score" }?.value)
+        let reference = try #require(produced.first { $0.name == "box.cls_score" }?.value)
+        #expect(try Verifier().compare("box.cls_score", reference: reference, candidate: scores).passed == false)
+    }
+
     @Test(arguments: goldens.map(\.0) + [
         "../canonical/resnet50-topology-detectron.pkl", "../canonical/adelaidet-vovnet-fcos.pth",
         "../canonical/centermask-vovnet-fcos.pth", "../canonical/gluon-resnet50_v1-slim.params",

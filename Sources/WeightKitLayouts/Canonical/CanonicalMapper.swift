@@ -46,7 +46,7 @@ public struct CanonicalMapper: Sendable {
     }
 
     /// The rules of `layout` followed by those of the fragments it includes.
-    func rules(of layout: LayoutDefinition) -> [LayoutDefinition.Rule] {
+    package func rules(of layout: LayoutDefinition) -> [LayoutDefinition.Rule] {
         var rules = layout.rules
         for name in layout.include ?? [] {
             if let fragment = layouts.first(where: { $0.name == name }) { rules += self.rules(of: fragment) }

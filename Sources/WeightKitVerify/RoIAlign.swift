@@ -1,0 +1,117 @@
+import Foundation
+import WeightKitCore
+
+/// A region of interest in input pixels: `x1, y1, x2, y2`.
+public struct RegionOfInterest: Sendable, Equatable {
+    public var x1: Double, y1: Double, x2: Double, y2: Double
+
+    public init(x1: Double, y1: Double, x2: Double, y2: Double) {
+        self.x1 = x1
+        self.y1 = y1
+        self.x2 = x2
+        self.y2 = y2
+    }
+}
+
+/// How a framework pools regions from a feature pyramid: which level each box reads, and ROIAlign's
+/// sample placement. Recorded per layout as `weightkit.roi_align`.
+public enum RoIAlignSemantics: String, Sendable, CaseIterable {
+    /// torchvision's MultiScaleRoIAlign (as maskrcnn-benchmark and Detectron): aligned=False, 2x2 samples
+    /// per bin, level floor(4 + log2(sqrt(area) / 224) + 1e-6) clamped to the pyramid.
+    case torchvision
+    /// detectron2's ROIAlignV2: aligned=True (half-pixel offset), samples per bin ceil(bin size), level
+    /// floor(4 + log2(sqrt(area) / 224 + 1e-8)).
+    case detectron2
+    /// mmdetection's SingleRoIExtractor: mmcv RoIAlign (aligned=True, adaptive samples), level
+    /// floor(log2(sqrt(area) / 56 + 1e-6)) from p2.
+    case mmdet
+
+    var aligned: Bool { self != .torchvision }
+    /// Samples per bin along each axis; 0 means ceil(region size / output size), as both frameworks say it.
+    var samplingRatio: Int { self == .torchvision ? 2 : 0 }
+
+    /// The pyramid level (2 for p2, ...) a box is pooled from, within `levels`.
+    func level(of box: RegionOfInterest, levels: ClosedRange<Int>) -> Int {
+        let size = ((box.x2 - box.x1) * (box.y2 - box.y1)).squareRoot()
+        let raw: Double
+        switch self {
+        case .torchvision: raw = (4 + log2(size / 224) + 1e-6).rounded(.down)
+        case .detectron2: raw = (4 + log2(size / 224 + 1e-8)).rounded(.down)
+        case .mmdet: raw = 2 + log2(size / 56 + 1e-6).rounded(.down)
+        }
+        guard raw.isFinite else { return levels.lowerBound }
+        return min(max(Int(raw), levels.lowerBound), levels.upperBound)
+    }
+}
+
+extension Operations {
+    /// ROIAlign of one box over one feature map (torchvision's and detectron2's CPU kernel): each of the
+    /// `output` x `output` bins averages bilinear samples; samples outside the map by more than a pixel
+    /// count as 0.
+    static func roiAlign(
+        _ input: FeatureMap, box: RegionOfInterest, scale: Double, output: Int, samplingRatio: Int, aligned: Bool
+    ) -> [Float] {
+        let offset = aligned ? 0.5 : 0
+        let startW = box.x1 * scale - offset, startH = box.y1 * scale - offset
+        var width = box.x2 * scale - offset - startW, height = box.y2 * scale - offset - startH
+        if !aligned {
+            width = max(width, 1)
+            height = max(height, 1)
+        }
+        let binH = height / Double(output), binW = width / Double(output)
+        let gridH = samplingRatio > 0 ? samplingRatio : max(Int((height / Double(output)).rounded(.up)), 1)
+        let gridW = samplingRatio > 0 ? samplingRatio : max(Int((width / Double(output)).rounded(.up)), 1)
+        let count = Double(max(gridH * gridW, 1))
+        var result = [Float](repeating: 0, count: input.channels * output * output)
+        let plane = input.height * input.width
+        for ph in 0..<output {
+            for pw in 0..<output {
+                // The four corners and weights of every sample, shared by all channels.
+                var samples: [(Int, Int, Int, Int, Double, Double, Double, Double)] = []
+                for iy in 0..<gridH {
+                    let y = startH + Double(ph) * binH + (Double(iy) + 0.5) * binH / Double(gridH)
+                    for ix in 0..<gridW {
+                        let x = startW + Double(pw) * binW + (Double(ix) + 0.5) * binW / Double(gridW)
+                        if let sample = bilinear(y: y, x: x, height: input.height, width: input.width) { samples.append(sample) }
+                    }
+                }
+                for channel in 0..<input.channels {
+                    let base = channel * plane
+                    var sum = 0.0
+                    for (a, b, c, d, wa, wb, wc, wd) in samples {
+                        sum += wa * Double(input.values[base + a]) + wb * Double(input.values[base + b])
+                            + wc * Double(input.values[base + c]) + wd * Double(input.values[base + d])
+                    }
+                    result[(channel * output + ph) * output + pw] = Float(sum / count)
+                }
+            }
+        }
+        return result
+    }
+
+    /// The four neighbours (flat indices) of (y, x) and their weights, or nil outside [-1, size].
+    private static func bilinear(y: Double, x: Double, height: Int, width: Int)
+        -> (Int, Int, Int, Int, Double, Double, Double, Double)?
+    {
+        guard height > 0, width > 0, y >= -1, y <= Double(height), x >= -1, x <= Double(width) else { return nil }
+        var y = max(y, 0), x = max(x, 0)
+        var yLow = Int(y), xLow = Int(x), yHigh: Int, xHigh: Int
+        if yLow >= height - 1 {
+            yLow = height - 1
+            yHigh = yLow
+            y = Double(yLow)
+        } else {
+            yHigh = yLow + 1
+        }
+        if xLow >= width - 1 {
+            xLow = width - 1
+            xHigh = xLow
+            x = Double(xLow)
+        } else {
+            xHigh = xLow + 1
+        }
+        let ly = y - Double(yLow), lx = x - Double(xLow), hy = 1 - ly, hx = 1 - lx
+        return (yLow * width + xLow, yLow * width + xHigh, yHigh * width + xLow, yHigh * width + xHigh,
+                hy * hx, hy * lx, ly * hx, ly * lx)
+    }
+}
