@@ -91,31 +91,14 @@ package struct BoxHeadForward {
     let weights: NetworkWeights
     static let poolSize = 7
 
-    func run(_ pyramid: [(String, FeatureMap)], boxes: [RegionOfInterest], imageHeight: Int) throws(WeightKitError)
-        -> [(String, FeatureMap)]
-    {
+    func run(_ pyramid: [(String, FeatureMap)], boxes: [RegionOfInterest]) throws(WeightKitError) -> [(String, FeatureMap)] {
         let predictor = CanonicalName.boxPredictor, head = CanonicalName.boxHead
-        guard !boxes.isEmpty, weights.has(predictor + "cls_score.weight") else { return [] }
-        let semantics = weights.collection[.roiAlign].flatMap(RoIAlignSemantics.init(rawValue:)) ?? .detectron2
-        // Box heads read p2..p5 (the max-pooled p6 is for the RPN only).
-        var levels: [Int: FeatureMap] = [:]
-        for (name, map) in pyramid {
-            if let level = Int(name.dropFirst()), name.hasPrefix("p"), (2...5).contains(level) { levels[level] = map }
-        }
-        guard let lowest = levels.keys.min(), let highest = levels.keys.max() else { return [] }
-        let size = Self.poolSize
+        guard !boxes.isEmpty, weights.has(predictor + "cls_score.weight"),
+              let pooler = RoIPooler(weights: weights, pyramid: pyramid)
+        else { return [] }
         var scores: [Float] = [], deltas: [Float] = [], classes = 0, deltaCount = 0
         for box in boxes {
-            let level = semantics.level(of: box, levels: lowest...highest)
-            guard let map = levels[level] else {
-                throw WeightKitError(.malformed, "the pyramid has no level p\(level) for a box's size")
-            }
-            let pooled = try weights.memory.tracked(channels: map.channels, height: size, width: size, for: "a pooled box") {
-                FeatureMap(channels: map.channels, height: size, width: size, values: Operations.roiAlign(
-                    map, box: box, scale: 1 / Double(1 << level), output: size,
-                    samplingRatio: semantics.samplingRatio, aligned: semantics.aligned))
-            }
-            var hidden = pooled
+            var hidden = try pooler.pool(box, size: Self.poolSize)
             var index = 1
             while weights.has(head + "conv\(index).weight") {
                 hidden = try weights.convolution(hidden, weight: head + "conv\(index).weight", bias: head + "conv\(index).bias")
@@ -149,5 +132,106 @@ package struct BoxHeadForward {
         return Operations.linear(input, weight: try weights.floats(name + ".weight"),
                                  bias: weights.has(name + ".bias") ? try weights.vector(name + ".bias", count: shape[0]) : nil,
                                  outFeatures: shape[0])
+    }
+}
+
+
+/// Pools boxes from p2..p5 (the max-pooled p6 is for the RPN only) with the file's ROIAlign semantics.
+struct RoIPooler {
+    let weights: NetworkWeights
+    let levels: [Int: FeatureMap]
+    let range: ClosedRange<Int>
+    let semantics: RoIAlignSemantics
+
+    init?(weights: NetworkWeights, pyramid: [(String, FeatureMap)]) {
+        var levels: [Int: FeatureMap] = [:]
+        for (name, map) in pyramid {
+            if name.hasPrefix("p"), let level = Int(name.dropFirst()), (2...5).contains(level) { levels[level] = map }
+        }
+        guard let lowest = levels.keys.min(), let highest = levels.keys.max() else { return nil }
+        self.weights = weights
+        self.levels = levels
+        range = lowest...highest
+        semantics = weights.collection[.roiAlign].flatMap(RoIAlignSemantics.init(rawValue:)) ?? .detectron2
+    }
+
+    func pool(_ box: RegionOfInterest, size: Int) throws(WeightKitError) -> FeatureMap {
+        let level = semantics.level(of: box, levels: range)
+        guard let map = levels[level] else {
+            throw WeightKitError(.malformed, "the pyramid has no level p\(level) for a box's size")
+        }
+        return try weights.memory.tracked(channels: map.channels, height: size, width: size, for: "a pooled box") {
+            FeatureMap(channels: map.channels, height: size, width: size, values: Operations.roiAlign(
+                map, box: box, scale: 1 / Double(1 << level), output: size,
+                samplingRatio: semantics.samplingRatio, aligned: semantics.aligned))
+        }
+    }
+}
+
+/// The mask head (`mask.logits`: R x classes x 28 x 28) and the keypoint head (`keypoint.logits`:
+/// R x keypoints x 56 x 56) on given proposals pooled at 14 x 14: 3x3 convolutions + ReLU (with norms where
+/// the file has them), then the mask head's 2x2 transposed convolution + ReLU and 1x1 predictor, or the
+/// keypoint head's 4x4 stride-2 transposed convolution and bilinear x2 upsampling.
+package struct MaskAndKeypointForward {
+    let weights: NetworkWeights
+
+    private func transposed(_ x: FeatureMap, _ name: String, stride: Int, padding: Int) throws(WeightKitError) -> FeatureMap {
+        let shape = try weights.shape(name + ".weight", rank: 4)
+        guard shape[0] == x.channels, shape[1] > 0, shape[2] == shape[3], (1...8).contains(shape[2]) else {
+            throw WeightKitError(.malformed, "transposed convolution \(shape) does not take \(x.channels) channels",
+                                 location: .init(tensor: name + ".weight"))
+        }
+        let out = (x.height - 1) * stride - 2 * padding + shape[2]
+        return try weights.memory.tracked(channels: shape[1], height: max(out, 0), width: max(out, 0), for: "the output of \(name)") {
+            () throws(WeightKitError) in
+            Operations.convTranspose2d(x, weight: try weights.floats(name + ".weight"), outChannels: shape[1], kernel: shape[2],
+                                       stride: stride, padding: padding,
+                                       bias: weights.has(name + ".bias") ? try weights.vector(name + ".bias", count: shape[1]) : nil)
+        }
+    }
+
+    private func convolutions(_ x: FeatureMap, _ prefix: String) throws(WeightKitError) -> FeatureMap {
+        var y = x
+        var index = 1
+        while weights.has(prefix + "\(index).weight") {
+            y = try weights.convolution(y, weight: prefix + "\(index).weight", bias: prefix + "\(index).bias")
+            try weights.normalize(&y, prefix + "\(index).norm")
+            Operations.relu(&y)
+            index += 1
+        }
+        return y
+    }
+
+    func run(_ pyramid: [(String, FeatureMap)], boxes: [RegionOfInterest]) throws(WeightKitError) -> [(String, FeatureMap)] {
+        let mask = CanonicalName.maskHead, keypoint = "roi_heads.keypoint_head."
+        let hasMask = weights.has(mask + "predictor.weight"), hasKeypoint = weights.has(keypoint + "score_lowres.weight")
+        guard !boxes.isEmpty, hasMask || hasKeypoint, let pooler = RoIPooler(weights: weights, pyramid: pyramid) else { return [] }
+        var outputs: [(String, FeatureMap)] = []
+        if hasMask {
+            var values: [Float] = [], shape = (0, 0, 0)
+            for box in boxes {
+                var y = try convolutions(try pooler.pool(box, size: 14), mask + "mask_fcn")
+                y = try transposed(y, mask + "deconv", stride: 2, padding: 0)
+                Operations.relu(&y)
+                y = try weights.convolution(y, weight: mask + "predictor.weight", bias: mask + "predictor.bias")
+                shape = (y.channels, y.height, y.width)
+                values += y.values
+            }
+            outputs.append(("mask.logits", FeatureMap(channels: boxes.count, height: shape.0 * shape.1, width: shape.2, values: values)))
+        }
+        if hasKeypoint {
+            var values: [Float] = [], shape = (0, 0, 0)
+            for box in boxes {
+                let y = try transposed(try convolutions(try pooler.pool(box, size: 14), keypoint + "conv_fcn"),
+                                       keypoint + "score_lowres", stride: 2, padding: 1)
+                let up = try weights.memory.tracked(channels: y.channels, height: y.height * 2, width: y.width * 2, for: "upsampling keypoints") {
+                    Operations.upsampleBilinear(y, factor: 2)
+                }
+                shape = (up.channels, up.height, up.width)
+                values += up.values
+            }
+            outputs.append(("keypoint.logits", FeatureMap(channels: boxes.count, height: shape.0 * shape.1, width: shape.2, values: values)))
+        }
+        return outputs
     }
 }

@@ -40,7 +40,8 @@ public struct ReferenceNetwork {
         outputs += try FCOSForward(weights: weights).run(pyramid)
         outputs += try RPNForward(weights: weights).run(pyramid)
         outputs += try RetinaNetForward(weights: weights).run(pyramid)
-        outputs += try BoxHeadForward(weights: weights).run(pyramid, boxes: boxes, imageHeight: input.height)
+        outputs += try BoxHeadForward(weights: weights).run(pyramid, boxes: boxes)
+        outputs += try MaskAndKeypointForward(weights: weights).run(pyramid, boxes: boxes)
         let fc = CanonicalName.classifier
         if weights.has(fc + ".weight"),
            let features = backbone.classifierInput ?? backbone.stages.max(by: { $0.key < $1.key })?.value

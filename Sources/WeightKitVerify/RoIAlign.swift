@@ -115,3 +115,64 @@ extension Operations {
                 hy * hx, hy * lx, ly * hx, ly * lx)
     }
 }
+
+extension Operations {
+    /// A transposed convolution (weight `[in, out, kh, kw]`, as ConvTranspose2d stores it): the mask head's
+    /// 2x2 stride-2 upsampling and the keypoint head's 4x4 stride-2 padding-1 one.
+    static func convTranspose2d(_ input: FeatureMap, weight: [Float], outChannels: Int, kernel: Int, stride: Int,
+                                padding: Int, bias: [Float]?) -> FeatureMap {
+        let height = (input.height - 1) * stride - 2 * padding + kernel
+        let width = (input.width - 1) * stride - 2 * padding + kernel
+        var output = [Float](repeating: 0, count: outChannels * max(height, 0) * max(width, 0))
+        guard height > 0, width > 0 else { return FeatureMap(channels: outChannels, height: 0, width: 0, values: []) }
+        for o in 0..<outChannels {
+            let value = bias?[o] ?? 0
+            for index in (o * height * width)..<((o + 1) * height * width) { output[index] = value }
+        }
+        for c in 0..<input.channels {
+            for y in 0..<input.height {
+                for x in 0..<input.width {
+                    let v = input.values[(c * input.height + y) * input.width + x]
+                    if v == 0 { continue }
+                    for o in 0..<outChannels {
+                        let base = ((c * outChannels + o) * kernel) * kernel
+                        for i in 0..<kernel {
+                            let oy = y * stride - padding + i
+                            guard oy >= 0, oy < height else { continue }
+                            for j in 0..<kernel {
+                                let ox = x * stride - padding + j
+                                guard ox >= 0, ox < width else { continue }
+                                output[(o * height + oy) * width + ox] += v * weight[base + i * kernel + j]
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return FeatureMap(channels: outChannels, height: height, width: width, values: output)
+    }
+
+    /// Bilinear upsampling by an integer factor with align_corners=False (PyTorch's interpolate).
+    static func upsampleBilinear(_ input: FeatureMap, factor: Int) -> FeatureMap {
+        let height = input.height * factor, width = input.width * factor
+        var output = [Float](repeating: 0, count: input.channels * height * width)
+        func source(_ index: Int, _ size: Int) -> (Int, Int, Float) {
+            let position = max((Float(index) + 0.5) / Float(factor) - 0.5, 0)
+            let low = min(Int(position), size - 1)
+            return (low, min(low + 1, size - 1), position - Float(low))
+        }
+        for c in 0..<input.channels {
+            let plane = c * input.height * input.width
+            for y in 0..<height {
+                let (y0, y1, ly) = source(y, input.height)
+                for x in 0..<width {
+                    let (x0, x1, lx) = source(x, input.width)
+                    let top = (1 - lx) * input.values[plane + y0 * input.width + x0] + lx * input.values[plane + y0 * input.width + x1]
+                    let bottom = (1 - lx) * input.values[plane + y1 * input.width + x0] + lx * input.values[plane + y1 * input.width + x1]
+                    output[(c * height + y) * width + x] = (1 - ly) * top + ly * bottom
+                }
+            }
+        }
+        return FeatureMap(channels: input.channels, height: height, width: width, values: output)
+    }
+}

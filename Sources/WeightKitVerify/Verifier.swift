@@ -150,32 +150,44 @@ public struct Verifier: Sendable {
     public static func inSourceOrder(
         _ output: String, produced: FeatureMap, expected: FeatureMap, layout: String?
     ) -> (produced: FeatureMap, expected: FeatureMap) {
-        guard output.hasPrefix("box."), let layout,
-              let definition = CanonicalMapper.standard.layouts.first(where: { $0.name == layout })
+        let predictors = ["box.cls_score": "box_predictor.cls_score", "box.bbox_pred": "box_predictor.bbox_pred",
+                          "mask.logits": "mask_head.predictor"]
+        guard let predictor = predictors[output], let layout,
+              let definition = CanonicalMapper.standard.layouts.first(where: { $0.name == layout }),
+              produced.channels > 0, produced.width > 0
         else { return (produced, expected) }
-        let predictor = output == "box.cls_score" ? "box_predictor.cls_score" : "box_predictor.bbox_pred"
         let rules = CanonicalMapper.standard.rules(of: definition).filter { $0.to?.contains(predictor) == true }
-        var produced = produced, expected = expected
-        if let moved = rules.compactMap(\.moveFirstRowsToEnd).first {
-            produced = columns(of: produced) { row in Array(row.suffix(moved) + row.dropLast(moved)) }
+        var produced = produced
+        // The saved array as one row per box, whatever rank it was saved with.
+        var expected = expected
+        if expected.channels != produced.channels, expected.values.count % (produced.channels * produced.width) == 0 {
+            expected = FeatureMap(channels: produced.channels, height: expected.values.count / produced.channels / produced.width,
+                                  width: produced.width, values: expected.values)
         }
-        if let dropped = rules.compactMap(\.dropFirstRows).first, expected.height == produced.height + dropped {
-            expected = columns(of: expected) { row in Array(row.dropFirst(dropped)) }
+        // A class is one row of a score or delta matrix and `width` rows of a mask.
+        let unit = produced.width
+        if let moved = rules.compactMap(\.moveFirstRowsToEnd).first {
+            produced = perBox(produced) { row in Array(row.suffix(moved * unit) + row.dropLast(moved * unit)) }
+        }
+        if let dropped = rules.compactMap(\.dropFirstRows).first, expected.height == produced.height + dropped * (output == "mask.logits" ? unit : 1) {
+            let count = dropped * (output == "mask.logits" ? unit : 1) * expected.width
+            expected = perBox(expected) { row in Array(row.dropFirst(count)) }
         }
         return (produced, expected)
     }
 
-    /// `map` (R rows of `height` columns) with each row rewritten.
-    private static func columns(of map: FeatureMap, _ transform: ([Float]) -> [Float]) -> FeatureMap {
-        guard map.height > 0, map.width == 1 else { return map }
+    /// `map` (one box per channel) with each box's values rewritten; widths stay.
+    private static func perBox(_ map: FeatureMap, _ transform: ([Float]) -> [Float]) -> FeatureMap {
+        let size = map.height * map.width
+        guard size > 0, map.width > 0 else { return map }
         var values: [Float] = []
         var height = map.height
-        for row in 0..<map.channels {
-            let rewritten = transform(Array(map.values[row * map.height..<(row + 1) * map.height]))
-            height = rewritten.count
+        for box in 0..<map.channels {
+            let rewritten = transform(Array(map.values[box * size..<(box + 1) * size]))
+            height = rewritten.count / map.width
             values += rewritten
         }
-        return FeatureMap(channels: map.channels, height: height, width: 1, values: values)
+        return FeatureMap(channels: map.channels, height: height, width: map.width, values: values)
     }
 
     /// Proposals from a `.npy` file of shape (R, 4), `x1, y1, x2, y2` in pixels of a `height` x `width`
@@ -220,6 +232,8 @@ public struct Verifier: Sendable {
         }
         var dims = tensor.shape.dimensions
         if dims.count == 4 || dims.count == 2, dims[0] == 1 { dims.removeFirst() }
+        // Per-box maps (R, K, H, W), laid out as the mask and keypoint heads give them.
+        if dims.count == 4 { dims = [dims[0], dims[1] &* dims[2], dims[3]] }
         if dims.count == 1 { dims += [1, 1] }
         // Per-box outputs (R, K), laid out as the box heads give them.
         if dims.count == 2 { dims.append(1) }

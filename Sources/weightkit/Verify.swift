@@ -34,7 +34,7 @@ struct Verify: ParsableCommand {
     @Option(help: "Expected output as .npy, saved by the real framework.")
     var expect: String?
 
-    @Option(help: "The output --expect holds: stem, res2..res5, stage2..stage5, p2..p7, rpn.objectness.pN, rpn.deltas.pN, retina.cls.pN, retina.deltas.pN, box.cls_score, box.bbox_pred, logits.")
+    @Option(help: "The output --expect holds: stem, res2..res5, stage2..stage5, p2..p7, rpn.objectness.pN, rpn.deltas.pN, retina.cls.pN, retina.deltas.pN, box.cls_score, box.bbox_pred, mask.logits, keypoint.logits, logits.")
     var output: String?
 
     @Option(help: "Relative tolerance (of max |reference|).")

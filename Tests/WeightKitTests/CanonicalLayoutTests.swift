@@ -44,6 +44,8 @@ import Testing
         ("verify/torchvision-fasterrcnn-fpn.pth", "torchvision-detection"),
         ("verify/torchvision-fasterrcnn-fpn-v2.pth", "torchvision-detection-v2"),
         ("verify/torchvision-retinanet-fpn.pth", "torchvision-retinanet"),
+        ("verify/torchvision-maskrcnn-fpn.pth", "torchvision-detection"),
+        ("verify/torchvision-keypointrcnn-fpn.pth", "torchvision-detection"),
         ("verify/torchvision-retinanet-fpn-v2.pth", "torchvision-retinanet-v2"),
         ("verify/mmdet-pytorch-fpn.pth", "mmdet-rcnn"),
         ("verify/mmdet-caffe-fpn.pth", "mmdet-rcnn"),

@@ -77,6 +77,21 @@ import Testing
         #expect(try Verifier().compare("box.cls_score", reference: reference, candidate: scores).passed == false)
     }
 
+    /// The mask head (4 convs, 2x2 transposed conv, predictor) and the keypoint head (8 convs, 4x4
+    /// transposed conv, bilinear x2) on proposals pooled at 14x14, against torchvision's own heads.
+    @Test(arguments: [("torchvision-maskrcnn-fpn", "mask.logits"), ("torchvision-keypointrcnn-fpn", "keypoint.logits")])
+    func maskAndKeypointHeadsMatchTorchvision(name: String, output: String) throws {
+        let model = try Verifier.load(Fixtures.path("verify/\(name).pth"))
+        let input = try Verifier.featureMap(fromNpy: Fixtures.path("verify/\(name).input.npy"))
+        let boxes = try Verifier.boxes(fromNpy: Fixtures.path("verify/\(name).boxes.npy"), height: input.height, width: input.width)
+        let actual = try #require(try model.run(input, boxes: boxes).first { $0.name == output }?.value)
+        let saved = try Verifier.featureMap(fromNpy: Fixtures.path("verify/\(name).\(output).npy"))
+        let (candidate, expected) = Verifier.inSourceOrder(output, produced: actual, expected: saved, layout: model.collection[.layout])
+        #expect(candidate.values.count == expected.values.count)
+        let comparison = try Verifier().compare(output, reference: expected, candidate: candidate)
+        #expect(comparison.passed && comparison.snrDecibels > 100, "\(name) \(output): \(comparison)")
+    }
+
     @Test(arguments: goldens.map(\.0) + [
         "../canonical/resnet50-topology-detectron.pkl", "../canonical/adelaidet-vovnet-fcos.pth",
         "../canonical/centermask-vovnet-fcos.pth", "../canonical/gluon-resnet50_v1-slim.params",
