@@ -99,7 +99,9 @@ import Testing
         #expect(report.inexpressible.allSatisfy { !$0.hasPrefix("backbone.") || $0.hasSuffix("conv1.bias") || $0.hasSuffix("conv2.bias") || $0.hasSuffix("conv3.bias") || $0.hasSuffix("shortcut.bias") },
                 "\(source): \(report.inexpressible.prefix(4))")
         let a = try Verifier.load(Fixtures.path(source)), b = try Verifier.load(output)
-        let comparisons = try Verifier().compare(a, b, input: .deterministic(channels: 3, height: 48, width: 48))
+        // Heads too: proposals pooled at p2 and p3 of a 64x64 input.
+        let boxes = [RegionOfInterest(x1: 4, y1: 4, x2: 40, y2: 36), RegionOfInterest(x1: 0, y1: 0, x2: 200, y2: 200)]
+        let comparisons = try Verifier().compare(a, b, input: .deterministic(channels: 3, height: 64, width: 64), boxes: boxes)
         #expect(!comparisons.isEmpty)
         for comparison in comparisons {
             #expect(comparison.passed, "\(source) -> \(layout): \(comparison.output) off by \(comparison.relativeError)")

@@ -204,7 +204,7 @@ public struct CanonicalMapper: Sendable {
     /// WeightKit wrote): those say what the weights meant before this layout's defaults could.
     static func recordedOrLaid(_ semantics: [String: String], _ metadata: [String: String]) -> [String: String] {
         var result = semantics
-        for key in ["norm", "norm_eps", "stride_in", "channel_order", "pixel_scale", "pixel_mean", "pixel_std"] {
+        for key in ["norm", "norm_eps", "stride_in", "channel_order", "pixel_scale", "pixel_mean", "pixel_std", "roi_align"] {
             if let recorded = metadata["weightkit." + key] { result[key] = recorded }
         }
         return result

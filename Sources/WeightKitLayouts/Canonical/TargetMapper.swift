@@ -196,6 +196,15 @@ public struct TargetMapper: Sendable {
             if let key = ContainerKey(semantic: key) { output[key] = value }
         }
         output[.normEps] = CanonicalSemantics.format(targetEps)
+        // How boxes are pooled is the framework's configuration, not the weights': the source's pooling is
+        // kept, and the user told when the target's default differs.
+        if let pooling = canonical[.roiAlign] {
+            if let targetPooling = variant.semantics["roi_align"], targetPooling != pooling {
+                conversions.append("\(layout.name) pools boxes as \(targetPooling) by default; these weights were trained with "
+                    + "\(pooling)'s pooling (kept in weightkit.roi_align): configure the target to match")
+            }
+            output[.roiAlign] = pooling
+        }
         for key in [ContainerKey.unmapped, .synthesized, .fixGamma] { output[key] = nil }
         return Result(collection: output, layout: layout.name, checkpoint: layout.checkpoint,
                       inexpressible: inexpressible, conversions: conversions, config: variant.config)
