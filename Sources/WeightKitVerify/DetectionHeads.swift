@@ -98,16 +98,8 @@ package struct BoxHeadForward {
         else { return [] }
         var scores: [Float] = [], deltas: [Float] = [], classes = 0, deltaCount = 0
         for box in boxes {
-            var hidden = try pooler.pool(box, size: Self.poolSize)
+            var features = try weights.numberedConvolutions(try pooler.pool(box, size: Self.poolSize), head + "conv").values
             var index = 1
-            while weights.has(head + "conv\(index).weight") {
-                hidden = try weights.convolution(hidden, weight: head + "conv\(index).weight", bias: head + "conv\(index).bias")
-                try weights.normalize(&hidden, head + "conv\(index).norm")
-                Operations.relu(&hidden)
-                index += 1
-            }
-            var features = hidden.values
-            index = 1
             while weights.has(head + "fc\(index).weight") {
                 features = try linear(features, head + "fc\(index)")
                 features = features.map { max($0, 0) }
@@ -190,18 +182,6 @@ package struct MaskAndKeypointForward {
         }
     }
 
-    private func convolutions(_ x: FeatureMap, _ prefix: String) throws(WeightKitError) -> FeatureMap {
-        var y = x
-        var index = 1
-        while weights.has(prefix + "\(index).weight") {
-            y = try weights.convolution(y, weight: prefix + "\(index).weight", bias: prefix + "\(index).bias")
-            try weights.normalize(&y, prefix + "\(index).norm")
-            Operations.relu(&y)
-            index += 1
-        }
-        return y
-    }
-
     func run(_ pyramid: [(String, FeatureMap)], boxes: [RegionOfInterest]) throws(WeightKitError) -> [(String, FeatureMap)] {
         let mask = CanonicalName.maskHead, keypoint = "roi_heads.keypoint_head."
         let hasMask = weights.has(mask + "predictor.weight"), hasKeypoint = weights.has(keypoint + "score_lowres.weight")
@@ -210,7 +190,7 @@ package struct MaskAndKeypointForward {
         if hasMask {
             var values: [Float] = [], shape = (0, 0, 0)
             for box in boxes {
-                var y = try convolutions(try pooler.pool(box, size: 14), mask + "mask_fcn")
+                var y = try weights.numberedConvolutions(try pooler.pool(box, size: 14), mask + "mask_fcn")
                 y = try transposed(y, mask + "deconv", stride: 2, padding: 0)
                 Operations.relu(&y)
                 y = try weights.convolution(y, weight: mask + "predictor.weight", bias: mask + "predictor.bias")
@@ -222,7 +202,7 @@ package struct MaskAndKeypointForward {
         if hasKeypoint {
             var values: [Float] = [], shape = (0, 0, 0)
             for box in boxes {
-                let y = try transposed(try convolutions(try pooler.pool(box, size: 14), keypoint + "conv_fcn"),
+                let y = try transposed(try weights.numberedConvolutions(try pooler.pool(box, size: 14), keypoint + "conv_fcn"),
                                        keypoint + "score_lowres", stride: 2, padding: 1)
                 let up = try weights.memory.tracked(channels: y.channels, height: y.height * 2, width: y.width * 2, for: "upsampling keypoints") {
                     Operations.upsampleBilinear(y, factor: 2)
@@ -233,5 +213,21 @@ package struct MaskAndKeypointForward {
             outputs.append(("keypoint.logits", FeatureMap(channels: boxes.count, height: shape.0 * shape.1, width: shape.2, values: values)))
         }
         return outputs
+    }
+}
+
+extension NetworkWeights {
+    /// `prefix1`, `prefix2`, ... while they exist: a 3x3 convolution each, its norm where the file has one
+    /// (`prefixN.norm`), then ReLU (the box head's 4conv, the mask and keypoint heads).
+    func numberedConvolutions(_ x: FeatureMap, _ prefix: String) throws(WeightKitError) -> FeatureMap {
+        var y = x
+        var index = 1
+        while has(prefix + "\(index).weight") {
+            y = try convolution(y, weight: prefix + "\(index).weight", bias: prefix + "\(index).bias")
+            try normalize(&y, prefix + "\(index).norm")
+            Operations.relu(&y)
+            index += 1
+        }
+        return y
     }
 }

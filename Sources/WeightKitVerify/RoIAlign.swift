@@ -59,8 +59,14 @@ extension Operations {
             height = max(height, 1)
         }
         let binH = height / Double(output), binW = width / Double(output)
-        let gridH = samplingRatio > 0 ? samplingRatio : max(Int((height / Double(output)).rounded(.up)), 1)
-        let gridW = samplingRatio > 0 ? samplingRatio : max(Int((width / Double(output)).rounded(.up)), 1)
+        // Adaptive sampling takes ceil(bin size) samples; boxes from a library caller are not checked like
+        // the command line's, so the count is kept finite and at most 64 per axis.
+        func samples(_ extent: Double) -> Int {
+            if samplingRatio > 0 { return samplingRatio }
+            let count = (extent / Double(output)).rounded(.up)
+            return count.isFinite ? Int(min(max(count, 1), 64)) : 1
+        }
+        let gridH = samples(height), gridW = samples(width)
         let count = Double(max(gridH * gridW, 1))
         var result = [Float](repeating: 0, count: input.channels * output * output)
         let plane = input.height * input.width
@@ -94,23 +100,15 @@ extension Operations {
         -> (Int, Int, Int, Int, Double, Double, Double, Double)?
     {
         guard height > 0, width > 0, y >= -1, y <= Double(height), x >= -1, x <= Double(width) else { return nil }
-        var y = max(y, 0), x = max(x, 0)
-        var yLow = Int(y), xLow = Int(x), yHigh: Int, xHigh: Int
-        if yLow >= height - 1 {
-            yLow = height - 1
-            yHigh = yLow
-            y = Double(yLow)
-        } else {
-            yHigh = yLow + 1
+        // Each axis: the neighbours below and above, and the position's share of the one above; at the last
+        // pixel both neighbours are that pixel.
+        func axis(_ position: Double, _ size: Int) -> (low: Int, high: Int, fraction: Double) {
+            let clamped = max(position, 0)
+            let low = Int(clamped)
+            return low >= size - 1 ? (size - 1, size - 1, 0) : (low, low + 1, clamped - Double(low))
         }
-        if xLow >= width - 1 {
-            xLow = width - 1
-            xHigh = xLow
-            x = Double(xLow)
-        } else {
-            xHigh = xLow + 1
-        }
-        let ly = y - Double(yLow), lx = x - Double(xLow), hy = 1 - ly, hx = 1 - lx
+        let (yLow, yHigh, ly) = axis(y, height), (xLow, xHigh, lx) = axis(x, width)
+        let hy = 1 - ly, hx = 1 - lx
         return (yLow * width + xLow, yLow * width + xHigh, yHigh * width + xLow, yHigh * width + xHigh,
                 hy * hx, hy * lx, ly * hx, ly * lx)
     }

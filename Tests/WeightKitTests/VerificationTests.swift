@@ -77,6 +77,24 @@ import Testing
         #expect(try Verifier().compare("box.cls_score", reference: reference, candidate: scores).passed == false)
     }
 
+    /// Boxes a library caller passes unchecked (NaN, infinite, enormous, inverted) pool to zeros or edge
+    /// values, never a trap or an unbounded loop, under every pooling.
+    @Test func hostileBoxesNeverTrap() throws {
+        let model = try Verifier.load(Fixtures.path("verify/torchvision-maskrcnn-fpn.pth"))
+        let input = FeatureMap.deterministic(channels: 3, height: 64, width: 64)
+        let boxes = [RegionOfInterest(x1: .nan, y1: 0, x2: 10, y2: 10), RegionOfInterest(x1: -.infinity, y1: 0, x2: .infinity, y2: 1e300),
+                     RegionOfInterest(x1: 50, y1: 50, x2: 10, y2: 10), RegionOfInterest(x1: -1e18, y1: -1e18, x2: 1e18, y2: 1e18)]
+        for pooling in RoIAlignSemantics.allCases {
+            var collection = model.collection
+            collection[.roiAlign] = pooling.rawValue
+            let outputs = try ReferenceNetwork(collection).run(input, boxes: boxes)
+            #expect(outputs.contains { $0.name == "mask.logits" })
+        }
+        #expect(throws: WeightKitError.self) {
+            _ = try Verifier.boxes(fromNpy: Fixtures.path("verify/torchvision-maskrcnn-fpn.input.npy"), height: 64, width: 64)
+        }
+    }
+
     /// The mask head (4 convs, 2x2 transposed conv, predictor) and the keypoint head (8 convs, 4x4
     /// transposed conv, bilinear x2) on proposals pooled at 14x14, against torchvision's own heads.
     @Test(arguments: [("torchvision-maskrcnn-fpn", "mask.logits"), ("torchvision-keypointrcnn-fpn", "keypoint.logits")])
