@@ -1,4 +1,5 @@
 import ArgumentParser
+import Glibc
 import WeightKit
 
 extension Conversion.Naming: ExpressibleByArgument {}
@@ -25,14 +26,20 @@ struct Convert: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write a weight file as a canonical safetensors container (vov.bin) or a framework's own checkpoint.")
 
-    @Argument(help: "The source weight file; its content decides the format.")
-    var source: String
+    @Argument(help: "The source weight files; each one's content decides its format. Several need --to-dir.")
+    var sources: [String]
+
+    @Option(name: .customLong("to-dir"), help: "Convert every source into this folder, one result line per file.")
+    var directory: String?
+
+    @Option(help: "With --to-dir: how many files convert at once.")
+    var jobs = 1
 
     @Option(name: .customLong("to"), help: """
         The output file. Its name picks the container: .pth/.pt torch, .pkl detectron2 pickle, .npz NumPy, \
         .params MXNet, anything else (vov.bin, .safetensors) safetensors.
         """)
-    var output: String
+    var output: String?
 
     @Option(help: """
         Write names in this layout or family instead of canonical ones: detectron2, vovnet-detectron2, mmdet, \
@@ -87,6 +94,14 @@ struct Convert: ParsableCommand {
 
     func validate() throws {
         if rgb && bgr { throw ValidationError("--rgb and --bgr exclude each other") }
+        if sources.isEmpty { throw ValidationError("missing expected argument '<sources>'") }
+        switch (output, directory) {
+        case (nil, nil): throw ValidationError("missing --to <file> (or --to-dir <folder> for several sources)")
+        case (.some, .some): throw ValidationError("--to and --to-dir exclude each other")
+        case (.some, nil) where sources.count > 1: throw ValidationError("\(sources.count) sources need --to-dir, not --to")
+        default: break
+        }
+        if !(1...64).contains(jobs) { throw ValidationError("--jobs must be from 1 to 64") }
         if let layout, layout != "canonical" {
             if names == .source { throw ValidationError("--layout writes that layout's names; it excludes --names source") }
             if rgb || bgr { throw ValidationError("--layout sets the channel order its framework expects; drop --rgb/--bgr") }
@@ -108,12 +123,49 @@ struct Convert: ParsableCommand {
         conversion.format = format?.format
         conversion.targetLayout = layout
         conversion.wrapping = wrap
-        let bar = !quiet && StandardError.isTerminal ? ProgressBar() : nil
         SignalCleanup.install()
+        if let directory {
+            try runBatch(conversion, into: directory)
+            return
+        }
+        let source = sources[0]
+        let bar = !quiet && StandardError.isTerminal ? ProgressBar() : nil
         try reportingErrors { () throws(WeightKitError) in
             defer { bar?.finish() }
             let report = try conversion.run(
-                from: source, to: output, progress: bar.map { bar in { bar.update($0, of: $1) } })
+                from: source, to: output ?? "", progress: bar.map { bar in { bar.update($0, of: $1) } })
+            warn(report, source)
+        }
+    }
+
+    /// One line per file on stdout, the warnings on stderr, then a summary; status 1 if any file failed.
+    private func runBatch(_ conversion: Conversion, into directory: String) throws {
+        var status = stat()
+        guard stat(directory, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else {
+            StandardError.write("error: \(directory): the output folder does not exist".escapingControlCharacters + "\n")
+            throw ExitCode(1)
+        }
+        let outcomes = BatchConversion(conversion: conversion, jobs: jobs).run(sources, into: directory)
+        var failed = 0
+        for outcome in outcomes {
+            switch outcome.result {
+            case .success(let report):
+                print("ok      \(outcome.source) -> \(outcome.output) (\(report.tensorCount) tensors, \(report.targetLayout ?? report.layout ?? "source names"))"
+                    .escapingControlCharacters)
+                warn(report, outcome.source)
+            case .failure(let error):
+                failed += 1
+                print("failed  \(error)".escapingControlCharacters)
+            }
+        }
+        print("converted \(outcomes.count - failed) of \(outcomes.count) files into \(directory)" + (failed > 0 ? " (\(failed) failed)" : ""))
+        if failed > 0 {
+            StandardError.write("error: \(failed) of \(outcomes.count) files failed to convert\n")
+            throw ExitCode(1)
+        }
+    }
+
+    private func warn(_ report: Conversion.Report, _ source: String) {
             for norm in report.unfolded {
                 StandardError.write("warning: \(source): norm not folded: \(norm)".escapingControlCharacters + "\n")
             }
@@ -144,6 +196,5 @@ struct Convert: ParsableCommand {
                             .escapingControlCharacters + "\n")
                 }
             }
-        }
     }
 }

@@ -22,6 +22,10 @@ enum CLI {
     }
 
     static func run(_ arguments: String...) throws -> CLIResult {
+        try run(arguments)
+    }
+
+    static func run(_ arguments: [String]) throws -> CLIResult {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments

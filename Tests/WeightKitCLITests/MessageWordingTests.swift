@@ -70,7 +70,7 @@ import WeightKit
         let unknown = try CLI.run("inspect", "--bogus", "x")
         #expect(unknown.stderr == "error: unknown option '--bogus' (see weightkit inspect --help)\n")
         let source = try CLI.run("convert")
-        #expect(source.stderr == "error: missing expected argument '<source>' (see weightkit convert --help)\n")
+        #expect(source.stderr == "error: missing expected argument '<sources> ...' (see weightkit convert --help)\n")
         let help = try CLI.run("--help")
         #expect(help.status == 0 && help.stdout.contains("SUBCOMMANDS"))
     }
@@ -112,5 +112,33 @@ import WeightKit
         #expect(stride.status == 1 && lines(stride.stderr).count == 1)
         #expect(stride.stderr.contains("cannot state otherwise; these weights were trained with it in the 1x1 one"))
         #expect(scratch.contents.isEmpty)
+    }
+
+    /// A model-zoo folder in one command: one line per file, a summary, each output atomic, and status 1
+    /// when any file failed (a file with no tensors; two sources that would write one output).
+    @Test func batchConversionReportsEveryFile() throws {
+        let scratch = try Scratch()
+        let out = scratch.path("out")
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let sources = ["verify/torchvision-resnext.pth", "verify/timm-vovnet-ese.pth", "caffe2/predict_net.pb",
+                       "mxnet/gluon-net.params", "verify/gluon-resnet-v1.params"].map(CLI.fixture)
+        var arguments = ["convert"] + sources + ["--to-dir", out, "--jobs", "2", "--quiet"]
+        var result = try CLI.run(arguments)
+        #expect(result.status == 1)
+        let lines = self.lines(result.stdout)
+        #expect(lines.count == 6, "\(result.stdout)")
+        #expect(lines[0] == "ok      \(sources[0]) -> \(out)/torchvision-resnext.safetensors (132 tensors, torchvision-resnet)")
+        #expect(lines[2] == "failed  \(sources[2]): file holds no tensors; nothing to convert")
+        #expect(lines[5] == "converted 4 of 5 files into \(out) (1 failed)")
+        #expect(result.stderr.hasSuffix("error: 1 of 5 files failed to convert\n"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out).sorted()
+                    == ["gluon-net.safetensors", "gluon-resnet-v1.safetensors", "timm-vovnet-ese.safetensors",
+                        "torchvision-resnext.safetensors"])
+        // Two sources with one name: the second is refused, the first written.
+        arguments = ["convert", sources[0], sources[0], "--to-dir", scratch.path("out"), "--force"]
+        result = try CLI.run(arguments)
+        #expect(self.lines(result.stdout)[1] == "failed  \(sources[0]): would write the same output as \(sources[0])")
+        let missing = try CLI.run(["convert"] + sources + ["--to", scratch.path("x.bin")])
+        #expect(missing.stderr == "error: 5 sources need --to-dir, not --to (see weightkit convert --help)\n")
     }
 }
