@@ -77,6 +77,31 @@ import Testing
         #expect(try Verifier().compare("box.cls_score", reference: reference, candidate: scores).passed == false)
     }
 
+    /// Folding every norm (backbone, FPN and the v2 box head's convolutions) keeps every head's output, and a
+    /// 1 % change of one head weight (the box predictor's scores) is caught there while the pyramid still
+    /// passes.
+    @Test func foldingKeepsTheHeadsAndAHeadChangeIsCaught() throws {
+        let name = "torchvision-fasterrcnn-fpn-v2"
+        let model = try Verifier.load(Fixtures.path("verify/\(name).pth"))
+        let input = try Verifier.featureMap(fromNpy: Fixtures.path("verify/\(name).input.npy"))
+        let boxes = try Verifier.boxes(fromNpy: Fixtures.path("verify/\(name).boxes.npy"), height: input.height, width: input.width)
+        let folded = try BatchNormFolding.fold(model.collection)
+        #expect(folded.collection["roi_heads.box_head.conv1.norm.weight"] == nil)
+        let foldedModel = Verifier.Model(collection: folded.collection, network: try ReferenceNetwork(folded.collection))
+        let comparisons = try Verifier().compare(model, foldedModel, input: input, boxes: boxes)
+        #expect(comparisons.contains { $0.output == "box.bbox_pred" } && comparisons.contains { $0.output == "rpn.deltas.p6" })
+        for comparison in comparisons { #expect(comparison.passed, "\(comparison.output)") }
+        var changed = model.collection
+        let weight = try #require(changed["roi_heads.box_predictor.cls_score.weight"])
+        var values: [Double] = []
+        _ = weight.forEachScalar { values.append($0 * 1.01) }
+        try changed.replace(Tensor(name: weight.name, dtype: weight.dtype, shape: weight.shape, data: DTypeCast.encode(values, as: .float32)))
+        let changedModel = Verifier.Model(collection: changed, network: try ReferenceNetwork(changed))
+        let perturbed = try Verifier().compare(model, changedModel, input: input, boxes: boxes)
+        #expect(perturbed.first { $0.output == "box.cls_score" }?.passed == false)
+        #expect(perturbed.first { $0.output == "p2" }?.passed == true)
+    }
+
     /// Boxes a library caller passes unchecked (NaN, infinite, enormous, inverted) pool to zeros or edge
     /// values, never a trap or an unbounded loop, under every pooling.
     @Test func hostileBoxesNeverTrap() throws {
