@@ -84,9 +84,11 @@ struct FuzzTarget {
             collection = mapped
         }
         let memory = ForwardMemory(limit: 64 << 20)
+        // Two proposals, so the box, mask and keypoint heads and ROIAlign run too.
+        let boxes = [RegionOfInterest(x1: 2, y1: 3, x2: 20, y2: 30), RegionOfInterest(x1: 0, y1: 0, x2: 120, y2: 120)]
         guard let network = try? ReferenceNetwork(collection, memory: memory),
               let input = try? Verifier.input(height: 32, width: 32, memory: memory),
-              let outputs = try? network.run(input)
+              let outputs = try? network.run(input, boxes: boxes)
         else { return }
         for (name, value) in outputs {
             _ = try? Verifier().compare(name, reference: value, candidate: value)
