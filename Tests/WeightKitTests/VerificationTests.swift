@@ -77,6 +77,22 @@ import Testing
         #expect(try Verifier().compare("box.cls_score", reference: reference, candidate: scores).passed == false)
     }
 
+    /// detectron2's and mmdetection's pooling (aligned, adaptive ROIAlign, each with its own level mapper)
+    /// against torchvision.ops.roi_align, which detectron2's ROIAlign wraps, with their level formulas.
+    @Test(arguments: [RoIAlignSemantics.detectron2, .mmdet])
+    func otherFrameworksPoolingMatches(pooling: RoIAlignSemantics) throws {
+        let name = "torchvision-fasterrcnn-fpn"
+        var collection = try Verifier.load(Fixtures.path("verify/\(name).pth")).collection
+        collection[.roiAlign] = pooling.rawValue
+        let input = try Verifier.featureMap(fromNpy: Fixtures.path("verify/\(name).input.npy"))
+        let boxes = try Verifier.boxes(fromNpy: Fixtures.path("verify/\(name).boxes.npy"), height: input.height, width: input.width)
+        let produced = try #require(try ReferenceNetwork(collection).run(input, boxes: boxes).first { $0.name == "box.cls_score" }?.value)
+        let saved = try Verifier.featureMap(fromNpy: Fixtures.path("verify/\(name).box.cls_score.\(pooling.rawValue).npy"))
+        let (candidate, expected) = Verifier.inSourceOrder("box.cls_score", produced: produced, expected: saved, layout: collection[.layout])
+        let comparison = try Verifier().compare("box.cls_score", reference: expected, candidate: candidate)
+        #expect(comparison.passed && comparison.snrDecibels > 100, "\(pooling): \(comparison)")
+    }
+
     /// Folding every norm (backbone, FPN and the v2 box head's convolutions) keeps every head's output, and a
     /// 1 % change of one head weight (the box predictor's scores) is caught there while the pyramid still
     /// passes.
