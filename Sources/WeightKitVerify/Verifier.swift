@@ -191,16 +191,16 @@ public struct Verifier: Sendable {
     }
 
     /// Proposals from a `.npy` file of shape (R, 4), `x1, y1, x2, y2` in pixels of a `height` x `width`
-    /// input. Every number is checked: finite, ordered, within four input sizes of the image, at most 10,000
-    /// boxes, so a file cannot make the pooling trap or run unbounded.
+    /// input. Every number is checked: finite, ordered, within four input sizes of the image, at most 1,000
+    /// boxes (a detector's usual proposal count), so a file cannot make the pooling trap or run unbounded.
     public static func boxes(fromNpy path: String, height: Int, width: Int) throws(WeightKitError) -> [RegionOfInterest] {
         let collection = try WeightFile.read(path)
         guard collection.format == .numpyNpy, let tensor = collection.tensors.first else {
             throw WeightKitError(.invalidArgument, "expected a .npy array of boxes", file: path)
         }
         let dims = tensor.shape.dimensions
-        guard dims.count == 2, dims[1] == 4, (1...10_000).contains(dims[0]) else {
-            throw WeightKitError(.invalidArgument, "expected boxes of shape (R, 4) with 1 to 10000 rows, got \(tensor.shape)", file: path)
+        guard dims.count == 2, dims[1] == 4, (1...1_000).contains(dims[0]) else {
+            throw WeightKitError(.invalidArgument, "expected boxes of shape (R, 4) with 1 to 1000 rows, got \(tensor.shape)", file: path)
         }
         var values: [Double] = []
         guard tensor.forEachScalar({ values.append($0) }) else {
