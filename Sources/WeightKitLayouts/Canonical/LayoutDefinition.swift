@@ -36,7 +36,8 @@ public struct LayoutDefinition: Decodable, Sendable {
         public var also: [Synthesis]?
         /// How to fill, when writing this layout, captures the canonical name does not carry:
         /// `last_block:$N` is the last block index of backbone stage `res<$N>`, `unless_top:$N:TEXT` is TEXT
-        /// unless stage `$N` is the backbone's last (Detectron names its FPN after those).
+        /// unless stage `$N` is the backbone's last (Detectron names its FPN after those), `literal:TEXT` is
+        /// TEXT (a fresh gluon export numbers its network 0).
         public var reverseCaptures: [String: String]?
 
         enum CodingKeys: String, CodingKey {

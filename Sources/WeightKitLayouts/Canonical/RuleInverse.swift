@@ -21,6 +21,11 @@ final class RuleInverse {
         /// Arithmetic over captures; all but one must come from groups with a few literal alternatives
         /// (`(0|1)`), which are tried in turn while the remaining one is solved for.
         case arithmetic(String, captures: [Int])
+
+        func isArithmetic(over capture: Int) -> Bool {
+            if case .arithmetic(_, let numbers) = self { return numbers == [capture] }
+            return false
+        }
     }
 
     private let source: [SourcePiece]
@@ -68,6 +73,23 @@ final class RuleInverse {
             }
         }
 
+        private var values: [String: [Int?]] = [:]
+
+        /// The smallest value of one capture (0..<1024) for which every expression gives its wanted number.
+        func solveJointly(_ constraints: [(expression: String, wanted: Int)], capture: Int) -> Int? {
+            let tables = constraints.map { constraint -> [Int?] in
+                if let known = values[constraint.expression] { return known }
+                let tabulated = (0..<1024).map { x -> Int? in
+                    var captures = [String](repeating: "0", count: capture + 1)
+                    captures[capture] = String(x)
+                    return (try? NameTemplate(text: "{\(constraint.expression)}").expand(captures)).flatMap { Int($0) }
+                }
+                values[constraint.expression] = tabulated
+                return tabulated
+            }
+            return (0..<1024).first { x in zip(tables, constraints).allSatisfy { $0.0[x] == $0.1.wanted } }
+        }
+
         private static func solver(_ value: (Int) -> Int?) -> Solver {
             if let at0 = value(0), let at1 = value(1), let at2 = value(2) {
                 let (slope, slopeOverflow) = at1.subtractingReportingOverflow(at0)
@@ -96,6 +118,7 @@ final class RuleInverse {
         }
 
         func value(of rule: String, _ captures: [Int: String]) -> String? {
+            if rule.hasPrefix("literal:") { return String(rule.dropFirst("literal:".count)) }
             let fields = rule.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
             guard fields.count >= 2, fields[1].hasPrefix("$"), let number = Int(fields[1].dropFirst()),
                   let stage = captures[number].flatMap(Int.init)
@@ -173,6 +196,7 @@ final class RuleInverse {
         guard values.count == slots.count else { return [] }
         var captures = defaults
         var assigned = Set<Int>()
+        var joint: [Int: [(expression: String, wanted: Int)]] = [:]
         for (slot, value) in zip(slots, values) {
             var solved: (Int, String)
             switch slot {
@@ -185,8 +209,16 @@ final class RuleInverse {
                 else { return [] }
                 solved = (number, key)
             case .arithmetic(let expression, let numbers):
-                guard let wanted = Int(value),
-                      let solution = Self.solve(expression, numbers, equals: wanted, alternatives: alternatives, table: table)
+                guard let wanted = Int(value) else { return [] }
+                // One free capture behind several expressions (gluon's block {($3-4)/3+1} and conv
+                // {($3-4)%3+1}): solved jointly, once all its expressions are known.
+                if numbers.count == 1, alternatives[numbers[0]] == nil,
+                   slots.filter({ $0.isArithmetic(over: numbers[0]) }).count > 1
+                {
+                    joint[numbers[0], default: []].append((expression, wanted))
+                    continue
+                }
+                guard let solution = Self.solve(expression, numbers, equals: wanted, alternatives: alternatives, table: table)
                 else { return [] }
                 for (number, solved) in solution.dropLast() {
                     if assigned.contains(number), captures[number] != solved { return [] }
@@ -200,6 +232,12 @@ final class RuleInverse {
             if assigned.contains(solved.0), captures[solved.0] != solved.1 { return [] }
             assigned.insert(solved.0)
             captures[solved.0] = solved.1
+        }
+        for (number, constraints) in joint {
+            guard let x = table.solveJointly(constraints, capture: number) else { return [] }
+            if assigned.contains(number), captures[number] != String(x) { return [] }
+            assigned.insert(number)
+            captures[number] = String(x)
         }
         if assigned.contains(0), let whole = captures[0] { return [whole] }
         for (number, rule) in derived {
