@@ -122,6 +122,7 @@ package enum NpzWriter {
                 let data = try producer(name: tensor.name)
                 bytes.reserveCapacity(size)
                 data.withUnsafeBytes { bytes.append(contentsOf: $0) }
+                data.releasePages()
                 return TensorData(bytes)
             }
         }

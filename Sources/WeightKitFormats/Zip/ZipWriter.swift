@@ -64,7 +64,7 @@ package final class ZipWriter {
                                       return ZipWriter.from(context)?.read(
                                           Int(index), offset: Int(offset), into: buffer, count: Int(length)) ?? -1
                                   },
-                                  { context, _ in ZipWriter.from(context)?.current = nil })
+                                  { context, _ in ZipWriter.from(context)?.close() })
             }
             guard added == Int64(index) else { throw archiveError(archive, "cannot add '\(entry.name)'") }
             // The local header is 30 bytes, the name, and the padding field (4 bytes of id and length, then
@@ -113,6 +113,12 @@ package final class ZipWriter {
             failure = failure ?? error
             return -1
         }
+    }
+
+    /// Drops the entry just written; a view's pages leave resident memory, so memory stays near one entry.
+    private func close() {
+        current?.data.releasePages()
+        current = nil
     }
 
     private func read(_ index: Int, offset: Int, into buffer: UnsafeMutableRawPointer, count: Int) -> Int32 {
