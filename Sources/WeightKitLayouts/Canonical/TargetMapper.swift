@@ -52,27 +52,35 @@ public struct TargetMapper: Sendable {
             throw WeightKitError(.invalidArgument, "no layout or family named '\(target)'; choose one of "
                 + targetNames.joined(separator: ", "))
         }
-        var best: Result?
+        // Names first, for every candidate: cheap, and enough to tell which layouts describe this network.
+        var plans: [Plan] = []
         var firstRefusal: WeightKitError?
         for layout in candidates {
             do throws(WeightKitError) {
-                let result = try map(canonical, into: layout)
+                let plan = try self.plan(canonical, into: layout)
                 // A layout that would not recognise its own output (a detector layout for a lone backbone)
                 // does not describe this network.
-                guard try mapper.recognizing(result.collection).contains(where: { $0.name == layout.name }) else {
+                guard try mapper.recognizing(plan.names(of: canonical)).contains(where: { $0.name == layout.name }) else {
                     firstRefusal = firstRefusal ?? WeightKitError(
                         .unsupported, "\(layout.name) describes networks with parts this file lacks; "
                             + "its output would not read back as \(layout.name)")
                     continue
                 }
-                if let current = best, current.inexpressible.count <= result.inexpressible.count { continue }
-                best = result
+                plans.append(plan)
             } catch {
                 firstRefusal = firstRefusal ?? error
             }
         }
-        guard let best else { throw firstRefusal ?? WeightKitError(.invalidArgument, "no layout named '\(target)'") }
-        return best
+        // Then values, once: for the layout that expresses the most tensors, or the next if its values
+        // cannot be written (statistics it cannot hold).
+        for plan in plans.enumerated().sorted(by: { ($0.element.inexpressible.count, $0.offset) < ($1.element.inexpressible.count, $1.offset) }) {
+            do throws(WeightKitError) {
+                return try apply(plan.element, to: canonical)
+            } catch {
+                firstRefusal = firstRefusal ?? error
+            }
+        }
+        throw firstRefusal ?? WeightKitError(.invalidArgument, "no layout named '\(target)'")
     }
 
     // MARK: One layout
@@ -82,7 +90,30 @@ public struct TargetMapper: Sendable {
         var config: [String: String]
     }
 
-    private func map(_ canonical: TensorCollection, into layout: LayoutDefinition) throws(WeightKitError) -> Result {
+    /// A layout's names for a collection, before any value is converted.
+    private struct Plan {
+        let layout: LayoutDefinition
+        let variant: Variant
+        let targetEps: Double
+        /// Canonical name -> target name and the rule that gives it.
+        let placements: [String: (name: String, rule: LayoutDefinition.Rule)]
+        let inexpressible: [String]
+        /// Tensors the layout creates when reading (AffineChannel's statistics), with their value and owner.
+        let companions: [String: (value: Double, owner: String)]
+
+        /// The target names over the canonical tensors' own data: what recognition needs, nothing copied.
+        func names(of canonical: TensorCollection) throws(WeightKitError) -> TensorCollection {
+            var names = TensorCollection(format: canonical.format)
+            for tensor in canonical.tensors {
+                guard let (name, _) = placements[tensor.name], companions[tensor.name] == nil, names[name] == nil else { continue }
+                try names.append(Tensor(name: name, dtype: tensor.dtype, shape: tensor.shape, data: tensor.data))
+            }
+            return names
+        }
+    }
+
+    /// Where every tensor goes in `layout`, and what the layout cannot hold, without touching any values.
+    private func plan(_ canonical: TensorCollection, into layout: LayoutDefinition) throws(WeightKitError) -> Plan {
         let source = canonical.semantics
         let variant = try chooseVariant(of: layout, for: canonical)
         let targetEps = layout.epsInConfig == true ? source.normEps
@@ -134,8 +165,15 @@ public struct TargetMapper: Sendable {
                     + "computes with; leaving it out would change what the weights compute")
             }
         }
+        return Plan(layout: layout, variant: variant, targetEps: targetEps, placements: placements,
+                    inexpressible: inexpressible, companions: companions)
+    }
 
-        // Then values, so the target computes what the source did.
+    /// The values `plan` needs, converted so the target computes what the source did.
+    private func apply(_ plan: Plan, to canonical: TensorCollection) throws(WeightKitError) -> Result {
+        let (layout, variant, targetEps) = (plan.layout, plan.variant, plan.targetEps)
+        let (placements, companions) = (plan.placements, plan.companions)
+        let source = canonical.semantics
         var collection = canonical
         var conversions: [String] = []
         if let order = variant.semantics["channel_order"].flatMap(ChannelOrder.init(rawValue:)),
@@ -207,7 +245,7 @@ public struct TargetMapper: Sendable {
         }
         for key in [ContainerKey.unmapped, .synthesized, .fixGamma] { output[key] = nil }
         return Result(collection: output, layout: layout.name, checkpoint: layout.checkpoint,
-                      inexpressible: inexpressible, conversions: conversions, config: variant.config)
+                      inexpressible: plan.inexpressible, conversions: conversions, config: variant.config)
     }
 
     /// For each norm whose target stores only a scale and a bias (AffineChannel), folds real running
@@ -242,6 +280,8 @@ public struct TargetMapper: Sendable {
             if let old = collection[norm + ".bias"] {
                 try collection.replace(Tensor(name: old.name, dtype: old.dtype, shape: old.shape,
                                               data: try DTypeCast.encode(shift, as: old.dtype)))
+            } else if shift.contains(where: { $0 != 0 }) {
+                throw WeightKitError(.unsupported, "norm \(norm) has running statistics but no bias to fold them into")
             }
             try collection.replace(Tensor(name: mean.name, dtype: mean.dtype, shape: mean.shape,
                                           data: try DTypeCast.encode(repeatElement(0, count: m.count), as: mean.dtype)))
@@ -323,10 +363,8 @@ public struct TargetMapper: Sendable {
     }
 
     private static func requireConstant(_ tensor: Tensor, _ value: Double, _ why: String) throws(WeightKitError) {
-        var differs = false
         let tolerance = 1e-6 * max(1, abs(value))
-        _ = tensor.forEachScalar { if abs($0 - value) > tolerance { differs = true } }
-        guard !differs else {
+        guard try values(tensor).allSatisfy({ abs($0 - value) <= tolerance }) else {
             throw WeightKitError(.unsupported, "\(tensor.name) holds values other than \(CanonicalSemantics.format(value)), "
                 + "and \(why); writing it would change what the weights compute")
         }
@@ -335,18 +373,15 @@ public struct TargetMapper: Sendable {
     /// Keeps `running_var + eps` for every norm when the target's eps differs.
     private static func absorbEps(_ collection: inout TensorCollection, from source: Double, to target: Double) throws(WeightKitError) {
         for tensor in collection.tensors where tensor.name.hasSuffix(".running_var") {
-            var values: [Double] = []
-            values.reserveCapacity(tensor.elementCount)
-            guard tensor.forEachScalar({ values.append($0 + source - target) }) else {
-                throw WeightKitError(.unsupported, "cannot adjust a \(tensor.dtype.rawValue) variance", location: .init(tensor: tensor.name))
-            }
-            if let negative = values.first(where: { $0 < 0 }) {
+            let adjusted = try values(tensor).map { $0 + source - target }
+            // A negative (or NaN, from a file's eps) variance is no function the target can compute.
+            if let bad = adjusted.first(where: { !($0 >= 0) }) {
                 throw WeightKitError(.unsupported, "the target's norm eps \(CanonicalSemantics.format(target)) exceeds this "
-                    + "variance plus the source's eps (\(negative + target)); the target cannot compute the same function",
+                    + "variance plus the source's eps (\(bad + target)); the target cannot compute the same function",
                     location: .init(tensor: tensor.name))
             }
             try collection.replace(Tensor(name: tensor.name, dtype: tensor.dtype, shape: tensor.shape,
-                                          data: try DTypeCast.encode(values, as: tensor.dtype)))
+                                          data: try DTypeCast.encode(adjusted, as: tensor.dtype)))
         }
     }
 }
