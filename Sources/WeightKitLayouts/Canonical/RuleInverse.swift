@@ -44,15 +44,24 @@ final class RuleInverse {
     private let table = SolutionTable()
 
     /// How to solve each expression (per assignment of the other captures), worked out once per mapping:
-    /// affine ones directly, others (`{$1/2+1}`) from a table of the values of 0..<1024, so a file of many
-    /// names costs a lookup each.
+    /// affine ones directly, others (`{$1/2+1}`) from their values at 0..<1024, tabulated once, so a file of
+    /// many names costs a lookup each.
     final class SolutionTable: @unchecked Sendable {
         private enum Solver {
             case affine(at0: Int, slope: Int)
-            case tabulated([Int: Int])
+            case tabulated
         }
 
         private var solvers: [String: Solver] = [:]
+        private var tables: [String: [Int?]] = [:]
+
+        /// The values of the expression behind `key` at 0..<1024.
+        private func table(_ key: String, _ value: (Int) -> Int?) -> [Int?] {
+            if let known = tables[key] { return known }
+            let values = (0..<1024).map(value)
+            tables[key] = values
+            return values
+        }
 
         func solve(_ key: String, wanted: Int, value: (Int) -> Int?) -> Int? {
             let solver = solvers[key] ?? {
@@ -68,24 +77,15 @@ final class RuleInverse {
                 let (quotient, quotientOverflow) = difference.dividedReportingOverflow(by: slope)
                 guard !overflow, !remainderOverflow, !quotientOverflow, remainder == 0, quotient >= 0 else { return nil }
                 return quotient
-            case .tabulated(let table):
-                return table[wanted]
+            case .tabulated:
+                return table(key, value).firstIndex(of: wanted)
             }
         }
 
-        private var values: [String: [Int?]] = [:]
-
         /// The smallest value of one capture (0..<1024) for which every expression gives its wanted number.
         func solveJointly(_ constraints: [(expression: String, wanted: Int)], capture: Int) -> Int? {
-            let tables = constraints.map { constraint -> [Int?] in
-                if let known = values[constraint.expression] { return known }
-                let tabulated = (0..<1024).map { x -> Int? in
-                    var captures = [String](repeating: "0", count: capture + 1)
-                    captures[capture] = String(x)
-                    return (try? NameTemplate(text: "{\(constraint.expression)}").expand(captures)).flatMap { Int($0) }
-                }
-                values[constraint.expression] = tabulated
-                return tabulated
+            let tables = constraints.map { constraint in
+                table(constraint.expression) { RuleInverse.evaluate(constraint.expression, [capture: String($0)]) }
             }
             return (0..<1024).first { x in zip(tables, constraints).allSatisfy { $0.0[x] == $0.1.wanted } }
         }
@@ -96,12 +96,15 @@ final class RuleInverse {
                 let (step, stepOverflow) = at2.subtractingReportingOverflow(at1)
                 if !slopeOverflow, !stepOverflow, slope != 0, step == slope { return .affine(at0: at0, slope: slope) }
             }
-            var table: [Int: Int] = [:]
-            for x in 0..<1024 {
-                if let result = value(x), table[result] == nil { table[result] = x }
-            }
-            return .tabulated(table)
+            return .tabulated
         }
+    }
+
+    /// `{expression}` with the given captures (others 0), or nil where it cannot be evaluated.
+    static func evaluate(_ expression: String, _ captures: [Int: String]) -> Int? {
+        var list = [String](repeating: "0", count: (captures.keys.max() ?? 0) + 1)
+        for (number, text) in captures { list[number] = text }
+        return (try? NameTemplate(text: "{\(expression)}").expand(list)).flatMap { Int($0) }
     }
 
     /// Facts about the network being written that `reverse_captures` refer to.
@@ -188,12 +191,12 @@ final class RuleInverse {
         derived = (rule.reverseCaptures ?? [:]).compactMap { key, value in Int(key).map { ($0, value) } }.sorted { $0.0 < $1.0 }
     }
 
-    /// Source names (before any target prefix) this rule could map onto `canonical`, best first; each still
-    /// has to be checked by mapping it forward.
-    func candidates(for canonical: String, in network: Network) -> [String] {
-        guard canonical.hasPrefix(prefix), let match = canonical.wholeMatch(of: inverse) else { return [] }
+    /// The source name (before any target prefix) this rule could map onto `canonical`; it still has to be
+    /// checked by mapping it forward.
+    func candidate(for canonical: String, in network: Network) -> String? {
+        guard canonical.hasPrefix(prefix), let match = canonical.wholeMatch(of: inverse) else { return nil }
         let values = match.output.dropFirst().map { $0.substring.map(String.init) ?? "" }
-        guard values.count == slots.count else { return [] }
+        guard values.count == slots.count else { return nil }
         var captures = defaults
         var assigned = Set<Int>()
         var joint: [Int: [(expression: String, wanted: Int)]] = [:]
@@ -206,10 +209,10 @@ final class RuleInverse {
                 // Of the keys giving this value, the first the source group can hold.
                 guard let keys = reverse[value],
                       let key = keys.first(where: { alternatives[number]?.contains($0) ?? true }) ?? keys.first
-                else { return [] }
+                else { return nil }
                 solved = (number, key)
             case .arithmetic(let expression, let numbers):
-                guard let wanted = Int(value) else { return [] }
+                guard let wanted = Int(value) else { return nil }
                 // One free capture behind several expressions (gluon's block {($3-4)/3+1} and conv
                 // {($3-4)%3+1}): solved jointly, once all its expressions are known.
                 if numbers.count == 1, alternatives[numbers[0]] == nil,
@@ -219,29 +222,29 @@ final class RuleInverse {
                     continue
                 }
                 guard let solution = Self.solve(expression, numbers, equals: wanted, alternatives: alternatives, table: table)
-                else { return [] }
+                else { return nil }
                 for (number, solved) in solution.dropLast() {
-                    if assigned.contains(number), captures[number] != solved { return [] }
+                    if assigned.contains(number), captures[number] != solved { return nil }
                     assigned.insert(number)
                     captures[number] = solved
                 }
-                guard let last = solution.last else { return [] }
+                guard let last = solution.last else { return nil }
                 solved = last
             }
             // A capture used twice in `to` must have been given one value.
-            if assigned.contains(solved.0), captures[solved.0] != solved.1 { return [] }
+            if assigned.contains(solved.0), captures[solved.0] != solved.1 { return nil }
             assigned.insert(solved.0)
             captures[solved.0] = solved.1
         }
         for (number, constraints) in joint {
-            guard let x = table.solveJointly(constraints, capture: number) else { return [] }
-            if assigned.contains(number), captures[number] != String(x) { return [] }
+            guard let x = table.solveJointly(constraints, capture: number) else { return nil }
+            if assigned.contains(number), captures[number] != String(x) { return nil }
             assigned.insert(number)
             captures[number] = String(x)
         }
-        if assigned.contains(0), let whole = captures[0] { return [whole] }
+        if assigned.contains(0), let whole = captures[0] { return whole }
         for (number, rule) in derived {
-            guard let value = network.value(of: rule, captures) else { return [] }
+            guard let value = network.value(of: rule, captures) else { return nil }
             captures[number] = value
         }
         var name = ""
@@ -250,11 +253,11 @@ final class RuleInverse {
             case .literal(let text):
                 name += text
             case .group(let number, _, _):
-                guard let value = captures[number] else { return [] }
+                guard let value = captures[number] else { return nil }
                 name += value
             }
         }
-        return [name]
+        return name
     }
 
     // MARK: Reading the source pattern
@@ -380,6 +383,7 @@ final class RuleInverse {
     }
 
     private static func usesOnlyWholeName(_ template: String) -> Bool {
+        guard template.contains("$0") else { return false }
         var rest = Substring(template)
         while let dollar = rest.firstIndex(of: "$") {
             rest = rest[rest.index(after: dollar)...]
@@ -404,14 +408,8 @@ final class RuleInverse {
             assignments = assignments.flatMap { partial in options.map { partial.merging([number: $0]) { $1 } } }
             guard assignments.count <= 256 else { return nil }
         }
-        let width = (numbers.max() ?? 0) + 1
         for assignment in assignments {
-            func value(_ x: Int) -> Int? {
-                var captures = [String](repeating: "0", count: width)
-                for (number, text) in assignment { captures[number] = text }
-                captures[unknown] = String(x)
-                return (try? NameTemplate(text: "{\(expression)}").expand(captures)).flatMap { Int($0) }
-            }
+            func value(_ x: Int) -> Int? { evaluate(expression, assignment.merging([unknown: String(x)]) { $1 }) }
             let key = expression + "|" + assignment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
             guard let x = table.solve(key, wanted: wanted, value: value), value(x) == wanted else { continue }
             if let options = alternatives[unknown], !options.contains(String(x)) { continue }

@@ -350,14 +350,13 @@ public struct TargetMapper: Sendable {
     ) -> (Int, String, [String])? {
         for (index, inverse) in inverses.enumerated() {
             guard let inverse else { continue }
-            for candidate in inverse.candidates(for: canonical, in: network) {
-                guard !strip.contains(where: { candidate.hasPrefix($0) }),
-                      let (matched, captures) = CanonicalMapper.firstMatchIndex(candidate, compiled), matched == index,
-                      let template = compiled[index].rule.to,
-                      (try? NameTemplate(text: template).expand(captures)) == canonical
-                else { continue }
-                return (index, candidate, captures)
-            }
+            guard let candidate = inverse.candidate(for: canonical, in: network),
+                  !strip.contains(where: { candidate.hasPrefix($0) }),
+                  let (matched, captures) = CanonicalMapper.firstMatchIndex(candidate, compiled), matched == index,
+                  let template = compiled[index].rule.to,
+                  (try? NameTemplate(text: template).expand(captures)) == canonical
+            else { continue }
+            return (index, candidate, captures)
         }
         return nil
     }
