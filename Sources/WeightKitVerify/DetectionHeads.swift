@@ -96,37 +96,56 @@ package struct BoxHeadForward {
         guard !boxes.isEmpty, weights.has(predictor + "cls_score.weight"),
               let pooler = RoIPooler(weights: weights, pyramid: pyramid)
         else { return [] }
-        var scores: [Float] = [], deltas: [Float] = [], classes = 0, deltaCount = 0
+        var scores = PerBoxOutput("box.cls_score", boxes: boxes.count), deltas = PerBoxOutput("box.bbox_pred", boxes: boxes.count)
         for box in boxes {
             var features = try weights.numberedConvolutions(try pooler.pool(box, size: Self.poolSize), head + "conv").values
             var index = 1
             while weights.has(head + "fc\(index).weight") {
-                features = try linear(features, head + "fc\(index)")
-                features = features.map { max($0, 0) }
+                features = try weights.linear(features, head + "fc\(index)").map { max($0, 0) }
                 index += 1
             }
-            let score = try linear(features, predictor + "cls_score"), delta = try linear(features, predictor + "bbox_pred")
-            classes = score.count
-            deltaCount = delta.count
-            scores += score
-            deltas += delta
+            let score = try weights.linear(features, predictor + "cls_score"), delta = try weights.linear(features, predictor + "bbox_pred")
+            try scores.append(FeatureMap(channels: 1, height: score.count, width: 1, values: score), memory: weights.memory)
+            try deltas.append(FeatureMap(channels: 1, height: delta.count, width: 1, values: delta), memory: weights.memory)
         }
-        return [("box.cls_score", FeatureMap(channels: boxes.count, height: classes, width: 1, values: scores)),
-                ("box.bbox_pred", FeatureMap(channels: boxes.count, height: deltaCount, width: 1, values: deltas))]
-    }
-
-    private func linear(_ input: [Float], _ name: String) throws(WeightKitError) -> [Float] {
-        let shape = try weights.shape(name + ".weight")
-        guard shape.count == 2, shape[0] > 0, shape[1] == input.count else {
-            throw WeightKitError(.malformed, "\(shape) does not take \(input.count) features", location: .init(tensor: name + ".weight"))
-        }
-        try NetworkWeights.checkBLASDimensions(shape, name + ".weight")
-        return Operations.linear(input, weight: try weights.floats(name + ".weight"),
-                                 bias: weights.has(name + ".bias") ? try weights.vector(name + ".bias", count: shape[0]) : nil,
-                                 outFeatures: shape[0])
+        return [scores.output, deltas.output]
     }
 }
 
+/// One output per box gathered into an (R, ...) map, one box per channel. The whole map is reserved in the
+/// forward memory when the first box's size is known, before it grows.
+struct PerBoxOutput {
+    private let name: String
+    private let boxes: Int
+    private var values: [Float] = []
+    private var reservation: ForwardMemory.Reservation?
+    private var shape = (height: 0, width: 0)
+
+    init(_ name: String, boxes: Int) {
+        self.name = name
+        self.boxes = boxes
+    }
+
+    mutating func append(_ map: FeatureMap, memory: ForwardMemory) throws(WeightKitError) {
+        let height = map.channels &* map.height
+        if reservation == nil {
+            let (count, overflow) = boxes.multipliedReportingOverflow(by: map.values.count)
+            reservation = try memory.reserve(overflow ? Int.max : count, of: MemoryLayout<Float>.size, for: "\(name) of \(boxes) boxes")
+            shape = (height, map.width)
+            values.reserveCapacity(count)
+        }
+        guard shape == (height, map.width) else {
+            throw WeightKitError(.malformed, "\(name) changed shape from one box to the next")
+        }
+        values += map.values
+    }
+
+    var output: (String, FeatureMap) {
+        var map = FeatureMap(channels: values.isEmpty ? 0 : boxes, height: shape.height, width: shape.width, values: values)
+        map.reservation = reservation
+        return (name, map)
+    }
+}
 
 /// Pools boxes from p2..p5 (the max-pooled p6 is for the RPN only) with the file's ROIAlign semantics.
 struct RoIPooler {
@@ -188,35 +207,44 @@ package struct MaskAndKeypointForward {
         guard !boxes.isEmpty, hasMask || hasKeypoint, let pooler = RoIPooler(weights: weights, pyramid: pyramid) else { return [] }
         var outputs: [(String, FeatureMap)] = []
         if hasMask {
-            var values: [Float] = [], shape = (0, 0, 0)
+            var logits = PerBoxOutput("mask.logits", boxes: boxes.count)
             for box in boxes {
                 var y = try weights.numberedConvolutions(try pooler.pool(box, size: 14), mask + "mask_fcn")
                 y = try transposed(y, mask + "deconv", stride: 2, padding: 0)
                 Operations.relu(&y)
-                y = try weights.convolution(y, weight: mask + "predictor.weight", bias: mask + "predictor.bias")
-                shape = (y.channels, y.height, y.width)
-                values += y.values
+                try logits.append(try weights.convolution(y, weight: mask + "predictor.weight", bias: mask + "predictor.bias"),
+                                  memory: weights.memory)
             }
-            outputs.append(("mask.logits", FeatureMap(channels: boxes.count, height: shape.0 * shape.1, width: shape.2, values: values)))
+            outputs.append(logits.output)
         }
         if hasKeypoint {
-            var values: [Float] = [], shape = (0, 0, 0)
+            var logits = PerBoxOutput("keypoint.logits", boxes: boxes.count)
             for box in boxes {
                 let y = try transposed(try weights.numberedConvolutions(try pooler.pool(box, size: 14), keypoint + "conv_fcn"),
                                        keypoint + "score_lowres", stride: 2, padding: 1)
-                let up = try weights.memory.tracked(channels: y.channels, height: y.height * 2, width: y.width * 2, for: "upsampling keypoints") {
+                try logits.append(try weights.memory.tracked(channels: y.channels, height: y.height * 2, width: y.width * 2,
+                                                             for: "upsampling keypoints") {
                     Operations.upsampleBilinear(y, factor: 2)
-                }
-                shape = (up.channels, up.height, up.width)
-                values += up.values
+                }, memory: weights.memory)
             }
-            outputs.append(("keypoint.logits", FeatureMap(channels: boxes.count, height: shape.0 * shape.1, width: shape.2, values: values)))
+            outputs.append(logits.output)
         }
         return outputs
     }
 }
 
 extension NetworkWeights {
+    /// The fully connected layer `name` (`[out, in]` weight, optional bias) on `input`, its shape checked.
+    func linear(_ input: [Float], _ name: String) throws(WeightKitError) -> [Float] {
+        let shape = try self.shape(name + ".weight")
+        guard shape.count == 2, shape[0] > 0, shape[1] == input.count else {
+            throw WeightKitError(.malformed, "\(shape) does not take \(input.count) features", location: .init(tensor: name + ".weight"))
+        }
+        try Self.checkBLASDimensions(shape, name + ".weight")
+        return Operations.linear(input, weight: try floats(name + ".weight"),
+                                 bias: has(name + ".bias") ? try vector(name + ".bias", count: shape[0]) : nil, outFeatures: shape[0])
+    }
+
     /// `prefix1`, `prefix2`, ... while they exist: a 3x3 convolution each, its norm where the file has one
     /// (`prefixN.norm`), then ReLU (the box head's 4conv, the mask and keypoint heads).
     func numberedConvolutions(_ x: FeatureMap, _ prefix: String) throws(WeightKitError) -> FeatureMap {

@@ -46,17 +46,7 @@ public struct ReferenceNetwork {
         if weights.has(fc + ".weight"),
            let features = backbone.classifierInput ?? backbone.stages.max(by: { $0.key < $1.key })?.value
         {
-            let pooled = Operations.globalAveragePool(features)
-            let shape = try weights.shape(fc + ".weight")
-            guard shape.count == 2, shape[0] > 0, shape[1] == pooled.count else {
-                throw WeightKitError(.malformed, "classifier \(shape) does not take \(pooled.count) features",
-                                     location: .init(tensor: fc + ".weight"))
-            }
-            try NetworkWeights.checkBLASDimensions(shape, fc + ".weight")
-            let logits = Operations.linear(
-                pooled, weight: try weights.floats(fc + ".weight"),
-                bias: weights.has(fc + ".bias") ? try weights.vector(fc + ".bias", count: shape[0]) : nil,
-                outFeatures: shape[0])
+            let logits = try weights.linear(Operations.globalAveragePool(features), fc)
             outputs.append(("logits", FeatureMap(channels: logits.count, height: 1, width: 1, values: logits)))
         }
         return outputs
