@@ -23,8 +23,9 @@ public enum WeightFileWriter {
 
     /// Writes `tensors` with `metadata` as `format` to `output` and commits it; on any error the output is
     /// discarded. `config` holds values the target framework reads from the checkpoint itself, by dotted
-    /// path (`meta.cfg`), written where a torch checkpoint's wrapping has a place for them. `patch` (a value known only after the data, safetensors only) and `progress` apply to
-    /// safetensors; other containers take their metadata as given.
+    /// path (`meta.config`), written where a torch checkpoint's wrapping has a place for them. `patch` (a
+    /// value known only after the data) and `progress` apply to safetensors; other containers take their
+    /// metadata as given.
     public static func write(
         _ tensors: [OutputTensor], metadata: [String: String], config: [String: String] = [:], as format: WeightFormat,
         wrapping: CheckpointWrapping, to output: AtomicOutputFile,

@@ -49,14 +49,12 @@ package enum NumPyPickleWriter {
             pickle.stringDict(CheckpointWrapping.recorded(metadata))
             pickle.op(.setItems)
         }
-        var produced = 0
         for chunk in pickle.finished() {
             switch chunk {
             case .bytes(let bytes):
                 try output.write(bytes)
-            case .data(let producer):
-                try output.write(try producer(name: tensors[produced].name))
-                produced += 1
+            case .data(let name, let producer):
+                try output.write(try producer(name: name))
             }
         }
     }
@@ -94,7 +92,7 @@ package enum NumPyPickleWriter {
         pickle.op(.tuple)
         pickle.op(.build)
         pickle.bool(false)
-        pickle.bytes(try tensor.producer())
+        pickle.bytes(try tensor.producer(), of: tensor.name)
         pickle.op(.tuple)
         pickle.op(.build)
     }
@@ -117,14 +115,14 @@ package enum NpzWriter {
             let producer = try tensor.producer()
             let (size, overflow) = header.count.addingReportingOverflow(producer.count)
             guard !overflow else { throw WeightKitError(.invalidArgument, "tensor too large", location: .init(tensor: tensor.name)) }
-            zip.add(tensor.name + ".npy", size: size) { () throws(WeightKitError) in
+            zip.add(tensor.name + ".npy", TensorData.Producer(count: size) { () throws(WeightKitError) in
                 var bytes = header
                 let data = try producer(name: tensor.name)
                 bytes.reserveCapacity(size)
                 data.withUnsafeBytes { bytes.append(contentsOf: $0) }
                 data.releasePages()
                 return TensorData(bytes)
-            }
+            })
         }
         try zip.finish()
     }

@@ -6,7 +6,8 @@ import WeightKitCore
 package struct PickleEmitter {
     package enum Chunk {
         case bytes([UInt8])
-        case data(TensorData.Producer)
+        /// A tensor's bytes, produced when written; the name is for the error if they come out wrong.
+        case data(name: String, TensorData.Producer)
     }
 
     private(set) package var chunks: [Chunk] = []
@@ -84,7 +85,7 @@ package struct PickleEmitter {
 
     /// A byte string whose bytes come from `producer` when the pickle is written (BINBYTES, or BINBYTES8
     /// past 4 GiB; protocol 3 and 4 respectively).
-    package mutating func bytes(_ producer: TensorData.Producer) {
+    package mutating func bytes(_ producer: TensorData.Producer, of name: String) {
         if producer.count <= Int(UInt32.max) {
             op(.binBytes)
             little(UInt32(producer.count))
@@ -93,7 +94,7 @@ package struct PickleEmitter {
             little(UInt64(producer.count))
         }
         flush()
-        chunks.append(.data(producer))
+        chunks.append(.data(name: name, producer))
     }
 
     package mutating func shortBytes(_ bytes: [UInt8]) {

@@ -12,49 +12,56 @@ package enum TorchCheckpointWriter {
         _ tensors: [OutputTensor], metadata: [String: String], config: [String: String] = [:],
         wrapping: CheckpointWrapping, to output: AtomicOutputFile
     ) throws(WeightKitError) {
-        let top = config.filter { !$0.key.contains(".") }.sorted { $0.key < $1.key }
-        let meta = config.compactMap { key, value in
-            key.hasPrefix("meta.") ? (String(key.dropFirst(5)), value) : nil
-        }.sorted { $0.0 < $1.0 }
-        if let unplaced = config.keys.first(where: { $0.contains(".") && !($0.hasPrefix("meta.") && wrapping == .stateDict) })
-            ?? (wrapping == .bare ? config.keys.first : nil)
-        {
-            throw WeightKitError(.unsupported, "a \(wrapping.rawValue) checkpoint has no place for '\(unplaced)', which the target reads its config from")
+        // Config keys are paths in the checkpoint: `cfg` at the top, `meta.config` inside mmdetection's meta.
+        var top: [(String, String)] = [], meta: [(String, String)] = []
+        for (key, value) in config.sorted(by: { $0.key < $1.key }) {
+            if !key.contains("."), wrapping != .bare {
+                top.append((key, value))
+            } else if key.hasPrefix("meta."), wrapping == .stateDict {
+                meta.append((String(key.dropFirst("meta.".count)), value))
+            } else {
+                throw WeightKitError(.unsupported, "a \(wrapping.rawValue) checkpoint has no place for '\(key)', which the target reads its config from")
+            }
         }
         var pickle = PickleEmitter(protocol: 2)
         var producers: [(String, TensorData.Producer)] = []
-        switch wrapping {
-        case .bare:
+        guard wrapping != .bare else {
             try stateDict(tensors, into: &pickle, producers: &producers)
-        case .model, .blobs:
-            pickle.op(.emptyDict)
-            pickle.mark()
+            return try write(pickle, producers, to: output)
+        }
+        /// WeightKit's metadata and the top-level config, beside the state dict.
+        func extras(_ pickle: inout PickleEmitter) {
+            pickle.string(CheckpointWrapping.metadataKey)
+            pickle.stringDict(CheckpointWrapping.recorded(metadata))
+            for (key, value) in top {
+                pickle.string(key)
+                pickle.string(value)
+            }
+        }
+        pickle.op(.emptyDict)
+        pickle.mark()
+        if wrapping == .stateDict {
+            pickle.string("meta")
+            pickle.stringDict(meta)
+            extras(&pickle)
+            pickle.string("state_dict")
+            try stateDict(tensors, into: &pickle, producers: &producers)
+        } else {
             pickle.string(wrapping == .blobs ? "blobs" : "model")
             try stateDict(tensors, into: &pickle, producers: &producers)
             pickle.string("__author__")
             pickle.string(CheckpointWrapping.author)
-            pickle.string(CheckpointWrapping.metadataKey)
-            pickle.stringDict(CheckpointWrapping.recorded(metadata))
-            for (key, value) in top {
-                pickle.string(key)
-                pickle.string(value)
-            }
-            pickle.op(.setItems)
-        case .stateDict:
-            pickle.op(.emptyDict)
-            pickle.mark()
-            pickle.string("meta")
-            pickle.stringDict(meta)
-            pickle.string(CheckpointWrapping.metadataKey)
-            pickle.stringDict(CheckpointWrapping.recorded(metadata))
-            for (key, value) in top {
-                pickle.string(key)
-                pickle.string(value)
-            }
-            pickle.string("state_dict")
-            try stateDict(tensors, into: &pickle, producers: &producers)
-            pickle.op(.setItems)
+            extras(&pickle)
         }
+        pickle.op(.setItems)
+        try write(pickle, producers, to: output)
+    }
+
+    /// The zip records: `data.pkl`, the format records, one aligned `data/N` per storage.
+    private static func write(
+        _ pickle: PickleEmitter, _ producers: [(String, TensorData.Producer)], to output: AtomicOutputFile
+    ) throws(WeightKitError) {
+        var pickle = pickle
         var pickled: [UInt8] = []
         for chunk in pickle.finished() {
             if case .bytes(let bytes) = chunk { pickled += bytes }
@@ -65,9 +72,10 @@ package enum TorchCheckpointWriter {
         zip.add("\(archive)/.storage_alignment", Array(String(alignment).utf8))
         zip.add("\(archive)/byteorder", Array("little".utf8))
         for (index, (name, producer)) in producers.enumerated() {
-            zip.add("\(archive)/data/\(index)", size: producer.count) { () throws(WeightKitError) in
+            // Checked under the tensor's name, so an error says which tensor, not which record.
+            zip.add("\(archive)/data/\(index)", TensorData.Producer(count: producer.count) { () throws(WeightKitError) in
                 try producer(name: name)
-            }
+            })
         }
         zip.add("\(archive)/version", Array("3\n".utf8))
         try zip.finish()

@@ -5,12 +5,9 @@ import WeightKitCore
 /// are produced only when libzip writes that entry, so memory stays near the largest entry; entries can
 /// start at a chosen alignment (torch aligns its storages to 64 bytes with padding in a local extra field).
 package final class ZipWriter {
-    package typealias Bytes = () throws(WeightKitError) -> TensorData
-
     private struct Pending {
         let name: String
-        let size: Int
-        let bytes: Bytes
+        let producer: TensorData.Producer
     }
 
     private let output: AtomicOutputFile
@@ -28,14 +25,14 @@ package final class ZipWriter {
         self.alignment = max(1, alignment)
     }
 
-    /// Adds an entry of `size` bytes; `bytes` is called when the entry's turn comes and must give that many.
-    package func add(_ name: String, size: Int, bytes: @escaping Bytes) {
-        entries.append(Pending(name: name, size: size, bytes: bytes))
+    /// Adds an entry whose bytes `producer` gives when the entry's turn comes.
+    package func add(_ name: String, _ producer: TensorData.Producer) {
+        entries.append(Pending(name: name, producer: producer))
     }
 
     package func add(_ name: String, _ bytes: [UInt8]) {
         let data = TensorData(bytes)
-        add(name, size: bytes.count) { data }
+        add(name, TensorData.Producer(count: bytes.count) { data })
     }
 
     /// Writes every entry and the central directory. The output is not committed.
@@ -57,7 +54,7 @@ package final class ZipWriter {
         var offset = 0
         for (index, entry) in entries.enumerated() {
             let added = entry.name.withCString { name in
-                wk_zip_add_pulled(archive, name, UInt64(index), UInt64(entry.size), context,
+                wk_zip_add_pulled(archive, name, UInt64(index), UInt64(entry.producer.count), context,
                                   { context, index in ZipWriter.from(context)?.open(Int(index)) ?? -1 },
                                   { context, index, offset, buffer, length in
                                       guard let buffer else { return -1 }
@@ -81,7 +78,7 @@ package final class ZipWriter {
                 guard set == 0 else { throw archiveError(archive, "cannot pad '\(entry.name)'") }
                 header += 4 + padding
             }
-            offset += header + entry.size
+            offset += header + entry.producer.count
         }
         guard zip_close(archive) == 0 else {
             if let failure { throw failure }
@@ -102,12 +99,7 @@ package final class ZipWriter {
 
     private func open(_ index: Int) -> Int32 {
         do throws(WeightKitError) {
-            let data = try entries[index].bytes()
-            guard data.count == entries[index].size else {
-                throw WeightKitError(.malformed, "produced \(data.count) bytes where \(entries[index].size) were announced",
-                                     location: .init(tensor: entries[index].name))
-            }
-            current = (index, data)
+            current = (index, try entries[index].producer(name: entries[index].name))
             return 0
         } catch {
             failure = failure ?? error
@@ -125,9 +117,10 @@ package final class ZipWriter {
         guard let current, current.index == index, offset >= 0, count >= 0, offset + count <= current.data.count else {
             return -1
         }
-        current.data.withUnsafeBytes { bytes in
-            buffer.copyMemory(from: bytes.baseAddress! + offset, byteCount: count)
+        return current.data.withUnsafeBytes { bytes in
+            guard let base = bytes.baseAddress else { return count == 0 ? 0 : -1 }
+            buffer.copyMemory(from: base + offset, byteCount: count)
+            return 0
         }
-        return 0
     }
 }
