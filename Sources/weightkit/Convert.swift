@@ -1,5 +1,4 @@
 import ArgumentParser
-import Glibc
 import WeightKit
 
 extension Conversion.Naming: ExpressibleByArgument {}
@@ -140,12 +139,10 @@ struct Convert: ParsableCommand {
 
     /// One line per file on stdout, the warnings on stderr, then a summary; status 1 if any file failed.
     private func runBatch(_ conversion: Conversion, into directory: String) throws {
-        var status = stat()
-        guard stat(directory, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else {
-            StandardError.write("error: \(directory): the output folder does not exist".escapingControlCharacters + "\n")
-            throw ExitCode(1)
+        var outcomes: [BatchConversion.Outcome] = []
+        try reportingErrors { () throws(WeightKitError) in
+            outcomes = try BatchConversion(conversion: conversion, jobs: jobs).run(sources, into: directory)
         }
-        let outcomes = BatchConversion(conversion: conversion, jobs: jobs).run(sources, into: directory)
         var failed = 0
         for outcome in outcomes {
             switch outcome.result {

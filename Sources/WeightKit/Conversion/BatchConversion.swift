@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import WeightKitCore
 import WeightKitFormats
 
@@ -26,77 +27,66 @@ public struct BatchConversion: Sendable {
     public static func output(for source: String, in directory: String, format: WeightFormat) -> String {
         let name = source.split(separator: "/").last.map(String.init) ?? source
         let stem = name.lastIndex(of: ".").map { $0 == name.startIndex ? name : String(name[..<$0]) } ?? name
-        let suffix: String
-        switch format {
-        case .pytorchZip: suffix = "pth"
-        case .pickle: suffix = "pkl"
-        case .numpyNpz: suffix = "npz"
-        case .mxnetParams: suffix = "params"
-        default: suffix = "safetensors"
-        }
-        return (directory.hasSuffix("/") ? directory : directory + "/") + stem + "." + suffix
+        return (directory.hasSuffix("/") ? directory : directory + "/") + stem + "." + WeightFileWriter.fileExtension(for: format)
     }
 
     /// Converts every source into `directory`, `jobs` at a time, in any order; outcomes come back in the
-    /// sources' order. Two sources that would write one output: the second fails, nothing is replaced.
-    public func run(_ sources: [String], into directory: String) -> [Outcome] {
+    /// sources' order. Two sources that would write one output: the second fails, nothing is replaced. A
+    /// folder that does not exist fails the whole batch, once.
+    public func run(_ sources: [String], into directory: String) throws(WeightKitError) -> [Outcome] {
+        var status = stat()
+        guard stat(directory, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else {
+            throw WeightKitError(.io, "the output folder does not exist", file: directory)
+        }
         var job = conversion
-        job.format = conversion.format ?? .safetensors
-        let outputs = sources.map { Self.output(for: $0, in: directory, format: job.format ?? .safetensors) }
+        let format = conversion.format ?? .safetensors
+        job.format = format
+        let outputs = sources.map { Self.output(for: $0, in: directory, format: format) }
         var firstWriter: [String: Int] = [:]
         for (index, output) in outputs.enumerated() where firstWriter[output] == nil { firstWriter[output] = index }
         let pending = outputs.indices.filter { firstWriter[outputs[$0]] == $0 }
-        let results = Results(count: sources.count)
-        let next = Counter()
+        let work = Work(count: sources.count)
         let single = job
         DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, pending.count))) { _ in
-            while let position = next.take(below: pending.count) {
+            while let position = work.next(below: pending.count) {
                 let index = pending[position]
                 do throws(WeightKitError) {
-                    results.set(index, .success(try single.run(from: sources[index], to: outputs[index])))
+                    work.set(index, .success(try single.run(from: sources[index], to: outputs[index])))
                 } catch {
-                    results.set(index, .failure(error))
+                    work.set(index, .failure(error))
                 }
             }
         }
         return sources.indices.map { index in
-            let result = results.get(index) ?? .failure(WeightKitError(
+            let result = work.result(index) ?? .failure(WeightKitError(
                 .invalidArgument, "would write the same output as \(sources[firstWriter[outputs[index]] ?? index])",
                 file: sources[index]))
             return Outcome(source: sources[index], output: outputs[index], result: result)
         }
     }
 
-    /// The next index to convert, shared by the workers.
-    private final class Counter: @unchecked Sendable {
+    /// What the workers share: the next position to convert and the results so far.
+    private final class Work: @unchecked Sendable {
         private let lock = NSLock()
-        private var value = 0
+        private var position = 0
+        private var results: [Result<Conversion.Report, WeightKitError>?]
 
-        func take(below limit: Int) -> Int? {
-            lock.lock()
-            defer { lock.unlock() }
-            guard value < limit else { return nil }
-            value += 1
-            return value - 1
-        }
-    }
+        init(count: Int) { results = Array(repeating: nil, count: count) }
 
-    private final class Results: @unchecked Sendable {
-        private let lock = NSLock()
-        private var values: [Result<Conversion.Report, WeightKitError>?]
-
-        init(count: Int) { values = Array(repeating: nil, count: count) }
-
-        func set(_ index: Int, _ value: Result<Conversion.Report, WeightKitError>) {
-            lock.lock()
-            values[index] = value
-            lock.unlock()
+        func next(below limit: Int) -> Int? {
+            lock.withLock {
+                guard position < limit else { return nil }
+                position += 1
+                return position - 1
+            }
         }
 
-        func get(_ index: Int) -> Result<Conversion.Report, WeightKitError>? {
-            lock.lock()
-            defer { lock.unlock() }
-            return values[index]
+        func set(_ index: Int, _ result: Result<Conversion.Report, WeightKitError>) {
+            lock.withLock { results[index] = result }
+        }
+
+        func result(_ index: Int) -> Result<Conversion.Report, WeightKitError>? {
+            lock.withLock { results[index] }
         }
     }
 }

@@ -12,14 +12,20 @@ public enum WeightFileWriter {
     public static func format(forOutput path: String) -> WeightFormat {
         let name = path.split(separator: "/").last.map(String.init) ?? path
         guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return .safetensors }
-        switch name[name.index(after: dot)...].lowercased() {
-        case "pth", "pt": return .pytorchZip
-        case "pkl": return .pickle
-        case "npz": return .numpyNpz
-        case "params": return .mxnetParams
-        default: return .safetensors
-        }
+        let suffix = name[name.index(after: dot)...].lowercased()
+        return extensions.first { $0.suffix == suffix }?.format ?? .safetensors
     }
+
+    /// The extension an output of `format` gets (`pth`, `pkl`, `npz`, `params`, `safetensors`).
+    public static func fileExtension(for format: WeightFormat) -> String {
+        extensions.first { $0.format == format }?.suffix ?? "safetensors"
+    }
+
+    /// Output extensions and their containers, the preferred extension of each first.
+    private static let extensions: [(suffix: String, format: WeightFormat)] = [
+        ("pth", .pytorchZip), ("pt", .pytorchZip), ("pkl", .pickle), ("npz", .numpyNpz), ("params", .mxnetParams),
+        ("safetensors", .safetensors),
+    ]
 
     /// Writes `tensors` with `metadata` as `format` to `output` and commits it; on any error the output is
     /// discarded. `config` holds values the target framework reads from the checkpoint itself, by dotted
