@@ -169,8 +169,8 @@ public struct Verifier: Sendable {
         if let moved = rules.compactMap(\.moveFirstRowsToEnd).first {
             produced = perBox(produced) { row in Array(row.suffix(moved * unit) + row.dropLast(moved * unit)) }
         }
-        if let dropped = rules.compactMap(\.dropFirstRows).first, expected.height == produced.height + dropped * (output == "mask.logits" ? unit : 1) {
-            let count = dropped * (output == "mask.logits" ? unit : 1) * expected.width
+        if let dropped = rules.compactMap(\.dropFirstRows).first, expected.height == produced.height + dropped * unit {
+            let count = dropped * unit * expected.width
             expected = perBox(expected) { row in Array(row.dropFirst(count)) }
         }
         return (produced, expected)

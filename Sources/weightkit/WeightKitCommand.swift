@@ -28,7 +28,7 @@ struct WeightKitCommand: ParsableCommand {
     /// the subcommand's help, with the usage status 64.
     static func exitForArgumentError(_ error: Error, arguments: [String]) -> Never {
         guard exitCode(for: error) != .success else { exit(withError: error) }
-        let names = configuration.subcommands.map { $0._commandName }
+        let names = configuration.subcommands.map { $0.configuration.commandName ?? String(describing: $0).lowercased() }
         let subcommand = arguments.first { !$0.hasPrefix("-") }
         let line: String
         if let first = arguments.first, !first.hasPrefix("-"), !names.contains(first), first != "help" {
