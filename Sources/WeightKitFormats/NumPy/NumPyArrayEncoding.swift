@@ -67,7 +67,7 @@ package enum NumPyPickleWriter {
         pickle.global(PythonName("numpy", "ndarray"))
         pickle.int(0)
         pickle.op(.tuple1)
-        pickle.shortBytes(Array("b".utf8))
+        pickle.inlineBytes(Array("b".utf8))
         pickle.op(.tuple3)
         pickle.op(.reduce)
         pickle.mark()

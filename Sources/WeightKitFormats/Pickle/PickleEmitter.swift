@@ -97,9 +97,15 @@ package struct PickleEmitter {
         chunks.append(.data(name: name, producer))
     }
 
-    package mutating func shortBytes(_ bytes: [UInt8]) {
-        op(.shortBinBytes)
-        pending.append(UInt8(bytes.count))
+    /// A small byte string written inline: SHORT_BINBYTES up to 255 bytes, BINBYTES beyond.
+    package mutating func inlineBytes(_ bytes: [UInt8]) {
+        if bytes.count <= Int(UInt8.max) {
+            op(.shortBinBytes)
+            pending.append(UInt8(bytes.count))
+        } else {
+            op(.binBytes)
+            little(UInt32(truncatingIfNeeded: bytes.count))
+        }
         pending.append(contentsOf: bytes)
     }
 
