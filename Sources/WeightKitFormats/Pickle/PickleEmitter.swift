@@ -97,14 +97,17 @@ package struct PickleEmitter {
         chunks.append(.data(name: name, producer))
     }
 
-    /// A small byte string written inline: SHORT_BINBYTES up to 255 bytes, BINBYTES beyond.
+    /// A byte string written inline: SHORT_BINBYTES up to 255 bytes, BINBYTES, BINBYTES8 past 4 GiB.
     package mutating func inlineBytes(_ bytes: [UInt8]) {
-        if bytes.count <= Int(UInt8.max) {
+        if let short = UInt8(exactly: bytes.count) {
             op(.shortBinBytes)
-            pending.append(UInt8(bytes.count))
-        } else {
+            pending.append(short)
+        } else if let length = UInt32(exactly: bytes.count) {
             op(.binBytes)
-            little(UInt32(truncatingIfNeeded: bytes.count))
+            little(length)
+        } else {
+            op(.binBytes8)
+            little(UInt64(bytes.count))
         }
         pending.append(contentsOf: bytes)
     }
