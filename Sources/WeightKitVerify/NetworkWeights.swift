@@ -153,13 +153,17 @@ package struct NetworkWeights {
         }
     }
 
-    /// The norm `prefix.{weight,bias,running_mean,running_var}` if present (a folded file has none).
-    func normalize(_ input: inout FeatureMap, _ prefix: String) throws(WeightKitError) {
-        guard has(prefix + ".weight") else { return }
+    /// The norm `prefix.{weight,bias,running_mean,running_var}` if present (a folded file has none), then
+    /// ReLU when `relu` is set (in the norm's pass where there is one).
+    func normalize(_ input: inout FeatureMap, _ prefix: String, relu: Bool = false) throws(WeightKitError) {
+        guard has(prefix + ".weight") else {
+            if relu { Operations.relu(&input) }
+            return
+        }
         let channels = input.channels
         Operations.batchNorm(
             &input, weight: try vector(prefix + ".weight", count: channels), bias: try vector(prefix + ".bias", count: channels),
             mean: try vector(prefix + ".running_mean", count: channels),
-            variance: try vector(prefix + ".running_var", count: channels), eps: eps)
+            variance: try vector(prefix + ".running_var", count: channels), eps: eps, relu: relu)
     }
 }

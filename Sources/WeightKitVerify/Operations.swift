@@ -3,8 +3,8 @@ import WeightKitCore
 import WeightKitFormats
 import WeightKitLayouts
 
-/// The layers of the reference forward pass. Convolutions are im2col + `cblas_sgemm`; everything else is
-/// plain loops over C×H×W float32 maps.
+/// The layers of the reference forward pass: plain loops over C×H×W float32 maps, split over the cores
+/// (convolutions are in `Operations+Convolution.swift`).
 package enum Operations {
     struct ConvolutionShape {
         var stride = 1
@@ -20,207 +20,67 @@ package enum Operations {
         return (max(outH, 0), max(outW, 0))
     }
 
-    /// The floats of the im2col buffer `conv2d` allocates (0 for 1x1 stride-1 and depthwise convolutions).
-    static func columnBufferCount(
-        _ input: FeatureMap, outChannels: Int, kernel: (Int, Int), _ shape: ConvolutionShape
-    ) -> Int {
-        let (outH, outW) = outputSize(input, kernel: kernel, shape)
-        guard outH > 0, outW > 0, shape.groups > 0 else { return 0 }
-        let inPerGroup = input.channels / shape.groups
-        if shape.groups == input.channels, inPerGroup == 1, outChannels / shape.groups == 1 { return 0 }
-        if kernel.0 == 1 && kernel.1 == 1 && shape.stride == 1 && shape.padding == 0 { return 0 }
-        let (depth, overflow) = inPerGroup.multipliedReportingOverflow(by: kernel.0 &* kernel.1)
-        guard !overflow, kernel.0 < 1 << 31, kernel.1 < 1 << 31 else { return Int.max }
-        let rows = max(1, min(outH, columnBudget / max(depth * outW, 1)))
-        let (count, overflow2) = depth.multipliedReportingOverflow(by: rows &* outW)
-        return overflow2 ? Int.max : count
-    }
-
-    /// 2-D convolution. `weight` is [out, in/groups, kh, kw] in C order; `bias` is optional.
-    static func conv2d(
-        _ input: FeatureMap, weight: [Float], outChannels: Int, kernel: (Int, Int), bias: [Float]?,
-        _ shape: ConvolutionShape
-    ) -> FeatureMap {
-        let (kh, kw) = kernel
-        let (outH, outW) = outputSize(input, kernel: kernel, shape)
-        var output = FeatureMap(channels: outChannels, height: outH, width: outW)
-        guard outH > 0, outW > 0 else { return output }
-        let inPerGroup = input.channels / shape.groups
-        let outPerGroup = outChannels / shape.groups
-        let columns = outH * outW
-        let depth = inPerGroup * kh * kw
-        if shape.groups == input.channels, inPerGroup == 1, outPerGroup == 1 {
-            depthwise(input, weight: weight, kernel: kernel, shape, into: &output)
-        } else {
-            let direct = kh == 1 && kw == 1 && shape.stride == 1 && shape.padding == 0
-            // im2col one band of output rows at a time, so the column buffer stays in cache.
-            let rowsPerBand = direct ? outH : max(1, min(outH, columnBudget / max(depth * outW, 1)))
-            var col = [Float](repeating: 0, count: direct ? 0 : depth * rowsPerBand * outW)
-            input.values.withUnsafeBufferPointer { source in
-                weight.withUnsafeBufferPointer { filters in
-                    output.values.withUnsafeMutableBufferPointer { target in
-                        for group in 0..<shape.groups {
-                            let groupInput = source.baseAddress! + group * inPerGroup * input.plane
-                            let a = filters.baseAddress! + group * outPerGroup * depth
-                            let c = target.baseAddress! + group * outPerGroup * columns
-                            if direct {
-                                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
-                                            Int32(outPerGroup), Int32(columns), Int32(depth),
-                                            1, a, Int32(depth), groupInput, Int32(columns), 0, c, Int32(columns))
-                                continue
-                            }
-                            for firstRow in stride(from: 0, to: outH, by: rowsPerBand) {
-                                let rows = min(rowsPerBand, outH - firstRow)
-                                let band = rows * outW
-                                im2col(groupInput, channels: inPerGroup, height: input.height, width: input.width,
-                                       kernel: kernel, shape, rows: firstRow..<firstRow + rows, outW: outW, into: &col)
-                                col.withUnsafeBufferPointer { colBuffer in
-                                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
-                                                Int32(outPerGroup), Int32(band), Int32(depth),
-                                                1, a, Int32(depth), colBuffer.baseAddress!, Int32(band), 0,
-                                                c + firstRow * outW, Int32(columns))
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        if let bias {
-            output.values.withUnsafeMutableBufferPointer { values in
-                for channel in 0..<outChannels {
-                    let b = bias[channel]
-                    let row = values.baseAddress! + channel * columns
-                    for index in 0..<columns { row[index] += b }
-                }
-            }
-        }
-        return output
-    }
-
-    /// Floats of column buffer to aim for per band (about 4 MiB).
-    static let columnBudget = 1 << 20
-
-    /// Unfolds output rows `rows` of every kernel tap into `col`: [channels*kh*kw, rows.count*outW].
-    private static func im2col(
-        _ input: UnsafePointer<Float>, channels: Int, height: Int, width: Int, kernel: (Int, Int),
-        _ shape: ConvolutionShape, rows: Range<Int>, outW: Int, into col: inout [Float]
-    ) {
-        let (kh, kw) = kernel
-        let band = rows.count * outW
-        col.withUnsafeMutableBufferPointer { buffer in
-            var row = 0
-            for channel in 0..<channels {
-                let plane = input + channel * height * width
-                for ky in 0..<kh {
-                    for kx in 0..<kw {
-                        let target = buffer.baseAddress! + row * band
-                        for oy in rows {
-                            let iy = oy * shape.stride - shape.padding + ky * shape.dilation
-                            let line = target + (oy - rows.lowerBound) * outW
-                            if iy < 0 || iy >= height {
-                                line.update(repeating: 0, count: outW)
-                                continue
-                            }
-                            let shift = kx * shape.dilation - shape.padding
-                            if shape.stride == 1 {
-                                // Stride 1: the valid outputs form one run copied in a block.
-                                let first = min(max(0, -shift), outW), last = max(min(outW, width - shift), first)
-                                line.update(repeating: 0, count: first)
-                                if last > first {
-                                    (line + first).update(from: plane + iy * width + first + shift, count: last - first)
-                                }
-                                (line + last).update(repeating: 0, count: outW - last)
-                                continue
-                            }
-                            for ox in 0..<outW {
-                                let ix = ox * shape.stride + shift
-                                line[ox] = ix >= 0 && ix < width ? plane[iy * width + ix] : 0
-                            }
-                        }
-                        row += 1
-                    }
-                }
-            }
-        }
-    }
-
-    private static func depthwise(
-        _ input: FeatureMap, weight: [Float], kernel: (Int, Int), _ shape: ConvolutionShape,
-        into output: inout FeatureMap
-    ) {
-        let (kh, kw) = kernel
-        let outH = output.height, outW = output.width
-        let height = input.height, width = input.width
-        input.values.withUnsafeBufferPointer { source in
-            weight.withUnsafeBufferPointer { filters in
-                output.values.withUnsafeMutableBufferPointer { target in
-                    for channel in 0..<input.channels {
-                        let plane = source.baseAddress! + channel * height * width
-                        let out = target.baseAddress! + channel * outH * outW
-                        let w = filters.baseAddress! + channel * kh * kw
-                        for oy in 0..<outH {
-                            for ox in 0..<outW {
-                                var sum: Float = 0
-                                for ky in 0..<kh {
-                                    let iy = oy * shape.stride - shape.padding + ky * shape.dilation
-                                    if iy < 0 || iy >= height { continue }
-                                    for kx in 0..<kw {
-                                        let ix = ox * shape.stride - shape.padding + kx * shape.dilation
-                                        if ix < 0 || ix >= width { continue }
-                                        sum += plane[iy * width + ix] * w[ky * kw + kx]
-                                    }
-                                }
-                                out[oy * outW + ox] = sum
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /// Batch / frozen norm: y = (x - mean) / sqrt(var + eps) * gamma + beta, computed per channel in float64.
+    /// Batch / frozen norm: y = (x - mean) / sqrt(var + eps) * gamma + beta, the scale and shift computed per
+    /// channel in float64; with `relu`, max(y, 0) in the same pass.
     static func batchNorm(
-        _ input: inout FeatureMap, weight: [Float], bias: [Float], mean: [Float], variance: [Float], eps: Double
+        _ input: inout FeatureMap, weight: [Float], bias: [Float], mean: [Float], variance: [Float], eps: Double,
+        relu: Bool = false
     ) {
-        for channel in 0..<input.channels {
+        let plane = input.plane
+        let affine = (0..<input.channels).map { channel -> (Float, Float) in
             let scale = Double(weight[channel]) / (Double(variance[channel]) + eps).squareRoot()
-            let shift = Double(bias[channel]) - Double(mean[channel]) * scale
-            let (s, b) = (Float(scale), Float(shift))
-            let plane = input.plane
-            input.values.withUnsafeMutableBufferPointer { values in
-                let row = values.baseAddress! + channel * plane
-                for index in 0..<plane { row[index] = row[index] * s + b }
+            return (Float(scale), Float(Double(bias[channel]) - Double(mean[channel]) * scale))
+        }
+        input.values.withUnsafeMutableBufferPointer { values in
+            let base = values.baseAddress!
+            ParallelWork.split(input.channels, minimum: max(1, ParallelWork.elementwiseMinimum / max(plane, 1))) { channels in
+                for channel in channels {
+                    let (s, b) = affine[channel]
+                    let row = base + channel * plane
+                    if relu {
+                        for index in 0..<plane { row[index] = max(row[index] * s + b, 0) }
+                    } else {
+                        for index in 0..<plane { row[index] = row[index] * s + b }
+                    }
+                }
             }
         }
     }
 
     static func relu(_ input: inout FeatureMap) {
         input.values.withUnsafeMutableBufferPointer { values in
-            for index in values.indices { values[index] = max(values[index], 0) }
+            let base = values.baseAddress!
+            ParallelWork.split(values.count, minimum: ParallelWork.elementwiseMinimum) { range in
+                for index in range { base[index] = max(base[index], 0) }
+            }
         }
     }
 
     /// Max pooling; with `ceilMode`, a last window that starts inside the input (or its left padding) counts.
     static func maxPool(_ input: FeatureMap, kernel: Int, stride: Int, padding: Int, ceilMode: Bool) -> FeatureMap {
         let (outH, outW) = poolSize(input, kernel: kernel, stride: stride, padding: padding, ceilMode: ceilMode)
+        // Every window holds at least one input value (ceil mode drops windows that start past the input).
         var output = FeatureMap(channels: input.channels, height: outH, width: outW)
-        for channel in 0..<input.channels {
-            let base = channel * input.plane
-            for oy in 0..<outH {
-                for ox in 0..<outW {
-                    var best = -Float.infinity
-                    for ky in 0..<kernel {
-                        let iy = oy * stride - padding + ky
-                        if iy < 0 || iy >= input.height { continue }
-                        for kx in 0..<kernel {
-                            let ix = ox * stride - padding + kx
-                            if ix < 0 || ix >= input.width { continue }
-                            best = max(best, input.values[base + iy * input.width + ix])
+        let height = input.height, width = input.width
+        input.values.withUnsafeBufferPointer { source in
+            output.values.withUnsafeMutableBufferPointer { target in
+                let minimum = max(1, ParallelWork.elementwiseMinimum / max(outH * outW * kernel * kernel, 1))
+                ParallelWork.split(input.channels, minimum: minimum) { channels in
+                    for channel in channels {
+                        let plane = source.baseAddress! + channel * height * width
+                        let out = target.baseAddress! + channel * outH * outW
+                        for oy in 0..<outH {
+                            let top = max(oy * stride - padding, 0), bottom = min(oy * stride - padding + kernel, height)
+                            for ox in 0..<outW {
+                                let left = max(ox * stride - padding, 0), right = min(ox * stride - padding + kernel, width)
+                                var best = -Float.infinity
+                                for iy in top..<max(bottom, top) {
+                                    for ix in left..<max(right, left) { best = max(best, plane[iy * width + ix]) }
+                                }
+                                out[oy * outW + ox] = best
+                            }
                         }
                     }
-                    output.values[channel * outH * outW + oy * outW + ox] = best
                 }
             }
         }
@@ -247,6 +107,20 @@ package enum Operations {
         }
     }
 
+    /// Multiplies each channel by its factor.
+    static func scaleChannels(_ input: inout FeatureMap, by factors: [Float]) {
+        let plane = input.plane
+        input.values.withUnsafeMutableBufferPointer { values in
+            let base = values.baseAddress!
+            ParallelWork.split(factors.count, minimum: max(1, ParallelWork.elementwiseMinimum / max(plane, 1))) { channels in
+                for channel in channels {
+                    let row = base + channel * plane
+                    for index in 0..<plane { row[index] *= factors[channel] }
+                }
+            }
+        }
+    }
+
     /// relu6(x + 3) / 6.
     static func hardSigmoid(_ value: Float) -> Float {
         min(max(value + 3, 0), 6) / 6
@@ -259,7 +133,10 @@ package enum Operations {
         }
         other.values.withUnsafeBufferPointer { addend in
             input.values.withUnsafeMutableBufferPointer { values in
-                for index in values.indices { values[index] += addend[index] }
+                let base = values.baseAddress!, other = addend.baseAddress!
+                ParallelWork.split(values.count, minimum: ParallelWork.elementwiseMinimum) { range in
+                    for index in range { base[index] += other[index] }
+                }
             }
         }
     }

@@ -80,8 +80,7 @@ package struct ResNetForward {
 
     private func convNorm(_ x: FeatureMap, _ name: String, stride: Int = 1, relu: Bool = true) throws(WeightKitError) -> FeatureMap {
         var y = try weights.convolution(x, weight: name + ".weight", bias: name + ".bias", stride: stride)
-        try weights.normalize(&y, name + ".norm")
-        if relu { Operations.relu(&y) }
+        try weights.normalize(&y, name + ".norm", relu: relu)
         return y
     }
 
@@ -155,12 +154,11 @@ package struct VoVNetForward {
         if weights.has(name + "/dw_conv3x3.weight") {
             y = try weights.convolution(x, weight: name + "/dw_conv3x3.weight", stride: stride)
             y = try weights.convolution(y, weight: name + "/pw_conv1x1.weight", bias: name + "/pw_conv1x1.bias")
-            try weights.normalize(&y, name + "/pw_norm")
+            try weights.normalize(&y, name + "/pw_norm", relu: true)
         } else {
             y = try weights.convolution(x, weight: name + "/conv.weight", bias: name + "/conv.bias", stride: stride)
-            try weights.normalize(&y, name + "/norm")
+            try weights.normalize(&y, name + "/norm", relu: true)
         }
-        Operations.relu(&y)
         return y
     }
 
@@ -198,10 +196,7 @@ package struct VoVNetForward {
                         throw WeightKitError(.malformed, "eSE gives \(gate.channels) gates for \(y.channels) channels",
                                              location: .init(tensor: ese + ".weight"))
                     }
-                    for channel in 0..<y.channels {
-                        let scale = Operations.hardSigmoid(gate.values[channel])
-                        for i in channel * y.plane..<(channel + 1) * y.plane { y.values[i] *= scale }
-                    }
+                    Operations.scaleChannels(&y, by: gate.values.map(Operations.hardSigmoid))
                 }
                 if residual, block > 1 { try Operations.add(&y, identity) }
                 x = y
