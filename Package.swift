@@ -22,11 +22,8 @@ let package = Package(
             pkgConfig: "libprotobuf-c",
             providers: [.apt(["libprotobuf-c-dev"])]
         ),
-        .systemLibrary(
-            name: "COpenBLAS",
-            pkgConfig: "openblas",
-            providers: [.apt(["libopenblas-dev"])]
-        ),
+        // Headers only: the forward pass loads libopenblas.so.0 when it first runs (BLAS.swift).
+        .systemLibrary(name: "COpenBLAS"),
         .target(
             name: "CCaffe2Proto",
             dependencies: ["CProtobufC"],

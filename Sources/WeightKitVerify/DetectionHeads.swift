@@ -242,7 +242,8 @@ extension NetworkWeights {
         }
         try Self.checkBLASDimensions(shape, name + ".weight")
         return Operations.linear(input, weight: try floats(name + ".weight"),
-                                 bias: has(name + ".bias") ? try vector(name + ".bias", count: shape[0]) : nil, outFeatures: shape[0])
+                                 bias: has(name + ".bias") ? try vector(name + ".bias", count: shape[0]) : nil, outFeatures: shape[0],
+                                 blas: blas)
     }
 
     /// `prefix1`, `prefix2`, ... while they exist: a 3x3 convolution each, its norm where the file has one

@@ -9,12 +9,15 @@ package struct NetworkWeights {
     let eps: Double
     /// What the pass may hold; the float32 copies of the weights are reserved first.
     let memory: ForwardMemory
+    /// The matrix products' library, loaded before any weight is converted.
+    let blas: BLAS
     private let converted: [String: [Float]]
     private let reservation: ForwardMemory.Reservation
 
     init(_ collection: TensorCollection, memory: ForwardMemory) throws(WeightKitError) {
         self.collection = collection
         self.memory = memory
+        blas = try BLAS.load()
         eps = collection.semantics.normEps
         var total = 0
         for tensor in collection.tensors where tensor.dtype.isFloatingPoint {
@@ -105,7 +108,7 @@ package struct NetworkWeights {
         let filters = try floats(weight)
         let output = try memory.tracked(channels: shape[0], height: height, width: width, for: "the output of \(weight)") {
             Operations.conv2d(
-                input, weight: filters, outChannels: shape[0], kernel: (shape[2], shape[3]), bias: biasValues, geometry)
+                input, weight: filters, outChannels: shape[0], kernel: (shape[2], shape[3]), bias: biasValues, geometry, blas: blas)
         }
         withExtendedLifetime(scratch) {}
         return output

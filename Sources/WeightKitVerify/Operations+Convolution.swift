@@ -6,9 +6,6 @@ import WeightKitCore
 /// one thread. A BLAS that threads each product leaves a core idle and spinning while the other unfolds,
 /// normalises or pools, and competes with those loops when they are split too.
 extension Operations {
-    /// BLAS on one thread per call; set once, before the first product, for the whole process.
-    private static let blasOnOneThread: Void = openblas_set_num_threads(1)
-
     /// Floats of column buffer to aim for per band (about 4 MiB), per part working at once.
     static let columnBudget = 1 << 20
 
@@ -55,9 +52,8 @@ extension Operations {
     /// 2-D convolution. `weight` is [out, in/groups, kh, kw] in C order; `bias` is optional.
     static func conv2d(
         _ input: FeatureMap, weight: [Float], outChannels: Int, kernel: (Int, Int), bias: [Float]?,
-        _ shape: ConvolutionShape
+        _ shape: ConvolutionShape, blas: BLAS
     ) -> FeatureMap {
-        blasOnOneThread
         let (kh, kw) = kernel
         let (outH, outW) = outputSize(input, kernel: kernel, shape)
         let columns = outH * outW
@@ -84,7 +80,7 @@ extension Operations {
                                 let a = filters.baseAddress! + group * outPerGroup * depth
                                 let c = target.baseAddress! + group * outPerGroup * columns
                                 if direct {
-                                    product(m: outPerGroup, n: columns, k: depth, a, groupInput, ldb: columns, c, ldc: columns)
+                                    product(blas, m: outPerGroup, n: columns, k: depth, a, groupInput, ldb: columns, c, ldc: columns)
                                     continue
                                 }
                                 let unfold = { (firstRow: Int, channels: Range<Int>, into: UnsafeMutablePointer<Float>) in
@@ -100,7 +96,7 @@ extension Operations {
                                             let firstRow = band * plan.rowsPerBand
                                             let width = (min(firstRow + plan.rowsPerBand, outH) - firstRow) * outW
                                             unfold(firstRow, 0..<inPerGroup, buffer)
-                                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                                            blas.sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
                                                         Int32(outPerGroup), Int32(width), Int32(depth),
                                                         1, a, Int32(depth), buffer, Int32(width), 0,
                                                         c + firstRow * outW, Int32(columns))
@@ -115,7 +111,7 @@ extension Operations {
                                     ParallelWork.split(inPerGroup, minimum: minimum) { channels in
                                         unfold(firstRow, channels, buffers.baseAddress!)
                                     }
-                                    product(m: outPerGroup, n: width, k: depth, a, buffers.baseAddress!, ldb: width,
+                                    product(blas, m: outPerGroup, n: width, k: depth, a, buffers.baseAddress!, ldb: width,
                                             c + firstRow * outW, ldc: columns)
                                 }
                             }
@@ -142,17 +138,17 @@ extension Operations {
     /// C[m×n] = A[m×k] · B[k×n] (row-major, A packed), split over the cores by columns when there are
     /// enough of them, otherwise by rows of A.
     private static func product(
-        m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, ldb: Int,
+        _ blas: BLAS, m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, ldb: Int,
         _ c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         if n >= ParallelWork.cores * minimumColumnsPerPart {
             ParallelWork.split(n, minimum: minimumColumnsPerPart) { part in
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(part.count), Int32(k),
+                blas.sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(part.count), Int32(k),
                             1, a, Int32(k), b + part.lowerBound, Int32(ldb), 0, c + part.lowerBound, Int32(ldc))
             }
         } else {
             ParallelWork.split(m, minimum: 16) { rows in
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows.count), Int32(n), Int32(k),
+                blas.sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows.count), Int32(n), Int32(k),
                             1, a + rows.lowerBound * k, Int32(k), b, Int32(ldb), 0, c + rows.lowerBound * ldc, Int32(ldc))
             }
         }

@@ -189,9 +189,9 @@ package enum Operations {
     }
 
     /// y = W x + b with W [out, in].
-    static func linear(_ input: [Float], weight: [Float], bias: [Float]?, outFeatures: Int) -> [Float] {
+    static func linear(_ input: [Float], weight: [Float], bias: [Float]?, outFeatures: Int, blas: BLAS) -> [Float] {
         var output = bias ?? [Float](repeating: 0, count: outFeatures)
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(outFeatures), Int32(input.count), 1, weight,
+        blas.sgemv(CblasRowMajor, CblasNoTrans, Int32(outFeatures), Int32(input.count), 1, weight,
                     Int32(input.count), input, 1, bias == nil ? 0 : 1, &output, 1)
         return output
     }

@@ -61,7 +61,6 @@ struct Verify: ParsableCommand {
     }
 
     func run() throws {
-        KernelRestart.ifNeeded()
         var verifier = Verifier()
         verifier.relativeTolerance = rtol
         verifier.absoluteTolerance = atol
