@@ -114,6 +114,24 @@ package struct NetworkWeights {
         return output
     }
 
+    /// A convolution of the channel concatenation of `parts`: a 1x1 weight multiplies the parts where they
+    /// are (the concatenation is never built), any other is given the concatenation.
+    func convolution(concatenating parts: [FeatureMap], weight: String, bias: String? = nil) throws(WeightKitError) -> FeatureMap {
+        let shape = try self.shape(weight, rank: 4)
+        let channels = parts.reduce(0) { $0 &+ max($1.channels, 0) }
+        guard shape[2] == 1, shape[3] == 1, shape[1] == channels, shape[0] > 0, let first = parts.first,
+              parts.allSatisfy({ $0.height == first.height && $0.width == first.width && $0.values.count > 0 })
+        else {
+            return try convolution(concat(parts), weight: weight, bias: bias)
+        }
+        let biasValues = try bias.flatMap { (name) throws(WeightKitError) in has(name) ? try vector(name, count: shape[0]) : nil }
+        try Self.checkBLASDimensions([shape[0], first.height &* first.width, channels], weight)
+        let filters = try floats(weight)
+        return try memory.tracked(channels: shape[0], height: first.height, width: first.width, for: "the output of \(weight)") {
+            Operations.conv1x1(concatenating: parts, weight: filters, outChannels: shape[0], bias: biasValues, blas: blas)
+        }
+    }
+
     /// OpenBLAS takes 32-bit dimensions: a product that does not fit is refused rather than truncated.
     static func checkBLASDimensions(_ dimensions: [Int], _ name: String) throws(WeightKitError) {
         guard dimensions.allSatisfy({ $0 >= 0 && $0 <= Int(Int32.max) }) else {

@@ -120,36 +120,68 @@ extension Operations {
                 }
             }
         }
-        if let bias {
-            output.values.withUnsafeMutableBufferPointer { values in
-                let base = values.baseAddress!
-                ParallelWork.split(outChannels, minimum: max(1, ParallelWork.elementwiseMinimum / max(columns, 1))) { channels in
-                    for channel in channels {
-                        let b = bias[channel]
-                        let row = base + channel * columns
-                        for index in 0..<columns { row[index] += b }
-                    }
-                }
-            }
-        }
+        if let bias { addBias(bias, to: &output) }
         return output
     }
 
-    /// C[m×n] = A[m×k] · B[k×n] (row-major, A packed), split over the cores by columns when there are
+    /// C[m×n] = A[m×k] · B[k×n] + beta C (row-major), split over the cores by columns when there are
     /// enough of them, otherwise by rows of A.
     private static func product(
-        _ blas: BLAS, m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, ldb: Int,
-        _ c: UnsafeMutablePointer<Float>, ldc: Int
+        _ blas: BLAS, m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int? = nil, _ b: UnsafePointer<Float>,
+        ldb: Int, _ c: UnsafeMutablePointer<Float>, ldc: Int, beta: Float = 0
     ) {
+        let lda = lda ?? k
         if n >= ParallelWork.cores * minimumColumnsPerPart {
             ParallelWork.split(n, minimum: minimumColumnsPerPart) { part in
                 blas.sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(part.count), Int32(k),
-                            1, a, Int32(k), b + part.lowerBound, Int32(ldb), 0, c + part.lowerBound, Int32(ldc))
+                           1, a, Int32(lda), b + part.lowerBound, Int32(ldb), beta, c + part.lowerBound, Int32(ldc))
             }
         } else {
             ParallelWork.split(m, minimum: 16) { rows in
                 blas.sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows.count), Int32(n), Int32(k),
-                            1, a + rows.lowerBound * k, Int32(k), b, Int32(ldb), 0, c + rows.lowerBound * ldc, Int32(ldc))
+                           1, a + rows.lowerBound * lda, Int32(lda), b, Int32(ldb), beta, c + rows.lowerBound * ldc, Int32(ldc))
+            }
+        }
+    }
+
+    /// A 1x1 convolution of the channel concatenation of `parts` (one height and width, channels adding up
+    /// to the weight's inputs), without building the concatenation: each part multiplies its slice of the
+    /// weight's input columns and the products add up in the output.
+    static func conv1x1(
+        concatenating parts: [FeatureMap], weight: [Float], outChannels: Int, bias: [Float]?, blas: BLAS
+    ) -> FeatureMap {
+        let height = parts.first?.height ?? 0, width = parts.first?.width ?? 0
+        let columns = height * width
+        let depth = parts.reduce(0) { $0 + $1.channels }
+        var output = FeatureMap(channels: outChannels, height: height, width: width,
+                                values: [Float](unsafeUninitializedCapacity: outChannels * columns) { $1 = $0.count })
+        guard columns > 0 else { return output }
+        weight.withUnsafeBufferPointer { filters in
+            output.values.withUnsafeMutableBufferPointer { target in
+                var offset = 0
+                for part in parts {
+                    part.values.withUnsafeBufferPointer { source in
+                        product(blas, m: outChannels, n: columns, k: part.channels, filters.baseAddress! + offset, lda: depth,
+                                source.baseAddress!, ldb: columns, target.baseAddress!, ldc: columns, beta: offset == 0 ? 0 : 1)
+                    }
+                    offset += part.channels
+                }
+            }
+        }
+        if let bias { addBias(bias, to: &output) }
+        return output
+    }
+
+    private static func addBias(_ bias: [Float], to output: inout FeatureMap) {
+        let columns = output.plane
+        output.values.withUnsafeMutableBufferPointer { values in
+            let base = values.baseAddress!
+            ParallelWork.split(output.channels, minimum: max(1, ParallelWork.elementwiseMinimum / max(columns, 1))) { channels in
+                for channel in channels {
+                    let b = bias[channel]
+                    let row = base + channel * columns
+                    for index in 0..<columns { row[index] += b }
+                }
             }
         }
     }

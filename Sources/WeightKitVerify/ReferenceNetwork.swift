@@ -162,6 +162,13 @@ package struct VoVNetForward {
         return y
     }
 
+    /// The concat layer: conv -> norm -> relu over the channel concatenation of `features`.
+    private func aggregate(_ features: [FeatureMap], _ name: String) throws(WeightKitError) -> FeatureMap {
+        var y = try weights.convolution(concatenating: features, weight: name + "/conv.weight", bias: name + "/conv.bias")
+        try weights.normalize(&y, name + "/norm", relu: true)
+        return y
+    }
+
     func run(_ input: FeatureMap) throws(WeightKitError) -> Backbone {
         var x = try layer(input, CanonicalName.vovnetStem(1), stride: 2)
         x = try layer(x, CanonicalName.vovnetStem(2))
@@ -187,7 +194,7 @@ package struct VoVNetForward {
                     features.append(y)
                     index += 1
                 }
-                y = try layer(try weights.concat(features), concat)
+                y = try aggregate(features, concat)
                 let ese = CanonicalName.ese(stage: stage, block: block)
                 if weights.has(ese + ".weight") {
                     let pooled = FeatureMap(channels: y.channels, height: 1, width: 1, values: Operations.globalAveragePool(y))

@@ -28,9 +28,7 @@ import Testing
         #expect(target.layout == layout)
         let definition = try #require(mapper.layouts.first { $0.name == layout })
         let rules = mapper.rules(of: definition)
-        let compiled = try rules.map { (rule) throws in
-            (rule, try CanonicalMapper.compile(rule.match), CanonicalMapper.literalPrefix(of: rule.match))
-        }
+        let compiled = try CanonicalMapper.compiled(rules, for: nil)
         let strip = (definition.stripPrefixes ?? []).filter { $0 == "module." }
         var expected: [String: (Tensor, Bool)] = [:]
         var canonicalName: [String: String] = [:]

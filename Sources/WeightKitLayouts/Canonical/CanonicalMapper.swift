@@ -211,8 +211,20 @@ public struct CanonicalMapper: Sendable {
     }
 
     /// A rule with its compiled pattern and the literal text every match starts with: a plain prefix test
-    /// rejects most names before the (much slower) regular expression runs.
-    typealias CompiledRule = (rule: LayoutDefinition.Rule, pattern: Regex<AnyRegexOutput>, prefix: String)
+    /// rejects most names before the (much slower) regular expression runs. The pattern is nil when no
+    /// name the rules will see starts with the prefix, so it was never compiled.
+    typealias CompiledRule = (rule: LayoutDefinition.Rule, pattern: Regex<AnyRegexOutput>?, prefix: String)
+
+    /// `rules` compiled for matching `names`; a rule whose literal prefix no name has is left uncompiled
+    /// (compiling a layout's every pattern costs more than matching a checkpoint's names). Without `names`
+    /// every rule is compiled.
+    static func compiled(_ rules: [LayoutDefinition.Rule], for names: [String]?) throws(WeightKitError) -> [CompiledRule] {
+        try rules.map { (rule) throws(WeightKitError) -> CompiledRule in
+            let prefix = literalPrefix(of: rule.match)
+            if let names, !names.contains(where: { $0.hasPrefix(prefix) }) { return (rule, nil, prefix) }
+            return (rule, try compile(rule.match), prefix)
+        }
+    }
 
     /// The literal start of an anchored pattern: `^backbone\.body\.layer(\d+)` gives `backbone.body.layer`.
     static func literalPrefix(of pattern: String) -> String {
@@ -240,9 +252,7 @@ public struct CanonicalMapper: Sendable {
         var best: (layout: LayoutDefinition, rules: [CompiledRule], mapped: Int)?
         for layout in try recognizing(collection) {
             let names = collection.names.map { Self.stripped($0, layout.stripPrefixes ?? []) }
-            let compiled = try rules(of: layout).map { (rule) throws(WeightKitError) -> CompiledRule in
-                (rule, try Self.compile(rule.match), Self.literalPrefix(of: rule.match))
-            }
+            let compiled = try Self.compiled(rules(of: layout), for: names)
             let mapped = names.filter { Self.firstMatch($0, compiled) != nil }.count
             if mapped > (best?.mapped ?? -1) { best = (layout, compiled, mapped) }
         }
@@ -256,10 +266,9 @@ public struct CanonicalMapper: Sendable {
         let sourceNames = collection.names
         for layout in layouts where layout.fragment != true && layout.recognize != nil {
             // Pass-through rules (detectron2's `$0`) match any name of their shape and say nothing.
-            let compiled = try rules(of: layout).filter { $0.drop == nil && $0.to != "$0" }.map { (rule) throws(WeightKitError) -> CompiledRule in
-                (rule, try Self.compile(rule.match), Self.literalPrefix(of: rule.match))
-            }
-            let mapped = sourceNames.filter { Self.firstMatch(Self.stripped($0, layout.stripPrefixes ?? []), compiled) != nil }.count
+            let names = sourceNames.map { Self.stripped($0, layout.stripPrefixes ?? []) }
+            let compiled = try Self.compiled(rules(of: layout).filter { $0.drop == nil && $0.to != "$0" }, for: names)
+            let mapped = names.filter { Self.firstMatch($0, compiled) != nil }.count
             if mapped > (best?.mapped ?? 0) { best = (layout.name, mapped) }
         }
         return best
@@ -274,9 +283,11 @@ public struct CanonicalMapper: Sendable {
             guard let recognition = layout.recognize else { continue }
             let names = sourceNames.map { Self.stripped($0, layout.stripPrefixes ?? []) }
             func anyName(matches pattern: String) throws(WeightKitError) -> Bool {
-                let regex = try Self.compile(pattern)
                 let prefix = Self.literalPrefix(of: pattern)
-                return names.contains { $0.hasPrefix(prefix) && $0.wholeMatch(of: regex) != nil }
+                let candidates = names.filter { $0.hasPrefix(prefix) }
+                guard !candidates.isEmpty else { return false }
+                let regex = try Self.compile(pattern)
+                return candidates.contains { $0.wholeMatch(of: regex) != nil }
             }
             var recognised = true
             for pattern in recognition.required where recognised {
@@ -305,7 +316,7 @@ public struct CanonicalMapper: Sendable {
     /// The index of the first rule matching `name`, with its captures.
     static func firstMatchIndex(_ name: String, _ rules: [CompiledRule]) -> (Int, [String])? {
         for (index, (_, pattern, prefix)) in rules.enumerated() where name.hasPrefix(prefix) {
-            if let match = name.wholeMatch(of: pattern) {
+            if let pattern, let match = name.wholeMatch(of: pattern) {
                 return (index, match.output.map { $0.substring.map(String.init) ?? "" })
             }
         }

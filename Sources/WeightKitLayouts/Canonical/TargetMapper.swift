@@ -120,9 +120,7 @@ public struct TargetMapper: Sendable {
             : variant.semantics["norm_eps"].flatMap(Double.init) ?? CanonicalSemantics.defaultNormEps
 
         let rules = mapper.rules(of: layout)
-        let compiled = try rules.map { (rule) throws(WeightKitError) in
-            (rule, try CanonicalMapper.compile(rule.match), CanonicalMapper.literalPrefix(of: rule.match))
-        }
+        let compiled = try CanonicalMapper.compiled(rules, for: nil)
         let inverses = rules.map(RuleInverse.init)
         let network = RuleInverse.Network(canonical.names)
         let strip = layout.stripPrefixes ?? []
