@@ -32,7 +32,8 @@ extension Operations {
         }
     }
 
-    /// The floats of the im2col buffers `conv2d` allocates (0 for 1x1 stride-1 and depthwise convolutions).
+    /// The floats of the im2col or Winograd buffers `conv2d` allocates (0 for 1x1 stride-1 and depthwise
+    /// convolutions).
     static func columnBufferCount(
         _ input: FeatureMap, outChannels: Int, kernel: (Int, Int), _ shape: ConvolutionShape
     ) -> Int {
@@ -41,6 +42,9 @@ extension Operations {
         let inPerGroup = input.channels / shape.groups
         if shape.groups == input.channels, inPerGroup == 1, outChannels / shape.groups == 1 { return 0 }
         if kernel.0 == 1 && kernel.1 == 1 && shape.stride == 1 && shape.padding == 0 { return 0 }
+        if usesWinograd(inChannels: input.channels, outChannels: outChannels, outH: outH, outW: outW, kernel: kernel, shape) {
+            return WinogradPlan(inChannels: input.channels, outChannels: outChannels, tiles: tileCount(outH, outW)).bufferFloats
+        }
         let (depth, overflow) = inPerGroup.multipliedReportingOverflow(by: kernel.0 &* kernel.1)
         guard !overflow, kernel.0 < 1 << 31, kernel.1 < 1 << 31 else { return Int.max }
         let plan = UnfoldPlan(outH: outH, outW: outW, depth: depth)
@@ -66,6 +70,9 @@ extension Operations {
         let depth = inPerGroup * kh * kw
         if shape.groups == input.channels, inPerGroup == 1, outPerGroup == 1 {
             depthwise(input, weight: weight, kernel: kernel, shape, into: &output)
+        } else if usesWinograd(inChannels: input.channels, outChannels: outChannels, outH: outH, outW: outW,
+                               kernel: kernel, shape) {
+            winograd3x3(input, weight: weight, outChannels: outChannels, blas: blas, into: &output)
         } else {
             let direct = kh == 1 && kw == 1 && shape.stride == 1 && shape.padding == 0
             let plan = UnfoldPlan(outH: outH, outW: outW, depth: depth)

@@ -356,4 +356,47 @@ import Testing
         #expect(pooled.height == 2 && pooled.width == 2)
         #expect(pooled.values == [10, 11, 14, 15])
     }
+
+    /// Both convolution paths (Winograd for 3x3 "same" maps with enough tiles, im2col for the rest, bands
+    /// split over the cores) against a float64 sum, on odd sizes so that edge tiles and bands are clipped.
+    @Test(arguments: [(16, 24, 37, 29, 1), (16, 24, 37, 29, 2), (8, 8, 5, 7, 1), (24, 16, 64, 3, 1)])
+    func convolutionsMatchADirectSum(inChannels: Int, outChannels: Int, height: Int, width: Int, stride: Int) throws {
+        let blas = try BLAS.load()
+        let input = FeatureMap.deterministic(channels: inChannels, height: height, width: width, seed: 7)
+        let weight = FeatureMap.deterministic(channels: outChannels * inChannels, height: 3, width: 3, seed: 11).values
+        let shape = Operations.ConvolutionShape(stride: stride, padding: 1)
+        let output = Operations.conv2d(input, weight: weight, outChannels: outChannels, kernel: (3, 3), bias: nil, shape, blas: blas)
+        var worst = 0.0, largest = 0.0
+        for out in 0..<outChannels {
+            for y in 0..<output.height {
+                for x in 0..<output.width {
+                    var sum = 0.0
+                    for channel in 0..<inChannels {
+                        for ky in 0..<3 {
+                            for kx in 0..<3 {
+                                let iy = y * stride - 1 + ky, ix = x * stride - 1 + kx
+                                guard iy >= 0, iy < height, ix >= 0, ix < width else { continue }
+                                sum += Double(input.values[(channel * height + iy) * width + ix])
+                                    * Double(weight[((out * inChannels + channel) * 3 + ky) * 3 + kx])
+                            }
+                        }
+                    }
+                    largest = max(largest, abs(sum))
+                    worst = max(worst, abs(sum - Double(output.values[(out * output.height + y) * output.width + x])))
+                }
+            }
+        }
+        #expect(worst <= 1e-6 * largest, "max error \(worst) of \(largest)")
+    }
+
+    @Test func winogradTakesOnlyWhatItComputesExactly() {
+        let same = Operations.ConvolutionShape(stride: 1, padding: 1)
+        #expect(Operations.usesWinograd(inChannels: 16, outChannels: 24, outH: 37, outW: 29, kernel: (3, 3), same))
+        #expect(!Operations.usesWinograd(inChannels: 16, outChannels: 24, outH: 37, outW: 29, kernel: (3, 3),
+                                         .init(stride: 2, padding: 1)))
+        #expect(!Operations.usesWinograd(inChannels: 16, outChannels: 24, outH: 37, outW: 29, kernel: (3, 3),
+                                         .init(stride: 1, padding: 1, groups: 2)))
+        #expect(!Operations.usesWinograd(inChannels: 16, outChannels: 24, outH: 7, outW: 7, kernel: (3, 3), same))
+        #expect(!Operations.usesWinograd(inChannels: 16, outChannels: 24, outH: 37, outW: 29, kernel: (1, 1), same))
+    }
 }
