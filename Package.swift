@@ -24,6 +24,8 @@ let package = Package(
         ),
         // Headers only: the forward pass loads libopenblas.so.0 when it first runs (BLAS.swift).
         .systemLibrary(name: "COpenBLAS"),
+        // glibc's mallopt, for the forward pass's opt-in allocator tuning.
+        .systemLibrary(name: "CAllocator"),
         .target(
             name: "CCaffe2Proto",
             dependencies: ["CProtobufC"],
@@ -47,7 +49,7 @@ let package = Package(
         ),
         .target(
             name: "WeightKitVerify",
-            dependencies: ["WeightKitCore", "WeightKitFormats", "WeightKitLayouts", "COpenBLAS"]
+            dependencies: ["WeightKitCore", "WeightKitFormats", "WeightKitLayouts", "COpenBLAS", "CAllocator"]
         ),
         .target(
             name: "WeightKit",

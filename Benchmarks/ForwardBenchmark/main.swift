@@ -11,6 +11,8 @@ else {
     FileHandle.standardError.write(Data("usage: forward-benchmark FILE HEIGHT[xWIDTH] REPEATS\n".utf8))
     exit(2)
 }
+// As `weightkit verify` runs it.
+ForwardMemory.reuseFreedMemory()
 do {
     let memory = ForwardMemory()
     let model = try Verifier.load(arguments[1], memory: memory)

@@ -61,6 +61,7 @@ struct Verify: ParsableCommand {
     }
 
     func run() throws {
+        ForwardMemory.reuseFreedMemory()
         var verifier = Verifier()
         verifier.relativeTolerance = rtol
         verifier.absoluteTolerance = atol
