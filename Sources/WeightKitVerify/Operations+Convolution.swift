@@ -182,7 +182,7 @@ extension Operations {
     private static func addBias(_ bias: [Float], to output: inout FeatureMap) {
         let columns = output.plane
         output.values.withUnsafeMutableBufferPointer { values in
-            let base = values.baseAddress!
+            guard let base = values.baseAddress else { return }
             ParallelWork.split(output.channels, minimum: max(1, ParallelWork.elementwiseMinimum / max(columns, 1))) { channels in
                 for channel in channels {
                     let b = bias[channel]

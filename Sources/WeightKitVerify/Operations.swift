@@ -32,7 +32,7 @@ package enum Operations {
             return (Float(scale), Float(Double(bias[channel]) - Double(mean[channel]) * scale))
         }
         input.values.withUnsafeMutableBufferPointer { values in
-            let base = values.baseAddress!
+            guard let base = values.baseAddress else { return }
             ParallelWork.split(input.channels, minimum: max(1, ParallelWork.elementwiseMinimum / max(plane, 1))) { channels in
                 for channel in channels {
                     let (s, b) = affine[channel]
@@ -49,7 +49,7 @@ package enum Operations {
 
     static func relu(_ input: inout FeatureMap) {
         input.values.withUnsafeMutableBufferPointer { values in
-            let base = values.baseAddress!
+            guard let base = values.baseAddress else { return }
             ParallelWork.split(values.count, minimum: ParallelWork.elementwiseMinimum) { range in
                 for index in range { base[index] = max(base[index], 0) }
             }
@@ -59,16 +59,18 @@ package enum Operations {
     /// Max pooling; with `ceilMode`, a last window that starts inside the input (or its left padding) counts.
     static func maxPool(_ input: FeatureMap, kernel: Int, stride: Int, padding: Int, ceilMode: Bool) -> FeatureMap {
         let (outH, outW) = poolSize(input, kernel: kernel, stride: stride, padding: padding, ceilMode: ceilMode)
-        // Every window holds at least one input value (ceil mode drops windows that start past the input).
+        // Every window of a non-empty input holds at least one value (ceil mode drops windows that start
+        // past the input).
         var output = FeatureMap(channels: input.channels, height: outH, width: outW)
         let height = input.height, width = input.width
         input.values.withUnsafeBufferPointer { source in
             output.values.withUnsafeMutableBufferPointer { target in
+                guard let sourceBase = source.baseAddress, let targetBase = target.baseAddress, !source.isEmpty else { return }
                 let minimum = max(1, ParallelWork.elementwiseMinimum / max(outH * outW * kernel * kernel, 1))
                 ParallelWork.split(input.channels, minimum: minimum) { channels in
                     for channel in channels {
-                        let plane = source.baseAddress! + channel * height * width
-                        let out = target.baseAddress! + channel * outH * outW
+                        let plane = sourceBase + channel * height * width
+                        let out = targetBase + channel * outH * outW
                         for oy in 0..<outH {
                             let top = max(oy * stride - padding, 0), bottom = min(oy * stride - padding + kernel, height)
                             for ox in 0..<outW {
@@ -111,7 +113,7 @@ package enum Operations {
     static func scaleChannels(_ input: inout FeatureMap, by factors: [Float]) {
         let plane = input.plane
         input.values.withUnsafeMutableBufferPointer { values in
-            let base = values.baseAddress!
+            guard let base = values.baseAddress else { return }
             ParallelWork.split(factors.count, minimum: max(1, ParallelWork.elementwiseMinimum / max(plane, 1))) { channels in
                 for channel in channels {
                     let row = base + channel * plane
@@ -133,7 +135,7 @@ package enum Operations {
         }
         other.values.withUnsafeBufferPointer { addend in
             input.values.withUnsafeMutableBufferPointer { values in
-                let base = values.baseAddress!, other = addend.baseAddress!
+                guard let base = values.baseAddress, let other = addend.baseAddress else { return }
                 ParallelWork.split(values.count, minimum: ParallelWork.elementwiseMinimum) { range in
                     for index in range { base[index] += other[index] }
                 }
