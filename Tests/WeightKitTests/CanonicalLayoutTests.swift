@@ -350,6 +350,19 @@ import Testing
         #expect(CanonicalMapper.literalPrefix(of: #"^ab?c"#) == "a")
         #expect(CanonicalMapper.literalPrefix(of: #"^.*num_batches_tracked$"#) == "")
         #expect(CanonicalMapper.literalPrefix(of: "no-anchor") == "")
+        #expect(CanonicalMapper.literalPrefix(of: #"^ab|cd$"#) == "")
+    }
+
+    @Test func literalSuffixesNeverRejectAMatch() {
+        #expect(CanonicalMapper.literalSuffix(of: #"^stage(\d)\.OSA\d_\d/conv\.weight$"#) == "/conv.weight")
+        #expect(CanonicalMapper.literalSuffix(of: #"^x\.(weight|bias)$"#) == "")
+        #expect(CanonicalMapper.literalSuffix(of: #"^x_b?$"#) == "")
+        #expect(CanonicalMapper.literalSuffix(of: #"^x[._]bn_s$"#) == "bn_s")
+        #expect(CanonicalMapper.literalSuffix(of: #"^x\d{1,2}_w$"#) == "_w")
+        #expect(CanonicalMapper.literalSuffix(of: #"^a$|^b_w$"#) == "")
+        #expect(CanonicalMapper.literalSuffix(of: #"^.*num_batches_tracked$"#) == "num_batches_tracked")
+        // The mapping tests of every fixture (exact canonical names, round trips) hold the filters to the
+        // patterns on real names.
     }
 
     @Test func templatesEvaluateArithmeticAndLookups() throws {

@@ -56,7 +56,7 @@ public struct CanonicalMapper: Sendable {
 
     /// Maps `collection` to canonical names. With `keepDropped`, training state stays in the output.
     public func map(_ collection: TensorCollection, keepDropped: Bool = false) throws(WeightKitError) -> Result {
-        guard let (layout, compiled) = try choose(for: collection) else {
+        guard let (layout, matches) = try choose(for: collection) else {
             var unchanged = collection
             unchanged.naming = .source
             return Result(collection: unchanged, layout: nil, unmapped: collection.names, dropped: [])
@@ -74,15 +74,16 @@ public struct CanonicalMapper: Sendable {
             .split(separator: ",").map { "\($0)_gamma" })
         // Mapped tensors, each with the tensors its rule creates beside it.
         var mapped: [(tensor: Tensor, companions: [(name: String, value: Double)])] = []
-        for tensor in collection.tensors {
+        var templates = TemplateCache()
+        for (tensor, match) in zip(collection.tensors, matches) {
             let name = Self.stripped(tensor.name, strip)
-            guard let (rule, captures) = Self.firstMatch(name, compiled) else {
+            guard let (rule, captures) = match else {
                 unmapped.append(tensor.name)
                 mapped.append((tensor, []))
                 continue
             }
             let target = try rule.to.map { (template) throws(WeightKitError) in
-                try NameTemplate(text: template).expand(captures)
+                try templates.expand(template, captures)
             } ?? tensor.name
             if rule.drop != nil {
                 dropped.append(tensor.name)
@@ -113,7 +114,7 @@ public struct CanonicalMapper: Sendable {
                 case .number(let number): value = number
                 case .oneMinusEps: value = 1 - eps
                 }
-                companions.append((try NameTemplate(text: synthesis.to).expand(captures), value))
+                companions.append((try templates.expand(synthesis.to, captures), value))
             }
             mapped.append((try Tensor(name: target, dtype: tensor.dtype, shape: shape, data: data), companions))
         }
@@ -166,14 +167,14 @@ public struct CanonicalMapper: Sendable {
     /// but nothing is copied, moved or synthesised, so it costs a fraction of `map`. Nil when no layout
     /// recognises the names.
     public func recognize(_ collection: TensorCollection) throws(WeightKitError) -> Recognition? {
-        guard let (layout, compiled) = try choose(for: collection) else { return nil }
-        let strip = layout.stripPrefixes ?? []
+        guard let (layout, matches) = try choose(for: collection) else { return nil }
         var renamed = TensorCollection(format: collection.format)
-        for tensor in collection.tensors {
+        var templates = TemplateCache()
+        for (tensor, match) in zip(collection.tensors, matches) {
             var target = tensor.name
-            if let (rule, captures) = Self.firstMatch(Self.stripped(tensor.name, strip), compiled) {
+            if let (rule, captures) = match {
                 guard rule.drop == nil else { continue }
-                if let template = rule.to { target = try NameTemplate(text: template).expand(captures) }
+                if let template = rule.to { target = try templates.expand(template, captures) }
             }
             guard renamed[target] == nil else { continue }
             try renamed.append(Tensor(name: target, dtype: tensor.dtype, shape: tensor.shape, data: tensor.data))
@@ -213,22 +214,24 @@ public struct CanonicalMapper: Sendable {
     /// A rule with its compiled pattern and the literal text every match starts with: a plain prefix test
     /// rejects most names before the (much slower) regular expression runs. The pattern is nil when no
     /// name the rules will see starts with the prefix, so it was never compiled.
-    typealias CompiledRule = (rule: LayoutDefinition.Rule, pattern: Regex<AnyRegexOutput>?, prefix: String)
+    typealias CompiledRule = (rule: LayoutDefinition.Rule, pattern: Regex<AnyRegexOutput>?, prefix: String, suffix: String)
 
     /// `rules` compiled for matching `names`; a rule whose literal prefix no name has is left uncompiled
     /// (compiling a layout's every pattern costs more than matching a checkpoint's names). Without `names`
     /// every rule is compiled.
     static func compiled(_ rules: [LayoutDefinition.Rule], for names: [String]?) throws(WeightKitError) -> [CompiledRule] {
         try rules.map { (rule) throws(WeightKitError) -> CompiledRule in
-            let prefix = literalPrefix(of: rule.match)
-            if let names, !names.contains(where: { $0.hasPrefix(prefix) }) { return (rule, nil, prefix) }
-            return (rule, try compile(rule.match), prefix)
+            let prefix = literalPrefix(of: rule.match), suffix = literalSuffix(of: rule.match)
+            if let names, !names.contains(where: { $0.hasPrefix(prefix) && $0.hasSuffix(suffix) }) {
+                return (rule, nil, prefix, suffix)
+            }
+            return (rule, try compile(rule.match), prefix, suffix)
         }
     }
 
     /// The literal start of an anchored pattern: `^backbone\.body\.layer(\d+)` gives `backbone.body.layer`.
     static func literalPrefix(of pattern: String) -> String {
-        guard pattern.hasPrefix("^") else { return "" }
+        guard pattern.hasPrefix("^"), !hasTopLevelAlternation(pattern) else { return "" }
         var prefix = ""
         var characters = pattern.dropFirst().makeIterator()
         while let character = characters.next() {
@@ -246,17 +249,87 @@ public struct CanonicalMapper: Sendable {
         return prefix
     }
 
+    /// The literal end every whole match has: `^x\.(\d+)/conv\.weight$` gives `/conv.weight`; "" when the
+    /// pattern ends in anything but literal characters or alternates at its top level.
+    static func literalSuffix(of pattern: String) -> String {
+        guard !hasTopLevelAlternation(pattern) else { return "" }
+        var run = ""
+        var characters = pattern.makeIterator()
+        while let character = characters.next() {
+            switch character {
+            case "\\":
+                guard let escaped = characters.next() else { return "" }
+                if ".[](){}*+?|$^/-_".contains(escaped) { run.append(escaped) } else { run = "" }
+            case "[":
+                // A class: skip to its end.
+                while let inner = characters.next(), inner != "]" {
+                    if inner == "\\" { _ = characters.next() }
+                }
+                run = ""
+            case "{":
+                while let inner = characters.next(), inner != "}" {}
+                run = ""
+            case "$":
+                return run
+            case "(", ")", "|", ".", "*", "+", "?", "^":
+                run = ""
+            default:
+                run.append(character)
+            }
+        }
+        return run
+    }
+
+    /// Whether `pattern` has a `|` outside every group, so that neither end of it is certain.
+    static func hasTopLevelAlternation(_ pattern: String) -> Bool {
+        var depth = 0, inClass = false
+        var characters = pattern.makeIterator()
+        while let character = characters.next() {
+            if character == "\\" {
+                _ = characters.next()
+            } else if inClass {
+                if character == "]" { inClass = false }
+            } else if character == "[" {
+                inClass = true
+            } else if character == "(" {
+                depth += 1
+            } else if character == ")" {
+                depth -= 1
+            } else if character == "|", depth <= 0 {
+                return true
+            }
+        }
+        return false
+    }
+
     /// The recognising layout that maps the most tensors, with its compiled rules. Recognition needs only a
     /// few patterns per layout, so rules are compiled and tried only for layouts that recognise the names.
-    private func choose(for collection: TensorCollection) throws(WeightKitError) -> (LayoutDefinition, [CompiledRule])? {
-        var best: (layout: LayoutDefinition, rules: [CompiledRule], mapped: Int)?
+    /// Each tensor's matching rule and captures (in `collection.names` order, names stripped as the layout
+    /// says), found once and used by `map` and `recognize`.
+    typealias Matches = [(rule: LayoutDefinition.Rule, captures: [String])?]
+
+    private func choose(for collection: TensorCollection) throws(WeightKitError) -> (LayoutDefinition, Matches)? {
+        var best: (layout: LayoutDefinition, matches: Matches, mapped: Int)?
         for layout in try recognizing(collection) {
             let names = collection.names.map { Self.stripped($0, layout.stripPrefixes ?? []) }
             let compiled = try Self.compiled(rules(of: layout), for: names)
-            let mapped = names.filter { Self.firstMatch($0, compiled) != nil }.count
-            if mapped > (best?.mapped ?? -1) { best = (layout, compiled, mapped) }
+            let matches = names.map { Self.firstMatch($0, compiled) }
+            let mapped = matches.count { $0 != nil }
+            if mapped > (best?.mapped ?? -1) { best = (layout, matches, mapped) }
         }
-        return best.map { ($0.layout, $0.rules) }
+        return best.map { ($0.layout, $0.matches) }
+    }
+
+    /// Templates parsed once per text rather than once per tensor.
+    private struct TemplateCache {
+        private var parsed: [String: NameTemplate] = [:]
+
+        mutating func expand(_ text: String, _ captures: [String]) throws(WeightKitError) -> String {
+            if let template = parsed[text] { return try template.expand(captures) }
+            let template = try NameTemplate(text: text)
+            parsed[text] = template
+            return try template.expand(captures)
+        }
     }
 
     /// When no layout recognises a file: the layout whose rules map the most of its names, and how many,
@@ -283,8 +356,8 @@ public struct CanonicalMapper: Sendable {
             guard let recognition = layout.recognize else { continue }
             let names = sourceNames.map { Self.stripped($0, layout.stripPrefixes ?? []) }
             func anyName(matches pattern: String) throws(WeightKitError) -> Bool {
-                let prefix = Self.literalPrefix(of: pattern)
-                let candidates = names.filter { $0.hasPrefix(prefix) }
+                let prefix = Self.literalPrefix(of: pattern), suffix = Self.literalSuffix(of: pattern)
+                let candidates = names.filter { $0.hasPrefix(prefix) && $0.hasSuffix(suffix) }
                 guard !candidates.isEmpty else { return false }
                 let regex = try Self.compile(pattern)
                 return candidates.contains { $0.wholeMatch(of: regex) != nil }
@@ -315,7 +388,7 @@ public struct CanonicalMapper: Sendable {
 
     /// The index of the first rule matching `name`, with its captures.
     static func firstMatchIndex(_ name: String, _ rules: [CompiledRule]) -> (Int, [String])? {
-        for (index, (_, pattern, prefix)) in rules.enumerated() where name.hasPrefix(prefix) {
+        for (index, (_, pattern, prefix, suffix)) in rules.enumerated() where name.hasPrefix(prefix) && name.hasSuffix(suffix) {
             if let pattern, let match = name.wholeMatch(of: pattern) {
                 return (index, match.output.map { $0.substring.map(String.init) ?? "" })
             }
