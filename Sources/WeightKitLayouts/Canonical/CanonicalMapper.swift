@@ -397,6 +397,7 @@ public struct CanonicalMapper: Sendable {
     }
 
     private static func stripped(_ name: String, _ prefixes: [String]) -> String {
+        guard prefixes.contains(where: { name.hasPrefix($0) }) else { return name }
         var result = Substring(name)
         var changed = true
         while changed {
