@@ -197,7 +197,7 @@ package struct MaskAndKeypointForward {
             () throws(WeightKitError) in
             Operations.convTranspose2d(x, weight: try weights.floats(name + ".weight"), outChannels: shape[1], kernel: shape[2],
                                        stride: stride, padding: padding,
-                                       bias: weights.has(name + ".bias") ? try weights.vector(name + ".bias", count: shape[1]) : nil)
+                                       bias: try weights.optionalVector(name + ".bias", count: shape[1]))
         }
     }
 
@@ -242,7 +242,7 @@ extension NetworkWeights {
         }
         try Self.checkBLASDimensions(shape, name + ".weight")
         return Operations.linear(input, weight: try floats(name + ".weight"),
-                                 bias: has(name + ".bias") ? try vector(name + ".bias", count: shape[0]) : nil, outFeatures: shape[0],
+                                 bias: try optionalVector(name + ".bias", count: shape[0]), outFeatures: shape[0],
                                  blas: blas)
     }
 
@@ -253,8 +253,7 @@ extension NetworkWeights {
         var index = 1
         while has(prefix + "\(index).weight") {
             y = try convolution(y, weight: prefix + "\(index).weight", bias: prefix + "\(index).bias")
-            try normalize(&y, prefix + "\(index).norm")
-            Operations.relu(&y)
+            try normalize(&y, prefix + "\(index).norm", relu: true)
             index += 1
         }
         return y

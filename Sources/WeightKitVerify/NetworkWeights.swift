@@ -82,6 +82,12 @@ package struct NetworkWeights {
         return values
     }
 
+    /// The vector `name` (`count` values) where the file has it: a bias a layer may go without.
+    func optionalVector(_ name: String?, count: Int) throws(WeightKitError) -> [Float]? {
+        guard let name, has(name) else { return nil }
+        return try vector(name, count: count)
+    }
+
     private func missing(_ name: String) -> WeightKitError {
         WeightKitError(.malformed, "the network needs this tensor but the file lacks it", location: .init(tensor: name))
     }
@@ -98,7 +104,7 @@ package struct NetworkWeights {
                                  location: .init(tensor: weight))
         }
         let groups = input.channels / shape[1]
-        let biasValues = try bias.flatMap { (name) throws(WeightKitError) in has(name) ? try vector(name, count: shape[0]) : nil }
+        let biasValues = try optionalVector(bias, count: shape[0])
         let geometry = Operations.ConvolutionShape(stride: stride, padding: (shape[2] - 1) / 2, dilation: 1, groups: groups)
         let (height, width) = Operations.outputSize(input, kernel: (shape[2], shape[3]), geometry)
         try Self.checkBLASDimensions([shape[0], height &* width, input.channels / groups &* shape[2] &* shape[3]], weight)
@@ -124,7 +130,7 @@ package struct NetworkWeights {
         else {
             return try convolution(concat(parts), weight: weight, bias: bias)
         }
-        let biasValues = try bias.flatMap { (name) throws(WeightKitError) in has(name) ? try vector(name, count: shape[0]) : nil }
+        let biasValues = try optionalVector(bias, count: shape[0])
         try Self.checkBLASDimensions([shape[0], first.height &* first.width, channels], weight)
         let filters = try floats(weight)
         return try memory.tracked(channels: shape[0], height: first.height, width: first.width, for: "the output of \(weight)") {

@@ -114,8 +114,7 @@ extension Operations {
                                 for band in 0..<bands {
                                     let firstRow = band * plan.rowsPerBand
                                     let width = (min(firstRow + plan.rowsPerBand, outH) - firstRow) * outW
-                                    let minimum = max(1, ParallelWork.elementwiseMinimum / max(width * kh * kw, 1))
-                                    ParallelWork.split(inPerGroup, minimum: minimum) { channels in
+                                    ParallelWork.split(inPerGroup, valuesEach: width * kh * kw) { channels in
                                         unfold(firstRow, channels, buffers.baseAddress!)
                                     }
                                     product(blas, m: outPerGroup, n: width, k: depth, a, buffers.baseAddress!, ldb: width,
@@ -183,7 +182,7 @@ extension Operations {
         let columns = output.plane
         output.values.withUnsafeMutableBufferPointer { values in
             guard let base = values.baseAddress else { return }
-            ParallelWork.split(output.channels, minimum: max(1, ParallelWork.elementwiseMinimum / max(columns, 1))) { channels in
+            ParallelWork.split(output.channels, valuesEach: columns) { channels in
                 for channel in channels {
                     let b = bias[channel]
                     let row = base + channel * columns
@@ -247,8 +246,7 @@ extension Operations {
         input.values.withUnsafeBufferPointer { source in
             weight.withUnsafeBufferPointer { filters in
                 output.values.withUnsafeMutableBufferPointer { target in
-                    let minimum = max(1, ParallelWork.elementwiseMinimum / max(outH * outW * kh * kw, 1))
-                    ParallelWork.split(input.channels, minimum: minimum) { channels in
+                    ParallelWork.split(input.channels, valuesEach: outH * outW * kh * kw) { channels in
                         for channel in channels {
                             let plane = source.baseAddress! + channel * height * width
                             let out = target.baseAddress! + channel * outH * outW

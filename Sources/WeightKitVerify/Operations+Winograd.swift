@@ -117,7 +117,7 @@ extension Operations {
     ) {
         let matrix = outChannels * channels
         weight.withUnsafeBufferPointer { weight in
-            ParallelWork.split(outChannels, minimum: max(1, 4096 / max(channels, 1))) { range in
+            ParallelWork.split(outChannels, valuesEach: 9 * channels) { range in
                 var staging = [Float](repeating: 0, count: 16 * channels)
                 staging.withUnsafeMutableBufferPointer { staging in
                     let rows = staging.baseAddress!

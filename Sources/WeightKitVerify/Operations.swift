@@ -33,7 +33,7 @@ package enum Operations {
         }
         input.values.withUnsafeMutableBufferPointer { values in
             guard let base = values.baseAddress else { return }
-            ParallelWork.split(input.channels, minimum: max(1, ParallelWork.elementwiseMinimum / max(plane, 1))) { channels in
+            ParallelWork.split(input.channels, valuesEach: plane) { channels in
                 for channel in channels {
                     let (s, b) = affine[channel]
                     let row = base + channel * plane
@@ -50,7 +50,7 @@ package enum Operations {
     static func relu(_ input: inout FeatureMap) {
         input.values.withUnsafeMutableBufferPointer { values in
             guard let base = values.baseAddress else { return }
-            ParallelWork.split(values.count, minimum: ParallelWork.elementwiseMinimum) { range in
+            ParallelWork.split(values.count, valuesEach: 1) { range in
                 for index in range { base[index] = max(base[index], 0) }
             }
         }
@@ -66,8 +66,7 @@ package enum Operations {
         input.values.withUnsafeBufferPointer { source in
             output.values.withUnsafeMutableBufferPointer { target in
                 guard let sourceBase = source.baseAddress, let targetBase = target.baseAddress, !source.isEmpty else { return }
-                let minimum = max(1, ParallelWork.elementwiseMinimum / max(outH * outW * kernel * kernel, 1))
-                ParallelWork.split(input.channels, minimum: minimum) { channels in
+                ParallelWork.split(input.channels, valuesEach: outH * outW * kernel * kernel) { channels in
                     for channel in channels {
                         let plane = sourceBase + channel * height * width
                         let out = targetBase + channel * outH * outW
@@ -114,7 +113,7 @@ package enum Operations {
         let plane = input.plane
         input.values.withUnsafeMutableBufferPointer { values in
             guard let base = values.baseAddress else { return }
-            ParallelWork.split(factors.count, minimum: max(1, ParallelWork.elementwiseMinimum / max(plane, 1))) { channels in
+            ParallelWork.split(factors.count, valuesEach: plane) { channels in
                 for channel in channels {
                     let row = base + channel * plane
                     for index in 0..<plane { row[index] *= factors[channel] }
@@ -136,7 +135,7 @@ package enum Operations {
         other.values.withUnsafeBufferPointer { addend in
             input.values.withUnsafeMutableBufferPointer { values in
                 guard let base = values.baseAddress, let other = addend.baseAddress else { return }
-                ParallelWork.split(values.count, minimum: ParallelWork.elementwiseMinimum) { range in
+                ParallelWork.split(values.count, valuesEach: 1) { range in
                     for index in range { base[index] += other[index] }
                 }
             }

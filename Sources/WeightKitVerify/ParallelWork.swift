@@ -8,12 +8,18 @@ enum ParallelWork {
     static let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
     /// Values per part below which elementwise work stays on one thread.
-    static let elementwiseMinimum = 1 << 15
+    private static let elementwiseMinimum = 1 << 15
 
     /// Calls `body` with contiguous parts of `0..<count`, at most one per core and none smaller than
     /// `minimum`; work too small to be worth a thread runs here.
     static func split(_ count: Int, minimum: Int = 1, _ body: (Range<Int>) -> Void) {
         split(count, parts: min(cores, count / max(minimum, 1))) { _, range in body(range) }
+    }
+
+    /// Calls `body` with contiguous parts of `0..<count` whose items each touch `valuesEach` values, so that
+    /// no part touches fewer than `elementwiseMinimum` values: elementwise loops over maps and channels.
+    static func split(_ count: Int, valuesEach: Int, _ body: (Range<Int>) -> Void) {
+        split(count, minimum: max(1, elementwiseMinimum / max(valuesEach, 1)), body)
     }
 
     /// Calls `body` with each part's index and its contiguous range of `0..<count`, `parts` at most.

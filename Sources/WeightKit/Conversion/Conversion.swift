@@ -155,6 +155,7 @@ public struct Conversion: Sendable {
             report.tensorCount = entries.count
             return report
         } catch {
+            digest.abandon()
             throw error.inFile(source)
         }
     }

@@ -1,6 +1,7 @@
 import Crypto
 import Dispatch
 import Glibc
+import Synchronization
 import WeightKitCore
 import WeightKitFormats
 import WeightKitLayouts
@@ -13,14 +14,21 @@ final class SourceDigest: @unchecked Sendable {
     static let chunkSize = 4 << 20
 
     private let finished = DispatchSemaphore(value: 0)
+    /// Set when the conversion failed: nobody will read the digest, so the hashing stops at the next chunk.
+    private let abandoned = Atomic<Bool>(false)
     // Written once by the hashing thread before it signals, read only after waiting.
     private var outcome: Result<String, WeightKitError> = .failure(WeightKitError(.io, "digest not computed"))
 
     init(_ file: MappedFile) {
         DispatchQueue.global(qos: .userInitiated).async { [self] in
-            outcome = Self.compute(file)
+            outcome = compute(file)
             finished.signal()
         }
+    }
+
+    /// Stops the hashing; for a conversion that failed before it needed the digest.
+    func abandon() {
+        abandoned.store(true, ordering: .relaxed)
     }
 
     func value() throws(WeightKitError) -> String {
@@ -28,18 +36,22 @@ final class SourceDigest: @unchecked Sendable {
         return try outcome.get()
     }
 
-    private static func compute(_ file: MappedFile) -> Result<String, WeightKitError> {
+    private func compute(_ file: MappedFile) -> Result<String, WeightKitError> {
         var hasher = SHA256()
         if file.descriptor < 0 {
             hasher.update(bufferPointer: file.bytes)
         } else {
             // pread rather than the mapping: hashing through the mapping was 8 % faster, but a source
-            // truncated while it is converted then kills the process with SIGBUS (the tests did).
-            var buffer = [UInt8](repeating: 0, count: chunkSize)
+            // truncated while this thread reads it (the tests rewrite files that failed to convert) then
+            // kills the process with SIGBUS; pread just comes up short.
+            var buffer = [UInt8](repeating: 0, count: Self.chunkSize)
             var offset = 0
             while offset < file.count {
+                if abandoned.load(ordering: .relaxed) {
+                    return .failure(WeightKitError(.io, "digest abandoned", file: file.path))
+                }
                 let got = buffer.withUnsafeMutableBytes {
-                    pread(file.descriptor, $0.baseAddress, min(chunkSize, file.count - offset), off_t(offset))
+                    pread(file.descriptor, $0.baseAddress, min(Self.chunkSize, file.count - offset), off_t(offset))
                 }
                 if got < 0, errno == EINTR { continue }
                 guard got > 0 else {

@@ -212,11 +212,11 @@ public struct CanonicalMapper: Sendable {
     }
 
     /// A rule with its compiled pattern and the literal text every match starts with: a plain prefix test
-    /// rejects most names before the (much slower) regular expression runs. The pattern is nil when no
-    /// name the rules will see starts with the prefix, so it was never compiled.
+    /// rejects most names before the (much slower) regular expression runs; likewise the literal end. The
+    /// pattern is nil when no name the rules will see has both, so it was never compiled.
     typealias CompiledRule = (rule: LayoutDefinition.Rule, pattern: Regex<AnyRegexOutput>?, prefix: String, suffix: String)
 
-    /// `rules` compiled for matching `names`; a rule whose literal prefix no name has is left uncompiled
+    /// `rules` compiled for matching `names`; a rule whose literal ends no name has is left uncompiled
     /// (compiling a layout's every pattern costs more than matching a checkpoint's names). Without `names`
     /// every rule is compiled.
     static func compiled(_ rules: [LayoutDefinition.Rule], for names: [String]?) throws(WeightKitError) -> [CompiledRule] {
@@ -302,12 +302,12 @@ public struct CanonicalMapper: Sendable {
         return false
     }
 
-    /// The recognising layout that maps the most tensors, with its compiled rules. Recognition needs only a
-    /// few patterns per layout, so rules are compiled and tried only for layouts that recognise the names.
     /// Each tensor's matching rule and captures (in `collection.names` order, names stripped as the layout
     /// says), found once and used by `map` and `recognize`.
     typealias Matches = [(rule: LayoutDefinition.Rule, captures: [String])?]
 
+    /// The recognising layout that maps the most tensors, with each tensor's match. Recognition needs only a
+    /// few patterns per layout, so rules are compiled and tried only for layouts that recognise the names.
     private func choose(for collection: TensorCollection) throws(WeightKitError) -> (LayoutDefinition, Matches)? {
         var best: (layout: LayoutDefinition, matches: Matches, mapped: Int)?
         for layout in try recognizing(collection) {
