@@ -37,11 +37,6 @@ public enum ContainerKey: String, CaseIterable, Sendable {
     case classes = "weightkit.classes"
     case centernessOn = "weightkit.centerness_on"
     case roiAlign = "weightkit.roi_align"
-
-    /// The key a layout's `semantics` entry (`norm_eps`) is recorded under, if it is a documented one.
-    public init?(semantic name: String) {
-        self.init(rawValue: "weightkit." + name)
-    }
 }
 
 /// How a container's tensor names are spelled (`weightkit.names`).
@@ -64,17 +59,4 @@ extension TensorCollection {
         get { self[.names].flatMap(Naming.init(rawValue:)) }
         set { self[.names] = newValue?.rawValue }
     }
-}
-
-/// Facts a reader found in a file about how its weights compute, stated in its source metadata for the
-/// layout engine to prefer over a layout's defaults.
-public enum SourceFact: String, Sendable {
-    /// The eps every norm uses, from the file's own description (an MXNet symbol).
-    case normEps = "source.norm_eps"
-    /// The distinct eps values when the file's norms disagree (comma-separated).
-    case normEpsVaries = "source.norm_eps_varies"
-    /// The class names the checkpoint carries, as a JSON array.
-    case classes = "source.classes"
-    /// The norms whose gamma the framework ignores (MXNet `fix_gamma`), comma-separated.
-    case fixGammaNorms = "source.fix_gamma_norms"
 }

@@ -1,12 +1,17 @@
-/// An ordered set of uniquely named tensors with a string metadata map: what every reader returns and
+/// An ordered set of uniquely named tensors with what is known about them: what every reader returns and
 /// every writer takes.
 public struct TensorCollection: Sendable {
     /// The format the tensors were read from.
     public var format: WeightFormat
     /// The tensors, in file or model order.
     public private(set) var tensors: [Tensor] = []
-    /// Free-form facts about the file: source metadata, non-tensor values, recorded semantics.
+    /// Free-form text about the file: the source's own metadata and non-tensor values, and WeightKit's
+    /// descriptive keys (layout, architecture, what was dropped). Semantics are typed in `semantics`.
     public var metadata: [String: String]
+    /// How the weights compute, as far as anyone stated it.
+    public var semantics = WeightSemantics()
+    /// What the reader found about the file itself.
+    public var sourceFacts = SourceFacts()
     private var indexByName: [String: Int] = [:]
 
     public init(format: WeightFormat, metadata: [String: String] = [:]) {
@@ -55,4 +60,44 @@ public struct TensorCollection: Sendable {
     public var parameterCount: Int { tensors.reduce(0) { $0 + $1.elementCount } }
     /// Total bytes over all tensors.
     public var byteCount: Int { tensors.reduce(0) { $0 + $1.byteCount } }
+
+    /// Every metadata string a container holds for this collection: the metadata, the semantics as
+    /// `weightkit.*` keys and the source facts as `source.*` keys.
+    public var containerMetadata: [String: String] {
+        var result = metadata
+        for (key, value) in semantics.recorded { result[key.rawValue] = value }
+        result.merge(sourceFacts.recorded) { current, _ in current }
+        return result
+    }
+
+    /// Moves the semantics a container recorded (`weightkit.norm_eps`, ...) out of `metadata` into
+    /// `semantics`, over what is already stated.
+    ///
+    /// - Throws: `WeightKitError` when a recorded value is none a writer produces (an eps of `nan`).
+    public mutating func adoptRecordedSemantics() throws(WeightKitError) {
+        let recorded = try WeightSemantics(recorded: metadata)
+        semantics = semantics.overridden(by: recorded)
+        for key in WeightSemantics.recordedKeys { metadata[key.rawValue] = nil }
+    }
+
+    /// An empty collection with this one's format, metadata, semantics and source facts, to fill with
+    /// rewritten tensors.
+    public func replacingTensors() -> TensorCollection {
+        var empty = TensorCollection(format: format, metadata: metadata)
+        empty.semantics = semantics
+        empty.sourceFacts = sourceFacts
+        return empty
+    }
+}
+
+extension TensorCollection {
+    /// Checks that the tensor `name`, where the file has it, has `rank` dimensions: a network part refuses a
+    /// tensor whose rank contradicts its role (a scalar where a convolution weight belongs).
+    ///
+    /// - Throws: `WeightKitError` naming the tensor, its shape and the rank its role needs.
+    public func requireRank(_ name: String, _ rank: Int) throws(WeightKitError) {
+        guard let tensor = self[name], tensor.shape.rank != rank else { return }
+        throw WeightKitError(.malformed, "has rank \(tensor.shape.rank) (shape \(tensor.shape.dimensions)) where the network "
+            + "needs rank \(rank)", location: .init(tensor: name))
+    }
 }

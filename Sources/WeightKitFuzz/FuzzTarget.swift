@@ -39,8 +39,9 @@ struct FuzzTarget {
                   let canonical = try? CanonicalMapper.standard.map(collection).collection
             else { return }
             let mapper = TargetMapper()
+            let structure = (try? RecognizedNetwork(canonical))?.structure ?? NetworkStructure()
             for target in mapper.targetNames {
-                _ = try? mapper.map(canonical, to: target)
+                _ = try? mapper.map(canonical, to: target, structure: structure)
             }
         case "write":
             Self.write(file)
@@ -60,8 +61,8 @@ struct FuzzTarget {
             let path = "\(directory)/weightkit-fuzz-\(getpid())-\(name)"
             guard let output = try? AtomicOutputFile(destination: path, overwrite: true) else { continue }
             // Refusals (a dtype the container lacks, a name it cannot hold) are fine; what is written must read back.
-            guard (try? WeightFileWriter.write(collection.tensors.map(OutputTensor.init), metadata: [:], as: format,
-                                               wrapping: .model, to: output)) != nil
+            let document = OutputDocument(tensors: collection.tensors.map(OutputTensor.init), wrapping: .model)
+            guard (try? WeightFile.write(document, as: format, to: output)) != nil
             else { continue }
             defer { unlink(path) }
             guard let back = try? WeightFile.read(path) else { fatalError("\(format.rawValue): output does not read back") }

@@ -10,11 +10,11 @@ struct OutputFormat: ExpressibleByArgument {
     let format: WeightFormat
 
     init?(argument: String) {
-        guard let format = WeightFormat(rawValue: argument), WeightFileWriter.formats.contains(format) else { return nil }
+        guard let format = WeightFormat(rawValue: argument), WeightFile.writableFormats.contains(format) else { return nil }
         self.format = format
     }
 
-    static var allValueStrings: [String] { WeightFileWriter.formats.map(\.rawValue) }
+    static var allValueStrings: [String] { WeightFile.writableFormats.map(\.rawValue) }
 }
 
 extension DType: ExpressibleByArgument {

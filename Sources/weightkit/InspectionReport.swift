@@ -32,11 +32,12 @@ struct InspectionReport: Encodable {
                 elements: tensor.elementCount, bytes: tensor.byteCount,
                 stats: withStatistics ? TensorStatistics(tensor) : nil)
         }
-        metadata = collection.metadata
+        metadata = collection.containerMetadata
         do {
-            if let recognized = try CanonicalMapper.standard.recognize(collection) {
-                layout = recognized.layout
-                let details = [recognized.architecture, recognized.neck, recognized.heads].compactMap { $0 }
+            if let (name, network) = try CanonicalMapper.standard.recognizeNetwork(collection) {
+                layout = name
+                let heads = network.heads.isEmpty ? nil : network.heads.joined(separator: ",")
+                let details = [network.architecture, network.neck, heads].compactMap { $0 }
                 architecture = details.isEmpty ? nil : details.joined(separator: " + ")
             }
         } catch {

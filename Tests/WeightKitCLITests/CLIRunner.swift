@@ -51,34 +51,26 @@ struct LimitedRun {
 }
 
 extension CLI {
+    /// `scripts/limited-run`, which forks the binary itself so that its peak memory is its own.
+    static let limitedRun = fixtures.deletingLastPathComponent().appendingPathComponent("scripts/limited-run").path
+
     /// Runs the binary under a virtual-memory limit (so a runaway allocation fails instead of taking the
-    /// machine) and reports its peak resident memory, which the kernel gives for a child reaped with wait4.
+    /// machine) and reports its own peak resident memory.
     static func runLimited(_ arguments: [String], virtualMemoryKiB: Int, fileSizeBlocks: Int? = nil) throws -> LimitedRun {
-        let errors = FileManager.default.temporaryDirectory
-            .appendingPathComponent("weightkit-stderr-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: errors) }
-        let fileLimit = fileSizeBlocks.map { "ulimit -f \($0); " } ?? ""
-        let script = "ulimit -v \(virtualMemoryKiB); \(fileLimit)exec \"$0\" \"$@\" >/dev/null 2>\"$WEIGHTKIT_STDERR\""
-        let argv = ["/bin/sh", "-c", script, executable.path] + arguments
-        var pointers = argv.map { strdup($0) }
-        pointers.append(nil)
-        defer { pointers.forEach { free($0) } }
-        var environment = ProcessInfo.processInfo.environment
-        environment["WEIGHTKIT_STDERR"] = errors
-        var environmentPointers = environment.map { strdup("\($0.key)=\($0.value)") }
-        environmentPointers.append(nil)
-        defer { environmentPointers.forEach { free($0) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, "/bin/sh", nil, nil, pointers, environmentPointers)
-        guard spawned == 0 else { throw CocoaError(.executableLoad) }
-        var status: Int32 = 0
-        var usage = rusage()
-        while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
-        let exited = status & 0x7F == 0
+        let scratch = try Scratch()
+        let errors = scratch.path("stderr"), usage = scratch.path("usage")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", limitedRun, String(virtualMemoryKiB), fileSizeBlocks.map(String.init) ?? "-", errors, usage,
+                             executable.path] + arguments
+        try process.run()
+        process.waitUntilExit()
+        let peak = (try? String(contentsOfFile: usage, encoding: .utf8)).flatMap { Int($0) }
+        guard let peak else { throw CocoaError(.executableLoad) }
         return LimitedRun(
-            status: exited ? (status >> 8) & 0xFF : 128 + (status & 0x7F),
+            status: process.terminationStatus,
             stderr: (try? String(contentsOfFile: errors, encoding: .utf8)) ?? "",
-            maximumResidentBytes: usage.ru_maxrss * 1024)
+            maximumResidentBytes: peak)
     }
 }
 

@@ -31,9 +31,10 @@ import Testing
         return manifest.sorted { $0.key < $1.key }.map { var entry = $0.value; entry.name = $0.key; return entry }
     }()
 
-    /// Debug builds run several times slower than the release builds the 5 s target is measured on
-    /// (README); this bound still separates a bounded read from an unbounded one.
-    static let secondsAllowed = 10.0
+    /// A hang detector, not a speed target: debug builds, run beside the whole suite on two cores, take
+    /// several times what the release build the 5 s target is measured on does (`scripts/bench-hostile`);
+    /// an unbounded read still takes far longer than this.
+    static let secondsAllowed = 30.0
     static let residentBytesAllowed = 1 << 30
 
     @Test func corpusIsPresent() {

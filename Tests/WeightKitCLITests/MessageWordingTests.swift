@@ -49,7 +49,7 @@ import WeightKit
             try collection.append(Tensor(name: name, dtype: .float32, shape: Shape([1]), data: TensorData([0, 0, 0, 0])))
         }
         let renamed = scratch.path("renamed.safetensors")
-        try SafetensorsWriter.write(collection, to: renamed)
+        try WeightFile.writeSafetensors(collection, to: renamed)
         let near = try CLI.run("convert", renamed, "--to", scratch.path("y.bin"))
         #expect(near.stderr.contains("no layout recognises these names (backbone.conv1.weight, backbone.bn1.weight, "
             + "backbone.stage1.0.conv1.weight, neck.lateral.0.weight); the closest layout is mmdet-"), "\(near.stderr)")

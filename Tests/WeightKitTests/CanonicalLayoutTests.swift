@@ -9,7 +9,7 @@ import Testing
 
 @Suite struct CanonicalLayoutTests {
     private func canonical(_ relative: String, keepDropped: Bool = false) throws -> CanonicalMapper.Result {
-        try CanonicalMapper.standard.map(WeightFile.read(Fixtures.path(relative)), keepDropped: keepDropped)
+        try CanonicalMapper.standard.mapNetwork(WeightFile.read(Fixtures.path(relative)), keepDropped: keepDropped).mapping
     }
 
     /// Model fixtures of every source, with the layout that must recognise each.
@@ -100,11 +100,11 @@ import Testing
         #expect(pytorch.semantics.strideIn == .threeByThree && pytorch.semantics.channelOrder == .rgb)
         // Detectron's pickled cfg (a YAML dump) says RESNETS.STRIDE_1X1 when a model was not MSRA-initialised.
         let detectron = try #require(CanonicalMapper.standard.layouts.first { $0.name == "detectron-caffe2" })
-        #expect(detectron.semantics(for: [:])["stride_in"] == "1x1")
+        #expect(detectron.semantics(for: [:]).strideIn == .oneByOne)
         let torchvisionInit = "RESNETS: !!python/object/new:detectron.utils.collections.AttrDict\n  dictitems:\n    STRIDE_1X1: false\n"
-        #expect(detectron.semantics(for: ["cfg": torchvisionInit])["stride_in"] == "3x3")
+        #expect(detectron.semantics(for: ["cfg": torchvisionInit]).strideIn == .threeByThree)
         let fcos = try canonical("canonical/mmdet-fcos_r50_fpn.pth").collection
-        #expect(fcos[.centernessOn] == "regression")
+        #expect(fcos.semantics.centernessOn == .regression)
         #expect(fcos[.architecture] == "resnet-50" && fcos[.heads] == "fcos")
     }
 
@@ -191,10 +191,10 @@ import Testing
     func recognitionAgreesWithMapping(file: String, layout: String) throws {
         let source = try WeightFile.read(Fixtures.path(file))
         let mapped = try CanonicalMapper.standard.map(source).collection
-        let recognized = try #require(try CanonicalMapper.standard.recognize(source))
+        let recognized = try #require(try CanonicalMapper.standard.recognizeNetwork(source))
+        let network = try RecognizedNetwork(mapped).description
         #expect(recognized.layout == layout)
-        #expect(recognized.architecture == mapped[.architecture], "\(file)")
-        #expect(recognized.neck == mapped[.neck] && recognized.heads == mapped[.heads], "\(file)")
+        #expect(recognized.network == network, "\(file)")
     }
 
     /// Semantics are read as typed values, with one default eps wherever a file or layout does not say.
@@ -203,12 +203,14 @@ import Testing
         #expect(mapped.semantics.strideIn == .oneByOne)
         #expect(mapped.semantics.channelOrder == .bgr)
         #expect(mapped.semantics.pixelMean == [102.9801, 115.9465, 122.7717])
-        #expect(CanonicalSemantics(metadata: [:]).normEps == CanonicalSemantics.defaultNormEps)
-        for layout in CanonicalMapper.standard.layouts where layout.fragment != true {
-            for name in (layout.semantics ?? [:]).keys {
-                #expect(ContainerKey(semantic: name) != nil, "\(layout.name) records undocumented '\(name)'")
-            }
-        }
+        #expect(try WeightSemantics(recorded: [:]).effectiveNormEps == WeightSemantics.defaultNormEps)
+        #expect(throws: WeightKitError.self) { try WeightSemantics(recorded: ["weightkit.norm_eps": "nan"]) }
+        #expect(throws: WeightKitError.self) { try WeightSemantics(recorded: ["weightkit.stride_in": "2x2"]) }
+        // What a container records reads back as the same values.
+        var semantics = try #require(CanonicalMapper.standard.layouts.first { $0.name == "mmdet-rcnn" }?.semantics)
+        semantics.ese = .lastBlockOfStage
+        let recorded = Dictionary(uniqueKeysWithValues: semantics.recorded.map { ($0.key.rawValue, $0.value) })
+        #expect(try WeightSemantics(recorded: recorded) == semantics)
     }
 
     static let keyLists: [(String, String)] = [
@@ -254,12 +256,12 @@ import Testing
         for (file, architecture) in expectations {
             #expect(try canonical(file).collection.metadata["weightkit.architecture"] == architecture, "\(file)")
         }
-        let timm = try canonical("canonical/timm-ese_vovnet39b.pth").collection.metadata
-        #expect(timm["weightkit.ese"] == "last-block-of-stage")
-        let centermask = try canonical("canonical/centermask-vovnet-fcos.pth").collection.metadata
-        #expect(centermask["weightkit.ese"] == "every-block")
-        #expect(centermask["weightkit.neck"] == "fpn(p3,p4,p5,p6,p7)")
-        #expect(centermask["weightkit.heads"] == "fcos")
+        let timm = try canonical("canonical/timm-ese_vovnet39b.pth").collection
+        #expect(timm.semantics.ese == .lastBlockOfStage)
+        let centermask = try canonical("canonical/centermask-vovnet-fcos.pth").collection
+        #expect(centermask.semantics.ese == .everyBlock)
+        #expect(centermask[.neck] == "fpn(p3,p4,p5,p6,p7)")
+        #expect(centermask[.heads] == "fcos")
     }
 
     /// One network written by torch, a Detectron pickle, a Caffe2 init_net and MXNet maps to the same
@@ -279,8 +281,8 @@ import Testing
                 #expect(match.data.bytes == tensor.data.bytes, "\(source): \(tensor.name)")
             }
         }
-        #expect(try canonical(sources[0]).collection.metadata["weightkit.stride_in"] == "3x3")
-        #expect(try canonical(sources[1]).collection.metadata["weightkit.stride_in"] == "1x1")
+        #expect(try canonical(sources[0]).collection.semantics.strideIn == .threeByThree)
+        #expect(try canonical(sources[1]).collection.semantics.strideIn == .oneByOne)
     }
 
     @Test func affineChannelGainsExactStatistics() throws {
@@ -305,7 +307,7 @@ import Testing
         #expect(mapped["roi_heads.box_predictor.bbox_pred.weight"]?.shape.dimensions == [20, 16])
         #expect(mapped["roi_heads.mask_head.predictor.weight"]?.shape.dimensions == [5, 8, 1, 1])
         #expect(mapped["proposal_generator.rpn_head.objectness_logits.weight"] != nil)
-        #expect(mapped.metadata["weightkit.norm_eps"] == "0")
+        #expect(mapped.semantics.normEps == 0)
     }
 
     @Test func fixGammaForcesOnes() throws {
@@ -335,13 +337,13 @@ import Testing
     @Test func channelOrderFlipReversesInputChannels() throws {
         var collection = try canonical("detectron/detectron-py2.pkl").collection
         let before = try #require(collection["backbone.bottom_up.stem.conv1.weight"])
-        try ChannelOrder.reorder(&collection, to: .rgb)
+        try ChannelOrder.reorder(&collection, to: .rgb, structure: try RecognizedNetwork(collection).structure)
         let after = try #require(collection["backbone.bottom_up.stem.conv1.weight"])
         let plane = 7 * 7 * 4
         #expect(Array(after.data.bytes[0..<plane]) == Array(before.data.bytes[2 * plane..<3 * plane]))
         #expect(Array(after.data.bytes[plane..<2 * plane]) == Array(before.data.bytes[plane..<2 * plane]))
-        #expect(collection.metadata["weightkit.channel_order"] == "RGB")
-        #expect(collection.metadata["weightkit.pixel_mean"] == "122.7717,115.9465,102.9801")
+        #expect(collection.semantics.channelOrder == .rgb)
+        #expect(collection.semantics.pixelMean == [122.7717, 115.9465, 102.9801])
     }
 
     @Test func literalPrefixesNeverRejectAMatch() {

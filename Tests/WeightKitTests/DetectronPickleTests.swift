@@ -22,7 +22,7 @@ import Testing
     @Test func detectronShowsConfigAndHidesMomentum() throws {
         let collection = try WeightFile.read(Fixtures.path("detectron/detectron-py2.pkl"))
         #expect(collection.metadata["cfg"]?.hasPrefix("MODEL:\n  TYPE: generalized_rcnn") == true)
-        #expect(collection.metadata["source.weights_key"] == "blobs")
+        #expect(collection.sourceFacts.weightsKey == "blobs")
         #expect(!collection.names.contains { $0.hasSuffix("_momentum") })
         #expect(collection.tensors.allSatisfy { $0.data.isMapped })
 

@@ -23,7 +23,7 @@ import Testing
         let collection = try WeightFile.read(Fixtures.path("mxnet/resnetlike-0000.params"))
         #expect(collection["arg:conv0_weight"] != nil)
         #expect(collection["aux:bn0_moving_var"] != nil)
-        #expect(collection.metadata["source.symbol_file"]?.hasSuffix("mxnet/resnetlike-symbol.json") == true)
+        #expect(collection.sourceFacts.symbolFile?.hasSuffix("mxnet/resnetlike-symbol.json") == true)
         #expect(collection.tensors.allSatisfy { $0.data.isMapped })
     }
 
@@ -79,9 +79,9 @@ import Testing
     @Test func releaseArchivesAreReadThrough() throws {
         let release = try WeightFile.read(Fixtures.path("mxnet/release-simpledet.zip"))
         #expect(release.format == .mxnetParams)
-        #expect(release.metadata["source.archive_member"] == "faster_r50v1_fpn_1x/checkpoint-0006.params")
-        #expect(release.metadata["source.norm_eps"] == "2e-05")
-        #expect(release.metadata["source.fix_gamma_norms"] == "bn_data")
+        #expect(release.sourceFacts.archiveMember == "faster_r50v1_fpn_1x/checkpoint-0006.params")
+        #expect(release.sourceFacts.normEps == 2e-5)
+        #expect(release.sourceFacts.fixGammaNorms == ["bn_data"])
         Fixtures.expectMatches(release, try Fixtures.manifest("mxnet/resnetlike-0000.manifest.json"))
         let mapped = try CanonicalMapper.standard.map(release).collection
         #expect(mapped.semantics.normEps == 2e-5)
@@ -94,7 +94,7 @@ import Testing
             #expect(error.description.contains("models/backbone-0000.params, models/mean.npy"), "\(error)")
         }
         let npy = try WeightFile.read(two, options: .init(member: "mean.npy"))
-        #expect(npy.format == .numpyNpy && npy.metadata["source.archive_member"] == "models/mean.npy")
+        #expect(npy.format == .numpyNpy && npy.sourceFacts.archiveMember == "models/mean.npy")
         #expect(throws: WeightKitError.self) { try WeightFile.read(two, options: .init(member: "absent.params")) }
     }
 }

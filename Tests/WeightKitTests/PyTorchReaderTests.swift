@@ -21,8 +21,8 @@ import Testing
     /// named in the metadata, and calling a class off the allow-list is still refused.
     @Test func wholeModulesAreInertRecords() throws {
         let collection = try WeightFile.read(Fixtures.path("pytorch/whole-module.pth"))
-        #expect(collection.metadata["source.pickled_objects"]?.contains("torchvision.models.resnet.ResNet") == true)
-        #expect(try CanonicalMapper.standard.recognize(collection)?.topology.architecture == "resnet-18")
+        #expect(collection.sourceFacts.pickledObjects?.contains("torchvision.models.resnet.ResNet") == true)
+        #expect(try CanonicalMapper.standard.recognizeNetwork(collection)?.network.architecture == "resnet-18")
         // NEWOBJ of an unknown class records it; REDUCE of the same class (a call) is refused.
         let instantiate: [UInt8] = Array("\u{80}\u{02}cevil\nExploit\n)\u{81}.".unicodeScalars.map { UInt8($0.value) })
         let result = try PickleMachine(globals: .torch, allowsPersistentIDs: false).load(TensorData(instantiate))
@@ -65,7 +65,7 @@ import Testing
         let collection = try WeightFile.read(Fixtures.path("pytorch/checkpoint-zip.pth"))
         #expect(collection.metadata["iteration"] == "1234")
         #expect(collection.metadata["cfg"] == "MODEL:\n  DEPTH: 50\n")
-        #expect(collection.metadata["source.weights_key"] == "model")
+        #expect(collection.sourceFacts.weightsKey == "model")
         #expect(collection["conv1.weight"] != nil)
     }
 

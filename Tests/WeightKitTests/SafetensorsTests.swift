@@ -24,7 +24,7 @@ import Testing
         try collection.append(countingTensor("empty", dtype, [0, 7]))
         try collection.append(countingTensor("tail", dtype, [3]))
         let path = scratch.path("out.safetensors")
-        try SafetensorsWriter.write(collection, to: path)
+        try WeightFile.writeSafetensors(collection, to: path)
 
         let read = try WeightFile.read(path)
         #expect(read.metadata == collection.metadata)
@@ -39,7 +39,7 @@ import Testing
         let again = scratch.path("again.safetensors")
         var reordered = TensorCollection(format: .safetensors, metadata: read.metadata)
         for name in collection.names { try reordered.append(#require(read[name])) }
-        try SafetensorsWriter.write(reordered, to: again)
+        try WeightFile.writeSafetensors(reordered, to: again)
         #expect(FileManager.default.contentsEqual(atPath: path, andPath: again))
     }
 
@@ -54,7 +54,7 @@ import Testing
         try collection.append(countingTensor("longs", .int64, [1]))
         try collection.append(countingTensor("more_bytes", .uint8, [5]))
         let path = scratch.path("aligned.safetensors")
-        try SafetensorsWriter.write(collection, to: path)
+        try WeightFile.writeSafetensors(collection, to: path)
         let file = try MappedFile(path: path)
         let read = try SafetensorsReader.read(file)
         #expect(read.names == ["longs", "floats", "halves", "odd_bytes", "more_bytes"])
@@ -72,15 +72,17 @@ import Testing
         let scratch = try ScratchDirectory()
         let path = scratch.path("patched.safetensors")
         let output = try AtomicOutputFile(destination: path, overwrite: false)
-        let entries = [SafetensorsWriter.Entry(try countingTensor("x", .float32, [4]))]
-        let patch = SafetensorsWriter.Patch(key: "digest") { "cafe" }
-        try SafetensorsWriter.write(entries, metadata: ["digest": "0000", "other": "0000"], to: output, patch: patch)
+        let entries = [OutputTensor(try countingTensor("x", .float32, [4]))]
+        let patch = DeferredValue(key: "digest") { "cafe" }
+        try WeightFile.write(OutputDocument(tensors: entries, metadata: ["digest": "0000", "other": "0000"], deferred: patch),
+                             as: .safetensors, to: output)
         let read = try WeightFile.read(path)
         #expect(read.metadata == ["digest": "cafe", "other": "0000"])
-        let wrong = SafetensorsWriter.Patch(key: "digest") { "longer value" }
+        let wrong = DeferredValue(key: "digest") { "longer value" }
         let second = try AtomicOutputFile(destination: scratch.path("wrong.safetensors"), overwrite: false)
         #expect(throws: WeightKitError.self) {
-            try SafetensorsWriter.write(entries, metadata: ["digest": "0000"], to: second, patch: wrong)
+            try WeightFile.write(OutputDocument(tensors: entries, metadata: ["digest": "0000"], deferred: wrong),
+                                 as: .safetensors, to: second)
         }
         #expect(scratch.contents == ["patched.safetensors"])
     }
@@ -90,7 +92,7 @@ import Testing
         var collection = TensorCollection(format: .safetensors)
         try collection.append(countingTensor("x", .uint8, [3]))
         let path = scratch.path("x.safetensors")
-        try SafetensorsWriter.write(collection, to: path)
+        try WeightFile.writeSafetensors(collection, to: path)
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
         let length = bytes[0..<8].reversed().reduce(0) { $0 << 8 | Int($1) }
         #expect(length % 8 == 0)
@@ -103,7 +105,7 @@ import Testing
         var collection = TensorCollection(format: .safetensors)
         try collection.append(countingTensor("z", .complex128, [2]))
         let path = scratch.path("z.safetensors")
-        #expect(throws: WeightKitError.self) { try SafetensorsWriter.write(collection, to: path) }
+        #expect(throws: WeightKitError.self) { try WeightFile.writeSafetensors(collection, to: path) }
         #expect(scratch.contents.isEmpty)
     }
 

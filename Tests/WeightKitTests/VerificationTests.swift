@@ -56,7 +56,7 @@ import Testing
     @Test(arguments: ["torchvision-fasterrcnn-fpn", "torchvision-fasterrcnn-fpn-v2"])
     func boxHeadMatchesTorchvision(name: String) throws {
         let model = try Verifier.load(Fixtures.path("verify/\(name).pth"))
-        #expect(model.collection[.roiAlign] == "torchvision")
+        #expect(model.collection.semantics.roiAlign == .torchvision)
         let input = try Verifier.featureMap(fromNpy: Fixtures.path("verify/\(name).input.npy"))
         let boxes = try Verifier.boxes(fromNpy: Fixtures.path("verify/\(name).boxes.npy"), height: input.height, width: input.width)
         #expect(Set(boxes.map { RoIAlignSemantics.torchvision.level(of: $0, levels: 2...5) }) == [2, 3, 4])
@@ -70,7 +70,7 @@ import Testing
         }
         // Another pooling (detectron2's aligned, adaptive ROIAlign) is a different function.
         var detectron2 = model.collection
-        detectron2[.roiAlign] = RoIAlignSemantics.detectron2.rawValue
+        detectron2.semantics.roiAlign = .detectron2
         let other = try ReferenceNetwork(detectron2).run(input, boxes: boxes)
         let scores = try #require(other.first { $0.name == "box.cls_score" }?.value)
         let reference = try #require(produced.first { $0.name == "box.cls_score" }?.value)
@@ -83,7 +83,7 @@ import Testing
     func otherFrameworksPoolingMatches(pooling: RoIAlignSemantics) throws {
         let name = "torchvision-fasterrcnn-fpn"
         var collection = try Verifier.load(Fixtures.path("verify/\(name).pth")).collection
-        collection[.roiAlign] = pooling.rawValue
+        collection.semantics.roiAlign = pooling
         let input = try Verifier.featureMap(fromNpy: Fixtures.path("verify/\(name).input.npy"))
         let boxes = try Verifier.boxes(fromNpy: Fixtures.path("verify/\(name).boxes.npy"), height: input.height, width: input.width)
         let produced = try #require(try ReferenceNetwork(collection).run(input, boxes: boxes).first { $0.name == "box.cls_score" }?.value)
@@ -127,7 +127,7 @@ import Testing
                      RegionOfInterest(x1: 50, y1: 50, x2: 10, y2: 10), RegionOfInterest(x1: -1e18, y1: -1e18, x2: 1e18, y2: 1e18)]
         for pooling in RoIAlignSemantics.allCases {
             var collection = model.collection
-            collection[.roiAlign] = pooling.rawValue
+            collection.semantics.roiAlign = pooling
             let outputs = try ReferenceNetwork(collection).run(input, boxes: boxes)
             #expect(outputs.contains { $0.name == "mask.logits" })
         }
@@ -306,6 +306,8 @@ import Testing
         let channels = 90_000
         try wide.append(Tensor(name: "backbone.bottom_up.stem.conv1.weight", dtype: .float32,
                                shape: Shape([channels, 3, 1, 1]), data: TensorData([UInt8](repeating: 0, count: channels * 12))))
+        try wide.append(Tensor(name: "backbone.bottom_up.res2.0.conv1.weight", dtype: .float32,
+                               shape: Shape([1, channels, 1, 1]), data: TensorData([UInt8](repeating: 0, count: channels * 4))))
         let memory = ForwardMemory()
         let network = try ReferenceNetwork(wide, memory: memory)
         let input = try Verifier.input(height: 224, width: 224, memory: memory)

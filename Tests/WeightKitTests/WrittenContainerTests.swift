@@ -150,8 +150,8 @@ import Testing
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("wk-dtypes-\(UUID().uuidString).\(container)").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         let output = try AtomicOutputFile(destination: path, overwrite: false)
-        try WeightFileWriter.write(collection.tensors.map(OutputTensor.init), metadata: ["weightkit.note": "x"],
-                                   as: WeightFileWriter.format(forOutput: path), wrapping: .bare, to: output)
+        try WeightFile.write(OutputDocument(tensors: collection.tensors.map(OutputTensor.init), metadata: ["weightkit.note": "x"]),
+                             as: WeightFile.outputFormat(for: path), to: output)
         let read = try WeightFile.read(path)
         for tensor in collection.tensors {
             let back = try #require(read[tensor.name], "\(container): \(tensor.name)")
@@ -165,8 +165,8 @@ import Testing
         try collection.append(Tensor(name: "w", dtype: .bfloat16, shape: Shape([2]), data: TensorData([0, 0, 0, 0])))
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("wk-bf16-\(UUID().uuidString).pkl").path
         let output = try AtomicOutputFile(destination: path, overwrite: false)
-        #expect { try WeightFileWriter.write(collection.tensors.map(OutputTensor.init), metadata: [:], as: .pickle,
-                                             wrapping: .model, to: output) } throws: { "\($0)".contains("bfloat16") }
+        #expect { try WeightFile.write(OutputDocument(tensors: collection.tensors.map(OutputTensor.init), wrapping: .model),
+                                       as: .pickle, to: output) } throws: { "\($0)".contains("bfloat16") }
         #expect(!FileManager.default.fileExists(atPath: path))
     }
 
@@ -180,9 +180,9 @@ import Testing
                 let path = FileManager.default.temporaryDirectory.appendingPathComponent("wk-finding-\(UUID().uuidString).\(container)").path
                 defer { try? FileManager.default.removeItem(atPath: path) }
                 let output = try AtomicOutputFile(destination: path, overwrite: false)
-                do {
-                    try WeightFileWriter.write(collection.tensors.map(OutputTensor.init), metadata: [:],
-                                               as: WeightFileWriter.format(forOutput: path), wrapping: .model, to: output)
+                do throws(WeightKitError) {
+                    try WeightFile.write(OutputDocument(tensors: collection.tensors.map(OutputTensor.init), wrapping: .model),
+                                         as: WeightFile.outputFormat(for: path), to: output)
                 } catch {
                     #expect(error.kind == .unsupported, "\(file) as \(container): \(error)")
                     #expect(!FileManager.default.fileExists(atPath: path))

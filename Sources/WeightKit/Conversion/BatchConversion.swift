@@ -27,7 +27,7 @@ public struct BatchConversion: Sendable {
     public static func output(for source: String, in directory: String, format: WeightFormat) -> String {
         let name = source.split(separator: "/").last.map(String.init) ?? source
         let stem = name.lastIndex(of: ".").map { $0 == name.startIndex ? name : String(name[..<$0]) } ?? name
-        return (directory.hasSuffix("/") ? directory : directory + "/") + stem + "." + WeightFileWriter.fileExtension(for: format)
+        return (directory.hasSuffix("/") ? directory : directory + "/") + stem + "." + WeightFile.fileExtension(for: format)
     }
 
     /// Converts every source into `directory`, `jobs` at a time, in any order; outcomes come back in the

@@ -19,11 +19,11 @@ package enum PickleFileReader: WeightFileReader {
     {
         let machine = PickleMachine(globals: .numpy, allowsPersistentIDs: false)
         let result = try machine.load(TensorData(file: file, range: 0..<file.count), budget: budget)
-        let layout = try CheckpointLayout(
+        let layout = try CheckpointContents(
             root: result.value, includeAll: options.includeAll, maximumNesting: machine.limits.maximumNesting,
             budget: budget)
-        var metadata = ["source.pickle_protocol": String(result.declaredProtocol)]
-        metadata.merge(layout.metadata) { $1 }
-        return try PickledTensorBuilder(budget: budget).collection(layout, format: .pickle, metadata: metadata)
+        var facts = SourceFacts()
+        facts.pickleProtocol = result.declaredProtocol
+        return try PickledTensorBuilder(budget: budget).collection(layout, format: .pickle, facts: facts)
     }
 }

@@ -13,9 +13,13 @@ package struct PickledTensorBuilder {
     let budget: ReadBudget
 
     func collection(
-        _ layout: CheckpointLayout, format: WeightFormat, metadata: [String: String]
+        _ layout: CheckpointContents, format: WeightFormat, facts: SourceFacts = SourceFacts()
     ) throws(WeightKitError) -> TensorCollection {
-        var collection = TensorCollection(format: format, metadata: metadata.merging(layout.metadata) { $1 })
+        var collection = TensorCollection(format: format, metadata: layout.metadata)
+        collection.sourceFacts = facts
+        collection.sourceFacts.weightsKey = layout.facts.weightsKey
+        collection.sourceFacts.classes = layout.facts.classes
+        collection.sourceFacts.pickledObjects = layout.facts.pickledObjects
         var storages: [String: TensorData] = [:]
         var built: [ObjectIdentifier: Tensor] = [:]
         for (name, object) in layout.tensors {

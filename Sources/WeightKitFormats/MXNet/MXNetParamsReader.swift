@@ -79,15 +79,15 @@ package enum MXNetParamsReader: WeightFileReader {
             }
         }
         if names.contains(where: { $0.hasPrefix("arg:") || $0.hasPrefix("aux:") }) {
-            collection.metadata["source.mxnet_naming"] = "module"
+            collection.sourceFacts.mxnetNaming = "module"
         }
         if let symbol = symbolFile(besides: file.path) {
-            collection.metadata["source.symbol_file"] = symbol
+            collection.sourceFacts.symbolFile = symbol
             if let mapped = try? MappedFile(path: symbol) {
                 guard mapped.count <= MXNetSymbol.maximumLength else {
                     throw WeightKitError(.limitExceeded, "symbol file \(symbol) is larger than \(MXNetSymbol.maximumLength) bytes")
                 }
-                try MXNetSymbol(json: Data(mapped.bytes), budget: budget).record(in: &collection.metadata)
+                try MXNetSymbol(json: Data(mapped.bytes), budget: budget).record(in: &collection.sourceFacts)
             }
         }
         return collection

@@ -2,8 +2,12 @@ import WeightKitCore
 
 /// Writes MXNet NDArray list files as `mx.nd.save` does: list magic 0x112, a reserved word, the arrays as
 /// dense V2 records (CPU context), then their names.
-package enum MXNetParamsWriter {
-    package static func write(_ tensors: [OutputTensor], to output: AtomicOutputFile) throws(WeightKitError) {
+package enum MXNetParamsWriter: WeightFileWriter {
+    package static let format = WeightFormat.mxnetParams
+    package static let fileExtensions = ["params"]
+
+    package static func write(_ document: OutputDocument, to output: AtomicOutputFile) throws(WeightKitError) {
+        let tensors = document.tensors
         var head: [UInt8] = []
         append(MXNetParamsReader.listMagic, to: &head)
         append(UInt64(0), to: &head)

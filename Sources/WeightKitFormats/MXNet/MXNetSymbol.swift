@@ -44,17 +44,17 @@ struct MXNetSymbol {
         }
     }
 
-    /// Records the norms' facts as source metadata: one eps when every norm agrees, else the distinct values;
-    /// the norms whose gamma is fixed to 1.
-    func record(in metadata: inout [String: String]) {
+    /// Records the norms' facts: one eps when every norm agrees, else the distinct values; the norms whose
+    /// gamma is fixed to 1.
+    func record(in facts: inout SourceFacts) {
         guard !norms.isEmpty else { return }
         let epsValues = Set(norms.map(\.eps))
         if epsValues.count == 1, let eps = epsValues.first {
-            metadata[SourceFact.normEps.rawValue] = CanonicalSemantics.format(eps)
+            facts.normEps = eps
         } else {
-            metadata[SourceFact.normEpsVaries.rawValue] = epsValues.sorted().map(CanonicalSemantics.format).joined(separator: ",")
+            facts.normEpsValues = epsValues.sorted()
         }
         let fixed = norms.filter(\.fixGamma).map(\.name)
-        if !fixed.isEmpty { metadata[SourceFact.fixGammaNorms.rawValue] = fixed.joined(separator: ",") }
+        if !fixed.isEmpty { facts.fixGammaNorms = fixed }
     }
 }

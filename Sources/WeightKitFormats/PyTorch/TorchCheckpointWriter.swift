@@ -4,56 +4,18 @@ import WeightKitCore
 /// `torch._utils._rebuild_tensor_v2` from persistent storage ids), one `archive/data/N` record per storage,
 /// aligned to 64 bytes, and the `byteorder`, `version` and format records. Only names
 /// `torch.load(weights_only=True)` allows appear in the pickle.
-package enum TorchCheckpointWriter {
+package enum TorchCheckpointWriter: WeightFileWriter {
+    package static let format = WeightFormat.pytorchZip
+    package static let fileExtensions = ["pth", "pt"]
     static let archive = "archive"
     static let alignment = 64
 
-    package static func write(
-        _ tensors: [OutputTensor], metadata: [String: String], config: [String: String] = [:],
-        wrapping: CheckpointWrapping, to output: AtomicOutputFile
-    ) throws(WeightKitError) {
-        // Config keys are paths in the checkpoint: `cfg` at the top, `meta.config` inside mmdetection's meta.
-        var top: [(String, String)] = [], meta: [(String, String)] = []
-        for (key, value) in config.sorted(by: { $0.key < $1.key }) {
-            if !key.contains("."), wrapping != .bare {
-                top.append((key, value))
-            } else if key.hasPrefix("meta."), wrapping == .stateDict {
-                meta.append((String(key.dropFirst("meta.".count)), value))
-            } else {
-                throw WeightKitError(.unsupported, "a \(wrapping.rawValue) checkpoint has no place for '\(key)', which the target reads its config from")
-            }
-        }
+    package static func write(_ document: OutputDocument, to output: AtomicOutputFile) throws(WeightKitError) {
         var pickle = PickleEmitter(protocol: 2)
         var producers: [(String, TensorData.Producer)] = []
-        guard wrapping != .bare else {
-            try stateDict(tensors, into: &pickle, producers: &producers)
-            return try write(pickle, producers, to: output)
+        try CheckpointWrapper(document).emit(into: &pickle) { (pickle) throws(WeightKitError) in
+            try stateDict(document.tensors, into: &pickle, producers: &producers)
         }
-        /// WeightKit's metadata and the top-level config, beside the state dict.
-        func extras(_ pickle: inout PickleEmitter) {
-            pickle.string(CheckpointWrapping.metadataKey)
-            pickle.stringDict(CheckpointWrapping.recorded(metadata))
-            for (key, value) in top {
-                pickle.string(key)
-                pickle.string(value)
-            }
-        }
-        pickle.op(.emptyDict)
-        pickle.mark()
-        if wrapping == .stateDict {
-            pickle.string("meta")
-            pickle.stringDict(meta)
-            extras(&pickle)
-            pickle.string("state_dict")
-            try stateDict(tensors, into: &pickle, producers: &producers)
-        } else {
-            pickle.string(wrapping == .blobs ? "blobs" : "model")
-            try stateDict(tensors, into: &pickle, producers: &producers)
-            pickle.string("__author__")
-            pickle.string(CheckpointWrapping.author)
-            extras(&pickle)
-        }
-        pickle.op(.setItems)
         try write(pickle, producers, to: output)
     }
 

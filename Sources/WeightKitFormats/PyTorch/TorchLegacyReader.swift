@@ -41,7 +41,7 @@ package enum TorchLegacyReader: WeightFileReader {
             throw .malformed("legacy storage key list is a \(keysResult.value.kindName)", at: objectResult.end)
         }
 
-        let layout = try CheckpointLayout(
+        let layout = try CheckpointContents(
             root: objectResult.value, includeAll: options.includeAll, maximumNesting: machine.limits.maximumNesting,
             budget: budget)
         let itemSizes = try storageItemSizes(objectResult.persistentIDs)
@@ -91,7 +91,7 @@ package enum TorchLegacyReader: WeightFileReader {
             },
             bigEndian: !littleEndian,
             budget: budget)
-        return try builder.collection(layout, format: .pytorchLegacy, metadata: [:])
+        return try builder.collection(layout, format: .pytorchLegacy)
     }
 
     /// The element size of each storage key, from every persistent id in the stream.

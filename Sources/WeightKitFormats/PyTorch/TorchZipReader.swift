@@ -29,16 +29,17 @@ package enum TorchZipReader {
         } catch {
             throw error.inEntry(pickleName)
         }
-        let layout: CheckpointLayout
+        let layout: CheckpointContents
         do {
-            layout = try CheckpointLayout(
+            layout = try CheckpointContents(
                 root: result.value, includeAll: options.includeAll, maximumNesting: machine.limits.maximumNesting,
                 budget: budget)
         } catch {
             throw error.inEntry(pickleName)
         }
-        var metadata = ["source.archive_prefix": String(prefix.dropLast())]
-        if byteOrder == "big" { metadata["source.byteorder"] = "big" }
+        var facts = SourceFacts()
+        facts.archivePrefix = String(prefix.dropLast())
+        if byteOrder == "big" { facts.byteOrder = "big" }
         let builder = PickledTensorBuilder(
             storageBytes: { (storage) throws(WeightKitError) in
                 let name = prefix + "data/" + storage.key
@@ -57,7 +58,7 @@ package enum TorchZipReader {
             },
             bigEndian: byteOrder == "big",
             budget: budget)
-        return try builder.collection(layout, format: isTorchScript ? .torchScript : .pytorchZip, metadata: metadata)
+        return try builder.collection(layout, format: isTorchScript ? .torchScript : .pytorchZip, facts: facts)
     }
 
     /// The one top-level folder every entry sits in, with its trailing slash.

@@ -36,11 +36,11 @@ enum ArchiveMember {
         } catch {
             throw error.inEntry(chosen.name)
         }
-        collection.metadata["source.archive_member"] = chosen.name
+        collection.sourceFacts.archiveMember = chosen.name
         if chosen.name.hasSuffix(".params"), let symbol = symbol(besides: chosen.name, in: archive) {
             let json = try archive.data(of: symbol, limit: MXNetSymbol.maximumLength)
-            try MXNetSymbol(json: Data(json.bytes), budget: budget).record(in: &collection.metadata)
-            collection.metadata["source.symbol_file"] = symbol.name
+            try MXNetSymbol(json: Data(json.bytes), budget: budget).record(in: &collection.sourceFacts)
+            collection.sourceFacts.symbolFile = symbol.name
         }
         return collection
     }

@@ -18,31 +18,63 @@ public struct CanonicalMapper: Sendable {
     }
 
     public let layouts: [LayoutDefinition]
+    /// Why the layouts could not be loaded: every use of a mapper that failed to load throws it, so a broken
+    /// layout file is an error naming it, never a mapper that silently maps nothing.
+    private let loadError: WeightKitError?
 
     /// The layouts shipped with WeightKit (`schemas/layouts/*.json`).
     public static let standard: CanonicalMapper = {
-        do {
-            return try CanonicalMapper(jsonDocuments: EmbeddedLayouts.documents.map(\.text))
+        do throws(WeightKitError) {
+            return try CanonicalMapper(jsonDocuments: EmbeddedLayouts.documents.map { ($0.file, $0.text) })
         } catch {
-            // The embedded layouts are checked by the test suite; a broken one maps nothing.
-            return CanonicalMapper(layouts: [])
+            return CanonicalMapper(failedToLoad: error)
         }
     }()
 
     public init(layouts: [LayoutDefinition]) {
         self.layouts = layouts
+        loadError = nil
     }
 
-    public init(jsonDocuments: [String]) throws(WeightKitError) {
+    private init(failedToLoad error: WeightKitError) {
+        layouts = []
+        loadError = error
+    }
+
+    /// Decodes layout files.
+    ///
+    /// - Parameter jsonDocuments: each file's name (for messages) and JSON text.
+    /// - Throws: `WeightKitError` naming the first file that is not a valid layout, and why.
+    public init(jsonDocuments: [(name: String, text: String)]) throws(WeightKitError) {
         var decoded: [LayoutDefinition] = []
         for document in jsonDocuments {
             do {
-                decoded.append(try JSONDecoder().decode(LayoutDefinition.self, from: Data(document.utf8)))
+                decoded.append(try JSONDecoder().decode(LayoutDefinition.self, from: Data(document.text.utf8)))
             } catch {
-                throw WeightKitError(.invalidArgument, "layout definition is not valid: \(error)")
+                throw WeightKitError(.invalidArgument, "layout definition is not valid: \(Self.describe(error))",
+                                     file: document.name)
             }
         }
         layouts = decoded
+        loadError = nil
+    }
+
+    /// Throws the error the layouts failed to load with, if they did.
+    package func checkLoaded() throws(WeightKitError) {
+        if let loadError { throw loadError }
+    }
+
+    private static func describe(_ error: Error) -> String {
+        guard let decoding = error as? DecodingError else { return "\(error)" }
+        let (context, what): (DecodingError.Context, String)
+        switch decoding {
+        case .dataCorrupted(let c): (context, what) = (c, c.debugDescription)
+        case .keyNotFound(let key, let c): (context, what) = (c, "missing key '\(key.stringValue)'")
+        case .typeMismatch(_, let c), .valueNotFound(_, let c): (context, what) = (c, c.debugDescription)
+        @unknown default: return "\(error)"
+        }
+        let path = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        return path.isEmpty ? what : "at \(path): \(what)"
     }
 
     /// The rules of `layout` followed by those of the fragments it includes.
@@ -55,7 +87,16 @@ public struct CanonicalMapper: Sendable {
     }
 
     /// Maps `collection` to canonical names. With `keepDropped`, training state stays in the output.
+    ///
+    /// - Parameters:
+    ///   - collection: tensors under a source's names.
+    ///   - keepDropped: keep training state (Detectron's momentum) under its source name.
+    /// - Returns: the canonical collection with its semantics, or the collection unchanged (named `source`)
+    ///   when no layout recognises the names.
+    /// - Throws: `WeightKitError` when the recognising layout is unsupported, two tensors map to one name, or
+    ///   a rule cannot be applied to a tensor.
     public func map(_ collection: TensorCollection, keepDropped: Bool = false) throws(WeightKitError) -> Result {
+        try checkLoaded()
         guard let (layout, matches) = try choose(for: collection) else {
             var unchanged = collection
             unchanged.naming = .source
@@ -64,109 +105,38 @@ public struct CanonicalMapper: Sendable {
         if let reason = layout.unsupported {
             throw WeightKitError(.unsupported, "\(layout.description) \(reason)")
         }
-        let strip = layout.stripPrefixes ?? []
-        let eps = try Self.recordedOrLaid(semantics(of: layout, for: collection.metadata), collection.metadata)["norm_eps"]
-            .flatMap(Double.init) ?? CanonicalSemantics.defaultNormEps
-        var output = TensorCollection(format: collection.format, metadata: collection.metadata)
-        var unmapped: [String] = [], dropped: [String] = [], filled: [String] = []
-        // MXNet computes with gamma 1 wherever the symbol says fix_gamma, whatever the file stores.
-        let fixedGammas = Set((collection.metadata[SourceFact.fixGammaNorms.rawValue] ?? "")
-            .split(separator: ",").map { "\($0)_gamma" })
-        // Mapped tensors, each with the tensors its rule creates beside it.
-        var mapped: [(tensor: Tensor, companions: [(name: String, value: Double)])] = []
-        var templates = TemplateCache()
+        let semantics = try self.semantics(of: layout, for: collection)
+        var renaming = Renaming(layout: layout, eps: semantics.effectiveNormEps, facts: collection.sourceFacts,
+                                keepDropped: keepDropped)
         for (tensor, match) in zip(collection.tensors, matches) {
-            let name = Self.stripped(tensor.name, strip)
-            guard let (rule, captures) = match else {
-                unmapped.append(tensor.name)
-                mapped.append((tensor, []))
-                continue
-            }
-            let target = try rule.to.map { (template) throws(WeightKitError) in
-                try templates.expand(template, captures)
-            } ?? tensor.name
-            if rule.drop != nil {
-                dropped.append(tensor.name)
-                guard keepDropped else { continue }
-            }
-            var data = tensor.data
-            var shape = tensor.shape
-            if let rows = rule.moveFirstRowsToEnd {
-                data = try RowMove.moveFirstRowsToEnd(tensor, rows: rows)
-            }
-            if let rows = rule.dropFirstRows {
-                (data, shape) = try RowMove.dropFirstRows(tensor, rows: rows)
-            }
-            if rule.softmaxPairsToLogits == true {
-                (data, shape) = try RowMove.softmaxPairsToLogits(tensor)
-            }
-            if rule.flattenToMatrix == true, let rows = shape.dimensions.first {
-                shape = try Shape([rows, rows == 0 ? 0 : shape.elementCount / rows])
-            }
-            if let value = rule.fill ?? (fixedGammas.contains(name) ? 1 : nil) {
-                data = try TensorFill.filled(like: tensor, value: value)
-                filled.append(target)
-            }
-            var companions: [(name: String, value: Double)] = []
-            for synthesis in rule.also ?? [] {
-                let value: Double
-                switch synthesis.value {
-                case .number(let number): value = number
-                case .oneMinusEps: value = 1 - eps
-                }
-                companions.append((try templates.expand(synthesis.to, captures), value))
-            }
-            mapped.append((try Tensor(name: target, dtype: tensor.dtype, shape: shape, data: data), companions))
+            try renaming.add(tensor, match)
         }
-        // A created tensor yields to a real one of the same name (SpatialBN files carry their statistics).
-        let realNames = Set(mapped.map(\.tensor.name))
-        var synthesized: [String] = []
-        for (tensor, companions) in mapped {
-            do {
-                try output.append(tensor)
-            } catch {
-                throw WeightKitError(.malformed, "two source tensors map to '\(tensor.name)'", location: .init(tensor: tensor.name))
-            }
-            for (name, value) in companions where !realNames.contains(name) && output[name] == nil {
-                try output.append(Tensor(name: name, dtype: tensor.dtype, shape: tensor.shape,
-                                         data: try TensorFill.filled(like: tensor, value: value)))
-                synthesized.append(name)
-            }
-        }
+        var output = TensorCollection(format: collection.format, metadata: collection.metadata)
+        output.sourceFacts = collection.sourceFacts
+        output.semantics = semantics
+        try renaming.emit(into: &output)
         output.naming = .canonical
         output[.layout] = layout.name
-        for (name, value) in try Self.recordedOrLaid(semantics(of: layout, for: collection.metadata), collection.metadata) {
-            guard let key = ContainerKey(semantic: name) else {
-                throw WeightKitError(.invalidArgument, "layout \(layout.name) records '\(name)', which is no documented key")
-            }
-            output[key] = value
-        }
-        if let classes = collection.metadata[SourceFact.classes.rawValue] { output[.classes] = classes }
-        if !unmapped.isEmpty { output[.unmapped] = unmapped.joined(separator: ",") }
-        if !synthesized.isEmpty { output[.synthesized] = synthesized.joined(separator: ",") }
-        if !filled.isEmpty { output[.fixGamma] = filled.joined(separator: ",") }
-        if !dropped.isEmpty, !keepDropped { output[.dropped] = String(dropped.count) }
-        ArchitectureRecognizer.describe(&output)
-        return Result(collection: output, layout: layout.name, unmapped: unmapped, dropped: dropped)
+        if let classes = collection.sourceFacts.classes { output[.classes] = SourceFacts.jsonArray(classes) }
+        return Result(collection: output, layout: layout.name, unmapped: renaming.unmapped, dropped: renaming.dropped)
     }
 
     /// What a file's names say, found without producing any tensor data.
-    public struct Recognition: Sendable, Equatable {
+    public struct Recognition: Sendable {
         /// The layout that recognises the names.
         public var layout: String
-        /// The network the renamed tensors hold.
-        public var topology: NetworkTopology
-        /// `weightkit.architecture`, `.neck` and `.heads` as `map` would record them, when the names hold a
-        /// network WeightKit knows.
-        public var architecture: String?
-        public var neck: String?
-        public var heads: String?
+        /// The tensors under their canonical names (training state left out), over the source's own data:
+        /// enough to recognise the network they hold, nothing copied.
+        public var renamed: TensorCollection
     }
 
-    /// The layout that recognises `collection` and the network it holds: names are renamed and shapes kept,
-    /// but nothing is copied, moved or synthesised, so it costs a fraction of `map`. Nil when no layout
-    /// recognises the names.
+    /// The layout that recognises `collection` and the canonical names it gives: names are renamed and
+    /// shapes kept, but nothing is copied, moved or synthesised, so it costs a fraction of `map`. Nil when no
+    /// layout recognises the names.
+    ///
+    /// - Throws: `WeightKitError` when a rule's template cannot be expanded for a name.
     public func recognize(_ collection: TensorCollection) throws(WeightKitError) -> Recognition? {
+        try checkLoaded()
         guard let (layout, matches) = try choose(for: collection) else { return nil }
         var renamed = TensorCollection(format: collection.format)
         var templates = TemplateCache()
@@ -179,36 +149,27 @@ public struct CanonicalMapper: Sendable {
             guard renamed[target] == nil else { continue }
             try renamed.append(Tensor(name: target, dtype: tensor.dtype, shape: tensor.shape, data: tensor.data))
         }
-        let topology = ArchitectureRecognizer.topology(of: renamed)
-        topology.record(in: &renamed)
-        return Recognition(layout: layout.name, topology: topology, architecture: renamed[.architecture],
-                           neck: renamed[.neck], heads: renamed[.heads])
+        renamed.naming = .canonical
+        return Recognition(layout: layout.name, renamed: renamed)
     }
 
-    /// The layout's semantics for a file: the layout's defaults, what the file's config states
-    /// (`semantics_from_metadata`), then the norm eps the file's own description gives (an MXNet symbol).
+    /// The semantics of a file's weights: the layout's defaults, what the file's config states
+    /// (`semantics_from_metadata`), the norm eps the file's own description gives (an MXNet symbol), then
+    /// what a checkpoint WeightKit wrote recorded, which says what the weights meant before any layout could.
     /// Norms whose eps differ cannot be recorded as one, so such a file is refused, not approximated.
-    func semantics(of layout: LayoutDefinition, for metadata: [String: String]) throws(WeightKitError)
-        -> [String: String]
+    func semantics(of layout: LayoutDefinition, for collection: TensorCollection) throws(WeightKitError)
+        -> WeightSemantics
     {
-        if let varies = metadata[SourceFact.normEpsVaries.rawValue] {
+        if let varies = collection.sourceFacts.normEpsValues {
             throw WeightKitError(
                 .unsupported,
-                "the file's norms use different eps values (\(varies)); a canonical container records one eps for all")
+                "the file's norms use different eps values (\(WeightSemantics.text(varies))); a canonical container records one eps for all")
         }
-        var semantics = layout.semantics(for: metadata)
-        if let eps = metadata[SourceFact.normEps.rawValue] { semantics["norm_eps"] = eps }
+        var semantics = layout.semantics(for: collection.metadata)
+        if let eps = collection.sourceFacts.normEps { semantics.normEps = eps }
+        semantics = semantics.overridden(by: collection.semantics)
+        try semantics.validate()
         return semantics
-    }
-
-    /// The layout's semantics, except where the file records its own (`weightkit.*` keys in a checkpoint
-    /// WeightKit wrote): those say what the weights meant before this layout's defaults could.
-    static func recordedOrLaid(_ semantics: [String: String], _ metadata: [String: String]) -> [String: String] {
-        var result = semantics
-        for key in ["norm", "norm_eps", "stride_in", "channel_order", "pixel_scale", "pixel_mean", "pixel_std", "roi_align"] {
-            if let recorded = metadata["weightkit." + key] { result[key] = recorded }
-        }
-        return result
     }
 
     /// A rule with its compiled pattern and the literal text every match starts with: a plain prefix test
@@ -320,21 +281,10 @@ public struct CanonicalMapper: Sendable {
         return best.map { ($0.layout, $0.matches) }
     }
 
-    /// Templates parsed once per text rather than once per tensor.
-    private struct TemplateCache {
-        private var parsed: [String: NameTemplate] = [:]
-
-        mutating func expand(_ text: String, _ captures: [String]) throws(WeightKitError) -> String {
-            if let template = parsed[text] { return try template.expand(captures) }
-            let template = try NameTemplate(text: text)
-            parsed[text] = template
-            return try template.expand(captures)
-        }
-    }
-
     /// When no layout recognises a file: the layout whose rules map the most of its names, and how many,
     /// so a user sees how near the file is to a known family (nil when no rule maps any name).
     public func closestLayout(to collection: TensorCollection) throws(WeightKitError) -> (layout: String, mapped: Int)? {
+        try checkLoaded()
         var best: (layout: String, mapped: Int)?
         let sourceNames = collection.names
         for layout in layouts where layout.fragment != true && layout.recognize != nil {
@@ -350,6 +300,7 @@ public struct CanonicalMapper: Sendable {
     /// Every layout whose recognition claims the names: its required patterns all match a name and none
     /// of its forbidden ones does. Families are told apart by these, so for a real file there is one.
     package func recognizing(_ collection: TensorCollection) throws(WeightKitError) -> [LayoutDefinition] {
+        try checkLoaded()
         var claiming: [LayoutDefinition] = []
         let sourceNames = collection.names
         for layout in layouts where layout.fragment != true {
@@ -396,7 +347,7 @@ public struct CanonicalMapper: Sendable {
         return nil
     }
 
-    private static func stripped(_ name: String, _ prefixes: [String]) -> String {
+    static func stripped(_ name: String, _ prefixes: [String]) -> String {
         guard prefixes.contains(where: { name.hasPrefix($0) }) else { return name }
         var result = Substring(name)
         var changed = true

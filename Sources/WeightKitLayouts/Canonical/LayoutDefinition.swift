@@ -9,6 +9,13 @@ public struct LayoutDefinition: Decodable, Sendable {
         public var required: [String]
         /// No name may match any of these.
         public var forbidden: [String]?
+
+        public init(from decoder: Decoder) throws {
+            try decoder.refuseUnknownKeys(["required", "forbidden"])
+            let container = try decoder.container(keyedBy: StrictCodingKey.self)
+            required = try container.decode([String].self, forKey: .init(stringValue: "required"))
+            forbidden = try container.decodeIfPresent([String].self, forKey: .init(stringValue: "forbidden"))
+        }
     }
 
     /// What a rule does to the tensors it matches.
@@ -40,7 +47,7 @@ public struct LayoutDefinition: Decodable, Sendable {
         /// TEXT (a fresh gluon export numbers its network 0).
         public var reverseCaptures: [String: String]?
 
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case match, to, drop, also, fill
             case moveFirstRowsToEnd = "move_first_rows_to_end"
             case dropFirstRows = "drop_first_rows"
@@ -48,12 +55,34 @@ public struct LayoutDefinition: Decodable, Sendable {
             case flattenToMatrix = "flatten_to_matrix"
             case reverseCaptures = "reverse_captures"
         }
+
+        public init(from decoder: Decoder) throws {
+            try decoder.refuseUnknownKeys(Set(CodingKeys.allCases.map(\.rawValue)))
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            match = try container.decode(String.self, forKey: .match)
+            to = try container.decodeIfPresent(String.self, forKey: .to)
+            drop = try container.decodeIfPresent(String.self, forKey: .drop)
+            moveFirstRowsToEnd = try container.decodeIfPresent(Int.self, forKey: .moveFirstRowsToEnd)
+            dropFirstRows = try container.decodeIfPresent(Int.self, forKey: .dropFirstRows)
+            fill = try container.decodeIfPresent(Double.self, forKey: .fill)
+            softmaxPairsToLogits = try container.decodeIfPresent(Bool.self, forKey: .softmaxPairsToLogits)
+            flattenToMatrix = try container.decodeIfPresent(Bool.self, forKey: .flattenToMatrix)
+            also = try container.decodeIfPresent([Synthesis].self, forKey: .also)
+            reverseCaptures = try container.decodeIfPresent([String: String].self, forKey: .reverseCaptures)
+        }
     }
 
     /// A tensor the layout creates: `value` is a number or `"1-eps"` (the layout's norm eps).
     public struct Synthesis: Decodable, Sendable {
         public var to: String
         public var value: SynthesisValue
+
+        public init(from decoder: Decoder) throws {
+            try decoder.refuseUnknownKeys(["to", "value"])
+            let container = try decoder.container(keyedBy: StrictCodingKey.self)
+            to = try container.decode(String.self, forKey: .init(stringValue: "to"))
+            value = try container.decode(SynthesisValue.self, forKey: .init(stringValue: "value"))
+        }
     }
 
     public enum SynthesisValue: Decodable, Sendable {
@@ -81,8 +110,8 @@ public struct LayoutDefinition: Decodable, Sendable {
     public var recognize: Recognition?
     /// Prefixes removed from every name before matching (`module.`, MXNet's `arg:`/`aux:`).
     public var stripPrefixes: [String]?
-    /// Facts about the source's weights, recorded as `weightkit.<key>` metadata.
-    public var semantics: [String: String]?
+    /// How the source's weights compute.
+    public var semantics: WeightSemantics?
     /// Semantics a file states for itself (a training config in the checkpoint), overriding `semantics`.
     public var semanticsFromMetadata: [MetadataSemantics]?
     /// Why a recognised family has no canonical names (yet): mapping it is refused with this reason, so a
@@ -95,8 +124,8 @@ public struct LayoutDefinition: Decodable, Sendable {
     /// The framework takes each norm's eps from the network definition (an MXNet symbol), not from fixed
     /// code: as a target, the source's eps is kept and stated rather than absorbed.
     public var epsInConfig: Bool?
-    /// How the framework's `.pth` holds its state dict: `bare`, `model` or `state_dict`.
-    public var checkpoint: String?
+    /// How the framework's `.pth` or `.pkl` holds its state dict.
+    public var checkpoint: CheckpointWrapping?
     /// Prefixes written before target names, the first whose pattern matches (the reverse of
     /// `strip_prefixes`: mmdetection's backbone under `backbone.`, MXNet's `arg:`/`aux:`).
     public var targetPrefixes: [TargetPrefix]?
@@ -105,16 +134,16 @@ public struct LayoutDefinition: Decodable, Sendable {
         /// A regular expression searched in the target name (not anchored unless it says so).
         public var match: String
         public var prefix: String
+
+        public init(from decoder: Decoder) throws {
+            try decoder.refuseUnknownKeys(["match", "prefix"])
+            let container = try decoder.container(keyedBy: StrictCodingKey.self)
+            match = try container.decode(String.self, forKey: .init(stringValue: "match"))
+            prefix = try container.decode(String.self, forKey: .init(stringValue: "prefix"))
+        }
     }
 
-    /// When the source metadata value `metadata` contains `contains`, these semantics hold.
-    public struct MetadataSemantics: Decodable, Sendable {
-        public var metadata: String
-        public var contains: String
-        public var semantics: [String: String]
-    }
-
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case name, description, fragment, include, recognize, semantics, rules, unsupported
         case stripPrefixes = "strip_prefixes"
         case semanticsFromMetadata = "semantics_from_metadata"
@@ -122,14 +151,33 @@ public struct LayoutDefinition: Decodable, Sendable {
         case epsInConfig = "eps_in_config"
         case targetPrefixes = "target_prefixes"
     }
+
+    public init(from decoder: Decoder) throws {
+        try decoder.refuseUnknownKeys(Set(CodingKeys.allCases.map(\.rawValue)))
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decode(String.self, forKey: .name)
+        description = try container.decode(String.self, forKey: .description)
+        fragment = try container.decodeIfPresent(Bool.self, forKey: .fragment)
+        include = try container.decodeIfPresent([String].self, forKey: .include)
+        recognize = try container.decodeIfPresent(Recognition.self, forKey: .recognize)
+        stripPrefixes = try container.decodeIfPresent([String].self, forKey: .stripPrefixes)
+        semantics = try container.decodeIfPresent(WeightSemantics.self, forKey: .semantics)
+        semanticsFromMetadata = try container.decodeIfPresent([MetadataSemantics].self, forKey: .semanticsFromMetadata)
+        unsupported = try container.decodeIfPresent(String.self, forKey: .unsupported)
+        rules = try container.decode([Rule].self, forKey: .rules)
+        family = try container.decodeIfPresent(String.self, forKey: .family)
+        epsInConfig = try container.decodeIfPresent(Bool.self, forKey: .epsInConfig)
+        checkpoint = try container.decodeIfPresent(CheckpointWrapping.self, forKey: .checkpoint)
+        targetPrefixes = try container.decodeIfPresent([TargetPrefix].self, forKey: .targetPrefixes)
+    }
 }
 
 extension LayoutDefinition {
     /// The layout's semantics, with what the file's own metadata states applied over them in order.
-    public func semantics(for metadata: [String: String]) -> [String: String] {
-        var result = semantics ?? [:]
-        for rule in semanticsFromMetadata ?? [] where metadata[rule.metadata]?.contains(rule.contains) == true {
-            result.merge(rule.semantics) { $1 }
+    public func semantics(for metadata: [String: String]) -> WeightSemantics {
+        var result = semantics ?? WeightSemantics()
+        for rule in semanticsFromMetadata ?? [] where rule.holds(in: metadata) {
+            result = result.overridden(by: rule.semantics)
         }
         return result
     }

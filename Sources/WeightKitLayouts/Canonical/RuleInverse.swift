@@ -112,12 +112,8 @@ final class RuleInverse {
         /// The last block index of each backbone stage (`res2` -> 2).
         var lastBlock: [Int: Int] = [:]
 
-        init(_ names: [String]) {
-            for name in names where name.hasPrefix("backbone.bottom_up.res") {
-                let parts = name.dropFirst("backbone.bottom_up.res".count).split(separator: ".", maxSplits: 2)
-                guard parts.count >= 2, let stage = Int(parts[0]), let block = Int(parts[1]) else { continue }
-                lastBlock[stage] = max(lastBlock[stage] ?? block, block)
-            }
+        init(lastBlock: [Int: Int]) {
+            self.lastBlock = lastBlock
         }
 
         func value(of rule: String, _ captures: [Int: String]) -> String? {

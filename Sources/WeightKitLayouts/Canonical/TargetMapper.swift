@@ -15,15 +15,15 @@ public struct TargetMapper: Sendable {
         /// The tensors under the target's names, with metadata describing what they now mean.
         public var collection: TensorCollection
         public var layout: String
-        /// How the target's `.pth` holds its state dict, when the layout says.
-        public var checkpoint: String?
+        /// How the target's `.pth` or `.pkl` holds its state dict, when the layout says.
+        public var checkpoint: CheckpointWrapping?
         /// Canonical names the target layout has no name for (a head it lacks).
         public var inexpressible: [String]
         /// What was changed so the target computes the same function.
         public var conversions: [String]
-        /// Values the target's own config must hold for its semantics to match (`meta.cfg` for
-        /// mmdetection's caffe style), keyed by the metadata path the layout reads them from.
-        public var config: [String: String]
+        /// What the target's own config must hold for its semantics to match: text written into the
+        /// checkpoint (`meta.config` for mmdetection's caffe style) and settings for the user.
+        public var config: TargetConfig
     }
 
     public let mapper: CanonicalMapper
@@ -41,7 +41,16 @@ public struct TargetMapper: Sendable {
     }
 
     /// Renames `canonical` (a canonically named collection) into `target`, a layout or family name.
-    public func map(_ canonical: TensorCollection, to target: String) throws(WeightKitError) -> Result {
+    ///
+    /// - Parameters:
+    ///   - canonical: the tensors under canonical names, with their semantics.
+    ///   - target: a layout name or a family (`mmdet`), which picks its layout that expresses the most.
+    ///   - structure: what the network says about its tensors (its input convolutions, its stages' last blocks).
+    /// - Returns: the tensors under the target's names, converted so the target computes the same function.
+    /// - Throws: `WeightKitError` when no layout of that name exists or the target cannot express what the
+    ///   weights compute.
+    public func map(_ canonical: TensorCollection, to target: String, structure: NetworkStructure) throws(WeightKitError) -> Result {
+        try mapper.checkLoaded()
         guard canonical.naming == .canonical else {
             throw WeightKitError(.invalidArgument, "only canonically named tensors can be written in another layout; no layout recognised the source's names")
         }
@@ -57,7 +66,7 @@ public struct TargetMapper: Sendable {
         var firstRefusal: WeightKitError?
         for layout in candidates {
             do throws(WeightKitError) {
-                let plan = try self.plan(canonical, into: layout)
+                let plan = try self.plan(canonical, into: layout, structure: structure)
                 // A layout that would not recognise its own output (a detector layout for a lone backbone)
                 // does not describe this network.
                 guard try mapper.recognizing(plan.names(of: canonical)).contains(where: { $0.name == layout.name }) else {
@@ -75,7 +84,7 @@ public struct TargetMapper: Sendable {
         // cannot be written (statistics it cannot hold).
         for plan in plans.enumerated().sorted(by: { ($0.element.inexpressible.count, $0.offset) < ($1.element.inexpressible.count, $1.offset) }) {
             do throws(WeightKitError) {
-                return try apply(plan.element, to: canonical)
+                return try apply(plan.element, to: canonical, structure: structure)
             } catch {
                 firstRefusal = firstRefusal ?? error
             }
@@ -86,8 +95,8 @@ public struct TargetMapper: Sendable {
     // MARK: One layout
 
     private struct Variant {
-        var semantics: [String: String]
-        var config: [String: String]
+        var semantics: WeightSemantics
+        var config: TargetConfig
     }
 
     /// A layout's names for a collection, before any value is converted.
@@ -113,16 +122,17 @@ public struct TargetMapper: Sendable {
     }
 
     /// Where every tensor goes in `layout`, and what the layout cannot hold, without touching any values.
-    private func plan(_ canonical: TensorCollection, into layout: LayoutDefinition) throws(WeightKitError) -> Plan {
+    private func plan(
+        _ canonical: TensorCollection, into layout: LayoutDefinition, structure: NetworkStructure
+    ) throws(WeightKitError) -> Plan {
         let source = canonical.semantics
         let variant = try chooseVariant(of: layout, for: canonical)
-        let targetEps = layout.epsInConfig == true ? source.normEps
-            : variant.semantics["norm_eps"].flatMap(Double.init) ?? CanonicalSemantics.defaultNormEps
+        let targetEps = layout.epsInConfig == true ? source.effectiveNormEps : variant.semantics.effectiveNormEps
 
         let rules = mapper.rules(of: layout)
         let compiled = try CanonicalMapper.compiled(rules, for: nil)
         let inverses = rules.map(RuleInverse.init)
-        let network = RuleInverse.Network(canonical.names)
+        let network = RuleInverse.Network(lastBlock: structure.lastBlockOfStage)
         let strip = layout.stripPrefixes ?? []
         let prefixes = try (layout.targetPrefixes ?? []).map { (entry) throws(WeightKitError) in
             (try CanonicalMapper.compile(entry.match), entry.prefix)
@@ -156,8 +166,9 @@ public struct TargetMapper: Sendable {
         // A tensor left out of a network the target keeps changes what it computes, unless it does nothing
         // (a zero bias, an identity norm): the bottom-up network must be whole, and a neck (FPN) either whole
         // or absent. Necks and heads the target lacks altogether are only listed.
-        let neckKept = placements.keys.contains { $0.hasPrefix("backbone.") && !$0.hasPrefix("backbone.bottom_up.") }
-        for name in inexpressible where name.hasPrefix("backbone.bottom_up.") || (neckKept && name.hasPrefix("backbone.")) {
+        let (neck, bottomUp) = (CanonicalName.neck, CanonicalName.bottomUp)
+        let neckKept = placements.keys.contains { $0.hasPrefix(neck) && !$0.hasPrefix(bottomUp) }
+        for name in inexpressible where name.hasPrefix(bottomUp) || (neckKept && name.hasPrefix(neck)) {
             guard try Self.isInert(name, in: canonical) else {
                 throw WeightKitError(.unsupported, "\(layout.name) has no name for \(name), which the network it keeps "
                     + "computes with; leaving it out would change what the weights compute")
@@ -168,42 +179,76 @@ public struct TargetMapper: Sendable {
     }
 
     /// The values `plan` needs, converted so the target computes what the source did.
-    private func apply(_ plan: Plan, to canonical: TensorCollection) throws(WeightKitError) -> Result {
-        let (layout, variant, targetEps) = (plan.layout, plan.variant, plan.targetEps)
-        let (placements, companions) = (plan.placements, plan.companions)
-        let source = canonical.semantics
+    private func apply(_ plan: Plan, to canonical: TensorCollection, structure: NetworkStructure) throws(WeightKitError) -> Result {
         var collection = canonical
+        var conversions = try convertSemantics(&collection, for: plan, structure: structure)
+        let (output, zeroRows) = try placed(collection, by: plan)
+        if !zeroRows.isEmpty {
+            conversions.append("background rows written as zeros (\(plan.layout.name) stores them; its inference never reads them): "
+                + zeroRows.joined(separator: ", "))
+        }
+        var target = output
+        target.semantics = target.semantics.overridden(by: plan.variant.semantics)
+        target.semantics.normEps = plan.targetEps
+        // How boxes are pooled is the framework's configuration, not the weights': the source's pooling is
+        // kept, and the user told when the target's default differs.
+        if let pooling = canonical.semantics.roiAlign {
+            if let targetPooling = plan.variant.semantics.roiAlign, targetPooling != pooling {
+                conversions.append("\(plan.layout.name) pools boxes as \(targetPooling.rawValue) by default; these weights were trained "
+                    + "with \(pooling.rawValue)'s pooling (kept in weightkit.roi_align): configure the target to match")
+            }
+            target.semantics.roiAlign = pooling
+        }
+        for setting in plan.variant.config.settings {
+            conversions.append("set \(setting) in the \(plan.layout.name) config (also written into the checkpoint)")
+        }
+        return Result(collection: target, layout: plan.layout.name, checkpoint: plan.layout.checkpoint,
+                      inexpressible: plan.inexpressible, conversions: conversions, config: plan.variant.config)
+    }
+
+    /// Converts what the target states differently: the input channel order, running statistics it cannot
+    /// store, its norm eps. Returns what was changed.
+    private func convertSemantics(
+        _ collection: inout TensorCollection, for plan: Plan, structure: NetworkStructure
+    ) throws(WeightKitError) -> [String] {
+        let (layout, targetEps) = (plan.layout, plan.targetEps)
+        let source = collection.semantics
         var conversions: [String] = []
-        if let order = variant.semantics["channel_order"].flatMap(ChannelOrder.init(rawValue:)),
-           let current = source.channelOrder, current != order
-        {
-            try ChannelOrder.reorder(&collection, to: order)
+        if let order = plan.variant.semantics.channelOrder, let current = source.channelOrder, current != order {
+            try ChannelOrder.reorder(&collection, to: order, structure: structure)
             conversions.append("input channels reordered \(current.rawValue) -> \(order.rawValue) (\(layout.name) expects \(order.rawValue))")
         }
-        let affine = try Self.foldStatistics(&collection, owners: Set(companions.values.map(\.owner)), eps: source.normEps)
+        let affine = try Self.foldStatistics(&collection, owners: Set(plan.companions.values.map(\.owner)),
+                                             eps: source.effectiveNormEps)
         if !affine.isEmpty {
             conversions.append("\(affine.count) norms with running statistics written as \(layout.name)'s scale and bias (exact)")
         }
+        let sourceEps = source.effectiveNormEps
         if layout.epsInConfig == true {
-            conversions.append("\(layout.name) reads norm eps from its network definition: build it with eps \(CanonicalSemantics.format(targetEps))")
-        } else if targetEps != source.normEps {
-            try Self.absorbEps(&collection, from: source.normEps, to: targetEps)
-            conversions.append("norm eps \(CanonicalSemantics.format(source.normEps)) -> \(CanonicalSemantics.format(targetEps)), absorbed into running_var")
+            conversions.append("\(layout.name) reads norm eps from its network definition: build it with eps \(WeightSemantics.format(targetEps))")
+        } else if targetEps != sourceEps {
+            try Self.absorbEps(&collection, from: sourceEps, to: targetEps)
+            conversions.append("norm eps \(WeightSemantics.format(sourceEps)) -> \(WeightSemantics.format(targetEps)), absorbed into running_var")
         }
+        return conversions
+    }
 
-        var output = TensorCollection(format: collection.format, metadata: collection.metadata)
+    /// The tensors under their target names, with the rules' row moves reversed; the names of the tensors
+    /// whose background rows were written as zeros.
+    private func placed(_ collection: TensorCollection, by plan: Plan) throws(WeightKitError) -> (TensorCollection, [String]) {
+        let layout = plan.layout
+        var output = collection.replacingTensors()
         var zeroRows: [String] = []
         for tensor in collection.tensors {
-            guard let (name, rule) = placements[tensor.name] else { continue }
-            if let companion = companions[tensor.name] {
-                try Self.requireConstant(tensor, companion.value,
-                    "\(layout.name) stores no running statistics beside \(companion.owner)")
+            guard let (name, rule) = plan.placements[tensor.name] else { continue }
+            if let companion = plan.companions[tensor.name] {
+                try Self.requireConstant(tensor, companion.value, "\(layout.name) stores no running statistics beside \(companion.owner)")
                 continue
             }
             var data = tensor.data
             var shape = tensor.shape
             if let value = rule.fill {
-                try Self.requireConstant(tensor, value, "\(layout.name) fixes it to \(CanonicalSemantics.format(value))")
+                try Self.requireConstant(tensor, value, "\(layout.name) fixes it to \(WeightSemantics.format(value))")
             }
             if rule.softmaxPairsToLogits == true {
                 (data, shape) = try RowMove.logitsToSoftmaxPairs(tensor)
@@ -222,28 +267,10 @@ public struct TargetMapper: Sendable {
                                      location: .init(tensor: tensor.name))
             }
         }
-        if !zeroRows.isEmpty {
-            conversions.append("background rows written as zeros (\(layout.name) stores them; its inference never reads them): "
-                + zeroRows.joined(separator: ", "))
-        }
         output.naming = .source
         output[.layout] = layout.name
-        for (key, value) in variant.semantics {
-            if let key = ContainerKey(semantic: key) { output[key] = value }
-        }
-        output[.normEps] = CanonicalSemantics.format(targetEps)
-        // How boxes are pooled is the framework's configuration, not the weights': the source's pooling is
-        // kept, and the user told when the target's default differs.
-        if let pooling = canonical[.roiAlign] {
-            if let targetPooling = variant.semantics["roi_align"], targetPooling != pooling {
-                conversions.append("\(layout.name) pools boxes as \(targetPooling) by default; these weights were trained with "
-                    + "\(pooling)'s pooling (kept in weightkit.roi_align): configure the target to match")
-            }
-            output[.roiAlign] = pooling
-        }
         for key in [ContainerKey.unmapped, .synthesized, .fixGamma] { output[key] = nil }
-        return Result(collection: output, layout: layout.name, checkpoint: layout.checkpoint,
-                      inexpressible: plan.inexpressible, conversions: conversions, config: variant.config)
+        return (output, zeroRows)
     }
 
     /// For each norm whose target stores only a scale and a bias (AffineChannel), folds real running
@@ -294,7 +321,7 @@ public struct TargetMapper: Sendable {
     /// (weight 1, bias 0, mean 0, variance 1 - eps within float rounding).
     private static func isInert(_ name: String, in collection: TensorCollection) throws(WeightKitError) -> Bool {
         guard let tensor = collection[name] else { return true }
-        let eps = collection.semantics.normEps
+        let eps = collection.semantics.effectiveNormEps
         let parts = ["weight": 1.0, "bias": 0, "running_mean": 0, "running_var": 1 - eps]
         guard let dot = name.lastIndex(of: "."), parts[String(name[name.index(after: dot)...])] != nil else { return false }
         let owner = String(name[..<dot])
@@ -322,23 +349,23 @@ public struct TargetMapper: Sendable {
     /// The layout's semantics that match the source's stride placement: its own, or one its config can
     /// state (`semantics_from_metadata`), preferring one with the source's channel order.
     private func chooseVariant(of layout: LayoutDefinition, for canonical: TensorCollection) throws(WeightKitError) -> Variant {
-        let base = layout.semantics ?? [:]
-        var variants = [Variant(semantics: base, config: [:])]
+        let base = layout.semantics ?? WeightSemantics()
+        var variants = [Variant(semantics: base, config: TargetConfig())]
         for rule in layout.semanticsFromMetadata ?? [] {
-            variants.append(Variant(semantics: base.merging(rule.semantics) { $1 }, config: [rule.metadata: rule.contains]))
+            variants.append(Variant(semantics: base.overridden(by: rule.semantics), config: rule.targetConfig))
         }
         let source = canonical.semantics
         let expressible = variants.filter { variant in
-            guard let stride = source.strideIn, let wanted = variant.semantics["stride_in"] else { return true }
-            return wanted == stride.rawValue
+            guard let stride = source.strideIn, let wanted = variant.semantics.strideIn else { return true }
+            return wanted == stride
         }
         guard let first = expressible.first else {
             let stride = source.strideIn?.rawValue ?? "?"
-            throw WeightKitError(.unsupported, "\(layout.name) puts the ResNet stride in the \(base["stride_in"] ?? "?") "
+            throw WeightKitError(.unsupported, "\(layout.name) puts the ResNet stride in the \(base.strideIn?.rawValue ?? "?") "
                 + "convolution and cannot state otherwise; these weights were trained with it in the \(stride) one, "
                 + "so renaming them would change what they compute")
         }
-        return expressible.first { $0.semantics["channel_order"] == source.channelOrder?.rawValue } ?? first
+        return expressible.first { $0.semantics.channelOrder == source.channelOrder } ?? first
     }
 
     /// The first rule whose inverse gives a source name that maps forward to exactly `canonical`.
@@ -362,7 +389,7 @@ public struct TargetMapper: Sendable {
     private static func requireConstant(_ tensor: Tensor, _ value: Double, _ why: String) throws(WeightKitError) {
         let tolerance = 1e-6 * max(1, abs(value))
         guard try values(tensor).allSatisfy({ abs($0 - value) <= tolerance }) else {
-            throw WeightKitError(.unsupported, "\(tensor.name) holds values other than \(CanonicalSemantics.format(value)), "
+            throw WeightKitError(.unsupported, "\(tensor.name) holds values other than \(WeightSemantics.format(value)), "
                 + "and \(why); writing it would change what the weights compute")
         }
     }
@@ -373,7 +400,7 @@ public struct TargetMapper: Sendable {
             let adjusted = try values(tensor).map { $0 + source - target }
             // A negative (or NaN, from a file's eps) variance is no function the target can compute.
             if let bad = adjusted.first(where: { !($0 >= 0) }) {
-                throw WeightKitError(.unsupported, "the target's norm eps \(CanonicalSemantics.format(target)) exceeds this "
+                throw WeightKitError(.unsupported, "the target's norm eps \(WeightSemantics.format(target)) exceeds this "
                     + "variance plus the source's eps (\(bad + target)); the target cannot compute the same function",
                     location: .init(tensor: tensor.name))
             }

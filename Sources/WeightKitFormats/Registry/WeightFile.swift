@@ -51,8 +51,9 @@ public enum WeightFile {
         throws(WeightKitError) -> TensorCollection
     {
         let budget = options.budget(for: file)
-        let collection = try reader.read(file, options: options, budget: budget)
+        var collection = try reader.read(file, options: options, budget: budget)
         try charge(collection, to: budget)
+        try collection.adoptRecordedSemantics()
         return collection
     }
 

@@ -18,7 +18,7 @@ package struct NetworkWeights {
         self.collection = collection
         self.memory = memory
         blas = try BLAS.load()
-        eps = collection.semantics.normEps
+        eps = collection.semantics.effectiveNormEps
         var total = 0
         for tensor in collection.tensors where tensor.dtype.isFloatingPoint {
             let (sum, overflow) = total.addingReportingOverflow(tensor.elementCount)

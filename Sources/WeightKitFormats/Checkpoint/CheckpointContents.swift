@@ -1,9 +1,9 @@
 import Foundation
 import WeightKitCore
 
-/// Where the weights sit in a pickled checkpoint (torch or Detectron), and which of its other values are
-/// worth showing.
-package struct CheckpointLayout {
+/// What a pickled checkpoint (torch or Detectron) holds: where the weights sit, which of its other values
+/// are worth showing, and the facts it states about itself (its class names).
+package struct CheckpointContents {
     /// Keys under which checkpoints nest the model's weights, in the order they are tried: training
     /// checkpoints' state dicts, and Detectron's `blobs`.
     static let weightKeys = ["model", "state_dict", "model_state", "module", "blobs"]
@@ -16,6 +16,7 @@ package struct CheckpointLayout {
     /// The tensors to read, each with its name and the record that describes it.
     var tensors: [(name: String, object: PickleObject)] = []
     var metadata: [String: String] = [:]
+    var facts = SourceFacts()
 
     init(root: PickleValue, includeAll: Bool, maximumNesting: Int, budget: ReadBudget) throws(WeightKitError) {
         var pickledClasses = Set<String>()
@@ -30,7 +31,7 @@ package struct CheckpointLayout {
                 guard let candidate = dict[key], try Self.holdsTensors(candidate, walker) else { continue }
                 weightsRoot = candidate
                 weightsPath = [key]
-                metadata["source.weights_key"] = key
+                facts.weightsKey = key
                 break
             }
         }
@@ -41,10 +42,10 @@ package struct CheckpointLayout {
             if !includeAll, Self.trainingBufferSuffixes.contains(where: name.hasSuffix) { return }
             tensors.append((name, object))
         }
-        if let classes = try Self.classNames(in: root, budget: budget) { metadata[SourceFact.classes.rawValue] = classes }
+        facts.classes = try Self.classNames(in: root, budget: budget)
         if !pickledClasses.isEmpty {
             // Said so a user knows the file is a pickled program, not a state dict; nothing of it was run.
-            metadata["source.pickled_objects"] = pickledClasses.sorted().prefix(32).joined(separator: ", ")
+            facts.pickledObjects = Array(pickledClasses.sorted().prefix(32))
         }
         var entries = 0
         try walker.walk(root, enter: { path, _ in
@@ -62,8 +63,8 @@ package struct CheckpointLayout {
     /// `meta.dataset_meta.classes`.
     static let classPaths = [["meta", "CLASSES"], ["meta", "dataset_meta", "classes"]]
 
-    /// The class names at one of `classPaths`, as a JSON array, if the checkpoint has them.
-    static func classNames(in root: PickleValue, budget: ReadBudget) throws(WeightKitError) -> String? {
+    /// The class names at one of `classPaths`, if the checkpoint has them.
+    static func classNames(in root: PickleValue, budget: ReadBudget) throws(WeightKitError) -> [String]? {
         for path in classPaths {
             var value: PickleValue? = root
             for key in path {
@@ -77,8 +78,7 @@ package struct CheckpointLayout {
                 try budget.charge(bytes: name.utf8.count + 4, for: "class names")
                 names.append(name)
             }
-            guard let json = try? JSONEncoder().encode(names) else { return nil }
-            return String(decoding: json, as: UTF8.self)
+            return names
         }
         return nil
     }

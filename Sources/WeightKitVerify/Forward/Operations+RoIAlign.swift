@@ -1,49 +1,6 @@
 import Foundation
 import WeightKitCore
 
-/// A region of interest in input pixels: `x1, y1, x2, y2`.
-public struct RegionOfInterest: Sendable, Equatable {
-    public var x1: Double, y1: Double, x2: Double, y2: Double
-
-    public init(x1: Double, y1: Double, x2: Double, y2: Double) {
-        self.x1 = x1
-        self.y1 = y1
-        self.x2 = x2
-        self.y2 = y2
-    }
-}
-
-/// How a framework pools regions from a feature pyramid: which level each box reads, and ROIAlign's
-/// sample placement. Recorded per layout as `weightkit.roi_align`.
-public enum RoIAlignSemantics: String, Sendable, CaseIterable {
-    /// torchvision's MultiScaleRoIAlign (as maskrcnn-benchmark and Detectron): aligned=False, 2x2 samples
-    /// per bin, level floor(4 + log2(sqrt(area) / 224) + 1e-6) clamped to the pyramid.
-    case torchvision
-    /// detectron2's ROIAlignV2: aligned=True (half-pixel offset), samples per bin ceil(bin size), level
-    /// floor(4 + log2(sqrt(area) / 224 + 1e-8)).
-    case detectron2
-    /// mmdetection's SingleRoIExtractor: mmcv RoIAlign (aligned=True, adaptive samples), level
-    /// floor(log2(sqrt(area) / 56 + 1e-6)) from p2.
-    case mmdet
-
-    var aligned: Bool { self != .torchvision }
-    /// Samples per bin along each axis; 0 means ceil(region size / output size), as both frameworks say it.
-    var samplingRatio: Int { self == .torchvision ? 2 : 0 }
-
-    /// The pyramid level (2 for p2, ...) a box is pooled from, within `levels`.
-    func level(of box: RegionOfInterest, levels: ClosedRange<Int>) -> Int {
-        let size = ((box.x2 - box.x1) * (box.y2 - box.y1)).squareRoot()
-        let raw: Double
-        switch self {
-        case .torchvision: raw = (4 + log2(size / 224) + 1e-6).rounded(.down)
-        case .detectron2: raw = (4 + log2(size / 224 + 1e-8)).rounded(.down)
-        case .mmdet: raw = 2 + log2(size / 56 + 1e-6).rounded(.down)
-        }
-        guard raw.isFinite else { return levels.lowerBound }
-        return min(max(Int(raw), levels.lowerBound), levels.upperBound)
-    }
-}
-
 extension Operations {
     /// ROIAlign of one box over one feature map (torchvision's and detectron2's CPU kernel): each of the
     /// `output` x `output` bins averages bilinear samples; samples outside the map by more than a pixel

@@ -1,0 +1,65 @@
+/// How a file's weights compute, as typed values: norm kind and eps, stride placement, the input the weights
+/// expect, class order, how boxes are pooled, where eSE sits. Layouts state them, readers and the mapper
+/// fill them in, writers and the verifier use them; they become strings only at a container's boundary
+/// (`recorded`, `init(recorded:)`). A nil field is one nobody stated.
+public struct WeightSemantics: Sendable, Equatable {
+    /// The eps of every norm when nothing states one (torch, detectron2 and gluon use it).
+    public static let defaultNormEps = 1e-5
+
+    public var norm: NormKind?
+    public var normEps: Double?
+    public var strideIn: StrideIn?
+    public var channelOrder: ChannelOrder?
+    /// Per input channel, in `channelOrder`.
+    public var pixelMean: [Double]?
+    public var pixelStd: [Double]?
+    public var pixelScale: PixelScale?
+    public var classOrder: ClassOrder?
+    public var roiAlign: RoIAlignSemantics?
+    public var ese: EsePlacement?
+    public var centernessOn: Tower?
+    public var inputNorm: InputNormalization?
+    /// A sentence for people about what the source's names or values mean.
+    public var note: String?
+
+    public init() {}
+
+    /// The eps every norm computes with.
+    public var effectiveNormEps: Double { normEps ?? Self.defaultNormEps }
+
+    /// These semantics with every field `other` states taking its place.
+    public func overridden(by other: WeightSemantics) -> WeightSemantics {
+        var result = self
+        if let value = other.norm { result.norm = value }
+        if let value = other.normEps { result.normEps = value }
+        if let value = other.strideIn { result.strideIn = value }
+        if let value = other.channelOrder { result.channelOrder = value }
+        if let value = other.pixelMean { result.pixelMean = value }
+        if let value = other.pixelStd { result.pixelStd = value }
+        if let value = other.pixelScale { result.pixelScale = value }
+        if let value = other.classOrder { result.classOrder = value }
+        if let value = other.roiAlign { result.roiAlign = value }
+        if let value = other.ese { result.ese = value }
+        if let value = other.centernessOn { result.centernessOn = value }
+        if let value = other.inputNorm { result.inputNorm = value }
+        if let value = other.note { result.note = value }
+        return result
+    }
+
+    /// Checks what no framework computes with: an eps that is not a finite number of at least 0, pixel
+    /// statistics that are not three finite numbers (a std of 0 included).
+    ///
+    /// - Throws: `WeightKitError` naming the key and the value.
+    public func validate() throws(WeightKitError) {
+        if let eps = normEps, !(eps.isFinite && eps >= 0 && eps < 1) {
+            throw WeightKitError(.invalidArgument, "a norm eps of \(eps) is not a finite number in [0, 1)")
+        }
+        for (key, values) in [("pixel_mean", pixelMean), ("pixel_std", pixelStd)] {
+            guard let values else { continue }
+            guard values.count == 3, values.allSatisfy(\.isFinite), key != "pixel_std" || values.allSatisfy({ $0 > 0 }) else {
+                throw WeightKitError(.invalidArgument, "\(key) \(values) is not three finite numbers"
+                    + (key == "pixel_std" ? " above 0" : ""))
+            }
+        }
+    }
+}

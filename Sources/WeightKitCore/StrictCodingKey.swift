@@ -1,0 +1,29 @@
+/// A coding key for any name, so a decoder can list every key an object has and refuse those it does not
+/// know: a misspelt key in a layout file is an error, not a silently missing value.
+public struct StrictCodingKey: CodingKey, Hashable {
+    public var stringValue: String
+    public var intValue: Int? { nil }
+
+    public init(stringValue: String) {
+        self.stringValue = stringValue
+    }
+
+    public init?(intValue: Int) {
+        nil
+    }
+}
+
+extension Decoder {
+    /// Refuses any key of this object outside `known`.
+    ///
+    /// - Parameter known: the keys the type decodes.
+    /// - Throws: `DecodingError.dataCorrupted` naming the first unknown key.
+    public func refuseUnknownKeys(_ known: Set<String>) throws {
+        let container = try self.container(keyedBy: StrictCodingKey.self)
+        if let unknown = container.allKeys.map(\.stringValue).sorted().first(where: { !known.contains($0) }) {
+            throw DecodingError.dataCorrupted(.init(
+                codingPath: codingPath + [StrictCodingKey(stringValue: unknown)],
+                debugDescription: "unknown key '\(unknown)'; known keys are \(known.sorted().joined(separator: ", "))"))
+        }
+    }
+}

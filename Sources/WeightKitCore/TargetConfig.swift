@@ -1,0 +1,28 @@
+/// What a target framework must be told, besides its weights, to compute the source's function: config text
+/// written where the framework's checkpoint has a slot for it, and the settings a user makes in the
+/// framework's own config file.
+public struct TargetConfig: Sendable, Equatable {
+    /// Config text for one slot of the checkpoint, by its dotted path: `cfg` at the top of a Detectron
+    /// pickle, `meta.config` inside an mmdetection checkpoint's `meta`.
+    public struct Entry: Sendable, Equatable {
+        public var path: String
+        public var text: String
+
+        public init(path: String, text: String) {
+            self.path = path
+            self.text = text
+        }
+    }
+
+    public var entries: [Entry]
+    /// Lines the user sets in the framework's config (`MODEL.RESNETS.STRIDE_1X1: False`), which no
+    /// checkpoint slot makes the framework read.
+    public var settings: [String]
+
+    public init(entries: [Entry] = [], settings: [String] = []) {
+        self.entries = entries
+        self.settings = settings
+    }
+
+    public var isEmpty: Bool { entries.isEmpty && settings.isEmpty }
+}

@@ -1,0 +1,50 @@
+import WeightKitCore
+
+/// Everything a writer puts into a container: the tensors, the metadata strings, how the checkpoint holds its
+/// state dict, and the config text the target framework reads from the checkpoint.
+public struct OutputDocument {
+    public var tensors: [OutputTensor]
+    /// The container's metadata, as strings: this is where typed values become text.
+    public var metadata: [String: String]
+    public var wrapping: CheckpointWrapping
+    public var config: TargetConfig
+    /// A metadata value known only once the data is written (a digest of the source computed meanwhile).
+    public var deferred: DeferredValue?
+    public var progress: WriteProgress?
+
+    public init(
+        tensors: [OutputTensor], metadata: [String: String] = [:], wrapping: CheckpointWrapping = .bare,
+        config: TargetConfig = TargetConfig(), deferred: DeferredValue? = nil, progress: WriteProgress? = nil
+    ) {
+        self.tensors = tensors
+        self.metadata = metadata
+        self.wrapping = wrapping
+        self.config = config
+        self.deferred = deferred
+        self.progress = progress
+    }
+
+    /// The metadata with the deferred value in place, for containers that cannot fill it in afterwards.
+    func resolvingDeferredValue() throws(WeightKitError) -> OutputDocument {
+        guard let deferred else { return self }
+        var resolved = self
+        resolved.metadata[deferred.key] = try deferred.value()
+        resolved.deferred = nil
+        return resolved
+    }
+}
+
+/// Progress of a write: bytes of tensor data written so far, and in all.
+public typealias WriteProgress = (_ written: Int, _ total: Int) -> Void
+
+/// A metadata value computed while the data streams: a container with a header slot holds a placeholder of
+/// the final length under `key` until `value` replaces it; the others ask for it before they start.
+public struct DeferredValue {
+    public var key: String
+    public var value: () throws(WeightKitError) -> String
+
+    public init(key: String, value: @escaping () throws(WeightKitError) -> String) {
+        self.key = key
+        self.value = value
+    }
+}

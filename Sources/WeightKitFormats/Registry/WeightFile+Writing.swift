@@ -1,0 +1,71 @@
+import WeightKitCore
+
+extension WeightFile {
+    /// The containers WeightKit writes.
+    public static var writableFormats: [WeightFormat] { WeightFileRegistry.writers.map { $0.format } }
+
+    /// The container an output name asks for (`.pth`/`.pt` a torch checkpoint, `.pkl` a NumPy pickle, `.npz`,
+    /// `.params`); safetensors for any other name (`vov.bin`, `.safetensors`).
+    ///
+    /// - Parameter path: the output's path; only its last component's extension counts.
+    /// - Returns: the format of the writer that takes that extension.
+    public static func outputFormat(for path: String) -> WeightFormat {
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return .safetensors }
+        let suffix = name[name.index(after: dot)...].lowercased()
+        return WeightFileRegistry.writers.first { $0.fileExtensions.contains(suffix) }?.format ?? .safetensors
+    }
+
+    /// The extension an output of `format` gets: its writer's preferred one.
+    public static func fileExtension(for format: WeightFormat) -> String {
+        WeightFileRegistry.writer(of: format)?.fileExtensions.first ?? "safetensors"
+    }
+
+    /// Writes `document` as `format` to `output` and commits it; on any error the output is discarded, so
+    /// the destination appears complete or not at all.
+    ///
+    /// - Parameters:
+    ///   - document: the tensors, metadata, wrapping and config to write.
+    ///   - format: one of `writableFormats`.
+    ///   - output: the unnamed output file, linked into place once complete.
+    /// - Throws: `WeightKitError` when the format has no writer, two tensors share a name, or the container
+    ///   cannot hold what the document says; the output is then discarded.
+    public static func write(_ document: OutputDocument, as format: WeightFormat, to output: AtomicOutputFile)
+        throws(WeightKitError)
+    {
+        do {
+            guard let writer = WeightFileRegistry.writer(of: format) else {
+                throw WeightKitError(.unsupported, "WeightKit does not write \(format.rawValue) files; it writes "
+                    + writableFormats.map(\.rawValue).joined(separator: ", "))
+            }
+            try ensureUniqueNames(document.tensors)
+            try writer.write(writer.fillsDeferredValue ? document : try document.resolvingDeferredValue(), to: output)
+            try output.commit()
+        } catch {
+            output.discard()
+            throw .recovered(from: error)
+        }
+    }
+
+    private static func ensureUniqueNames(_ tensors: [OutputTensor]) throws(WeightKitError) {
+        var seen = Set<String>()
+        for tensor in tensors where !seen.insert(tensor.name).inserted {
+            throw WeightKitError(.invalidArgument, "two tensors would both be named '\(tensor.name)'")
+        }
+    }
+
+    /// Writes `collection` as it is, metadata included, to a safetensors file at `path`.
+    ///
+    /// - Parameters:
+    ///   - collection: the tensors and metadata to write.
+    ///   - path: the destination.
+    ///   - overwrite: replace an existing file.
+    /// - Throws: `WeightKitError` when the destination exists (without `overwrite`) or cannot be written.
+    public static func writeSafetensors(
+        _ collection: TensorCollection, to path: String, overwrite: Bool = false
+    ) throws(WeightKitError) {
+        let output = try AtomicOutputFile(destination: path, overwrite: overwrite)
+        try write(OutputDocument(tensors: collection.tensors.map(OutputTensor.init), metadata: collection.metadata),
+                  as: .safetensors, to: output)
+    }
+}

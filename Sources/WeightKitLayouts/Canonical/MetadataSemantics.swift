@@ -1,0 +1,41 @@
+import WeightKitCore
+
+extension LayoutDefinition {
+    /// Semantics a checkpoint states in its own training config: when the source metadata value
+    /// `metadata` contains `contains`, `semantics` hold. As a target, the layout writes `write` (or
+    /// `contains`) into that metadata slot and tells the user `setting`, the line for the framework's own
+    /// config.
+    public struct MetadataSemantics: Decodable, Sendable {
+        public var metadata: String
+        public var contains: String
+        public var semantics: WeightSemantics
+        /// The config text written into the checkpoint's `metadata` slot; `contains` when not given.
+        public var write: String?
+        /// The framework config setting that makes it compute with these semantics.
+        public var setting: String?
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case metadata, contains, semantics, write, setting
+        }
+
+        public init(from decoder: Decoder) throws {
+            try decoder.refuseUnknownKeys(Set(CodingKeys.allCases.map(\.rawValue)))
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            metadata = try container.decode(String.self, forKey: .metadata)
+            contains = try container.decode(String.self, forKey: .contains)
+            semantics = try container.decode(WeightSemantics.self, forKey: .semantics)
+            write = try container.decodeIfPresent(String.self, forKey: .write)
+            setting = try container.decodeIfPresent(String.self, forKey: .setting)
+        }
+
+        /// Whether the file's metadata states these semantics.
+        func holds(in metadata: [String: String]) -> Bool {
+            metadata[self.metadata]?.contains(contains) == true
+        }
+
+        /// What a target framework must be told for these semantics to hold.
+        var targetConfig: TargetConfig {
+            TargetConfig(entries: [.init(path: metadata, text: write ?? contains)], settings: setting.map { [$0] } ?? [])
+        }
+    }
+}

@@ -1,0 +1,48 @@
+import WeightKitCore
+
+/// The RPN head on every pyramid level, as torchvision and detectron2 run it: one 3x3 convolution + ReLU
+/// (torchvision's v2 head: two, `conv.conv0`, `conv.conv1`), then 1x1 convolutions for each anchor's
+/// objectness logit and its four box deltas. Outputs `rpn.objectness.pN` (A channels) and
+/// `rpn.deltas.pN` (4A channels, anchor by anchor).
+package struct RPNFamily: NetworkFamily {
+    package static let role = NetworkRole.denseHead
+    package static let head = "proposal_generator.rpn_head."
+
+    /// The hidden convolutions, in order.
+    let convolutions: [String]
+
+    /// Whether the tensors hold an RPN's hidden convolution (the FPN adds a pooled P6 for it).
+    static func isPresent(in tensors: TensorCollection) -> Bool {
+        tensors[head + "conv.weight"] != nil || tensors[head + "conv.conv0.weight"] != nil
+    }
+
+    package static func recognize(_ tensors: TensorCollection, after parts: [any NetworkFamily]) -> RPNFamily? {
+        guard tensors[head + "objectness_logits.weight"] != nil else { return nil }
+        var convolutions = tensors[head + "conv.weight"] != nil ? [head + "conv"] : []
+        var index = 0
+        while tensors[head + "conv.conv\(index).weight"] != nil {
+            convolutions.append(head + "conv.conv\(index)")
+            index += 1
+        }
+        return RPNFamily(convolutions: convolutions)
+    }
+
+    package func describe(_ description: inout NetworkDescription) {
+        description.heads.append("rpn")
+    }
+
+    package func run(_ state: inout ForwardState) throws(WeightKitError) {
+        let weights = state.weights, head = Self.head
+        for (name, feature) in state.pyramid {
+            var hidden = feature
+            for convolution in convolutions {
+                hidden = try weights.convolution(hidden, weight: convolution + ".weight", bias: convolution + ".bias")
+                Operations.relu(&hidden)
+            }
+            state.emit("rpn.objectness.\(name)", try weights.convolution(
+                hidden, weight: head + "objectness_logits.weight", bias: head + "objectness_logits.bias"))
+            state.emit("rpn.deltas.\(name)", try weights.convolution(
+                hidden, weight: head + "anchor_deltas.weight", bias: head + "anchor_deltas.bias"))
+        }
+    }
+}

@@ -1,0 +1,33 @@
+import WeightKitCore
+
+/// Pools boxes from p2..p5 (the max-pooled p6 is for the RPN only) with the file's ROIAlign semantics.
+struct RoIPooler {
+    let weights: NetworkWeights
+    let levels: [Int: FeatureMap]
+    let range: ClosedRange<Int>
+    let semantics: RoIAlignSemantics
+
+    init?(weights: NetworkWeights, pyramid: [(String, FeatureMap)]) {
+        var levels: [Int: FeatureMap] = [:]
+        for (name, map) in pyramid {
+            if name.hasPrefix("p"), let level = Int(name.dropFirst()), (2...5).contains(level) { levels[level] = map }
+        }
+        guard let lowest = levels.keys.min(), let highest = levels.keys.max() else { return nil }
+        self.weights = weights
+        self.levels = levels
+        range = lowest...highest
+        semantics = weights.collection.semantics.roiAlign ?? .detectron2
+    }
+
+    func pool(_ box: RegionOfInterest, size: Int) throws(WeightKitError) -> FeatureMap {
+        let level = semantics.level(of: box, levels: range)
+        guard let map = levels[level] else {
+            throw WeightKitError(.malformed, "the pyramid has no level p\(level) for a box's size")
+        }
+        return try weights.memory.tracked(channels: map.channels, height: size, width: size, for: "a pooled box") {
+            FeatureMap(channels: map.channels, height: size, width: size, values: Operations.roiAlign(
+                map, box: box, scale: 1 / Double(1 << level), output: size,
+                samplingRatio: semantics.samplingRatio, aligned: semantics.aligned))
+        }
+    }
+}

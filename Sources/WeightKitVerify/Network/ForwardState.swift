@@ -1,0 +1,40 @@
+import WeightKitCore
+
+/// What the forward pass has computed so far, handed from part to part: each part reads the maps of the
+/// parts before it (backbone stages, pyramid levels, given boxes) and adds its own named outputs.
+package struct ForwardState {
+    let weights: NetworkWeights
+    let input: FeatureMap
+    /// Proposals the ROI heads run on, in input pixels.
+    let boxes: [RegionOfInterest]
+    /// Every named output, in network order.
+    private(set) var outputs: [(name: String, value: FeatureMap)] = []
+    /// Each backbone stage's output by its level: stage N has stride 2^N.
+    var stages: [Int: FeatureMap] = [:]
+    /// What a classifier reads when it is not the last stage's output (a pre-activation network's final
+    /// norm and ReLU).
+    var classifierInput: FeatureMap?
+    /// The neck's levels in order (`p2`..`p7`).
+    var pyramid: [(name: String, value: FeatureMap)] = []
+
+    init(weights: NetworkWeights, input: FeatureMap, boxes: [RegionOfInterest]) {
+        self.weights = weights
+        self.input = input
+        self.boxes = boxes
+    }
+
+    mutating func emit(_ name: String, _ map: FeatureMap) {
+        outputs.append((name, map))
+    }
+
+    /// Emits a backbone stage's output and keeps it for the parts after it.
+    mutating func emit(stage level: Int, name: String, _ map: FeatureMap) {
+        outputs.append((name, map))
+        stages[level] = map
+    }
+
+    /// The deepest backbone stage's output.
+    var lastStage: FeatureMap? {
+        stages.max { $0.key < $1.key }?.value
+    }
+}

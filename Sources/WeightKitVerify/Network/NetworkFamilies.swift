@@ -1,0 +1,11 @@
+/// The network families WeightKit knows, in the order they are recognised and run: backbones, necks, dense
+/// heads, ROI heads, classifiers. The one list a new family is added to.
+package enum NetworkFamilies {
+    package static let all: [any NetworkFamily.Type] = [
+        ResNetFamily.self, VoVNetFamily.self,
+        FPNFamily.self,
+        FCOSFamily.self, RPNFamily.self, RetinaNetFamily.self,
+        BoxHeadFamily.self, MaskHeadFamily.self, KeypointHeadFamily.self,
+        ClassifierFamily.self,
+    ]
+}

@@ -1,0 +1,82 @@
+import Foundation
+import WeightKitCore
+import WeightKitFormats
+import WeightKitLayouts
+
+extension Verifier {
+    /// The deterministic input image of `height` × `width`, reserved from `memory` first.
+    public static func input(height: Int, width: Int, memory: ForwardMemory) throws(WeightKitError) -> FeatureMap {
+        guard height > 0, width > 0 else {
+            throw WeightKitError(.invalidArgument, "an input of \(height)x\(width) has no pixels")
+        }
+        return try memory.tracked(channels: 3, height: height, width: width, for: "the input image") {
+            FeatureMap.deterministic(channels: 3, height: height, width: width)
+        }
+    }
+
+    /// Proposals from a `.npy` file of shape (R, 4), `x1, y1, x2, y2` in pixels of a `height` x `width`
+    /// input. Every number is checked: finite, ordered, within four input sizes of the image, at most 1,000
+    /// boxes (a detector's usual proposal count), so a file cannot make the pooling trap or run unbounded.
+    public static func boxes(fromNpy path: String, height: Int, width: Int) throws(WeightKitError) -> [RegionOfInterest] {
+        let collection = try WeightFile.read(path)
+        guard collection.format == .numpyNpy, let tensor = collection.tensors.first else {
+            throw WeightKitError(.invalidArgument, "expected a .npy array of boxes", file: path)
+        }
+        let dims = tensor.shape.dimensions
+        guard dims.count == 2, dims[1] == 4, (1...1_000).contains(dims[0]) else {
+            throw WeightKitError(.invalidArgument, "expected boxes of shape (R, 4) with 1 to 1000 rows, got \(tensor.shape)", file: path)
+        }
+        var values: [Double] = []
+        guard tensor.forEachScalar({ values.append($0) }) else {
+            throw WeightKitError(.invalidArgument, "expected real numbers", file: path)
+        }
+        let reach = 4 * Double(max(height, width))
+        var boxes: [RegionOfInterest] = []
+        for row in 0..<dims[0] {
+            let box = RegionOfInterest(x1: values[row * 4], y1: values[row * 4 + 1], x2: values[row * 4 + 2], y2: values[row * 4 + 3])
+            let coordinates = [box.x1, box.y1, box.x2, box.y2]
+            guard coordinates.allSatisfy({ $0.isFinite && abs($0) <= reach }), box.x2 >= box.x1, box.y2 >= box.y1 else {
+                throw WeightKitError(.invalidArgument, "box \(row) (\(coordinates.map { String($0) }.joined(separator: ", "))) is not "
+                    + "x1 <= x2, y1 <= y2 within four input sizes of the \(height)x\(width) input", file: path)
+            }
+            boxes.append(box)
+        }
+        return boxes
+    }
+
+    /// An array from a `.npy` file as a feature map: an image or feature map of shape (1, C, H, W) or
+    /// (C, H, W), or a classifier's logits as frameworks save them, (1, classes) or (classes,), which become
+    /// C x 1 x 1.
+    public static func featureMap(fromNpy path: String, memory: ForwardMemory = ForwardMemory()) throws(WeightKitError)
+        -> FeatureMap
+    {
+        let collection = try WeightFile.read(path)
+        guard collection.format == .numpyNpy, let tensor = collection.tensors.first else {
+            throw WeightKitError(.invalidArgument, "expected a .npy array", file: path)
+        }
+        var dims = tensor.shape.dimensions
+        if dims.count == 4 || dims.count == 2, dims[0] == 1 { dims.removeFirst() }
+        // Per-box maps (R, K, H, W), laid out as the mask and keypoint heads give them.
+        if dims.count == 4 { dims = [dims[0], dims[1] &* dims[2], dims[3]] }
+        if dims.count == 1 { dims += [1, 1] }
+        // Per-box outputs (R, K), laid out as the box heads give them.
+        if dims.count == 2 { dims.append(1) }
+        guard dims.count == 3, dims.allSatisfy({ $0 > 0 }) else {
+            throw WeightKitError(.invalidArgument, "expected shape (1, C, H, W), (C, H, W), logits (1, C) or per-box (R, K), got \(tensor.shape)",
+                                 file: path)
+        }
+        do throws(WeightKitError) {
+            return try memory.tracked(channels: dims[0], height: dims[1], width: dims[2], for: "the array") {
+                () throws(WeightKitError) in
+                var values: [Float] = []
+                values.reserveCapacity(tensor.elementCount)
+                guard tensor.forEachScalar({ values.append(Float($0)) }) else {
+                    throw WeightKitError(.invalidArgument, "expected real numbers")
+                }
+                return FeatureMap(channels: dims[0], height: dims[1], width: dims[2], values: values)
+            }
+        } catch {
+            throw error.inFile(path)
+        }
+    }
+}
