@@ -10,6 +10,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.7.0"),
     ],
     targets: [
         .systemLibrary(
@@ -31,8 +32,16 @@ let package = Package(
             dependencies: ["CProtobufC"],
             path: "Sources/CCaffe2Proto"
         ),
+        .target(
+            name: "CONNXProto",
+            dependencies: ["CProtobufC"],
+            path: "Sources/CONNXProto"
+        ),
         // The layers, each depending only on the ones above it here (Sources/README.md draws them).
-        .target(name: "WeightKitCore"),
+        .target(
+            name: "WeightKitCore",
+            dependencies: [.product(name: "SystemPackage", package: "swift-system")]
+        ),
         .target(
             name: "WeightKitFormats",
             dependencies: ["WeightKitCore", "CLibzip", "CProtobufC", "CCaffe2Proto"]
@@ -56,6 +65,7 @@ let package = Package(
             dependencies: [
                 "WeightKitCore", "WeightKitFormats", "WeightKitLayouts", "WeightKitVerify",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
         .executableTarget(
@@ -63,6 +73,7 @@ let package = Package(
             dependencies: [
                 "WeightKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
         .executableTarget(

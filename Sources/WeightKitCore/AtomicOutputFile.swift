@@ -1,4 +1,5 @@
 import Glibc
+import SystemPackage
 
 /// An output that appears under its destination's name complete or not at all.
 ///
@@ -6,87 +7,105 @@ import Glibc
 /// itself if the process dies, whatever the signal; `commit()` links it into place. Without `overwrite` the
 /// link fails if the destination appeared meanwhile, so two runs racing for one new name cannot both win.
 /// Where the filesystem has no unnamed files, a hidden temporary beside the destination is used instead and
-/// removed on failure and on the signals the command line handles.
+/// removed on failure and on the signals the command line handles. A failed write (a full disk, a
+/// read-only filesystem) discards everything written.
 public final class AtomicOutputFile {
     public let destination: String
     /// The hidden temporary file's path, when the filesystem needed one and it still exists.
     public private(set) var temporaryPath: String?
-    private var descriptor: Int32
-    private let overwrite: Bool
-    private let directory: String
-    private let base: String
+    private var descriptor: FileDescriptor?
+    let overwrite: Bool
+    /// The destination's folder and file name.
+    let directoryPath: String
+    let baseName: String
     /// Bytes written so far.
     public private(set) var bytesWritten = 0
     /// The open file, for writers that place bytes at positions of their own (libzip); -1 once committed.
-    package var fileDescriptor: Int32 { descriptor }
+    package var fileDescriptor: Int32 { descriptor?.rawValue ?? -1 }
 
-    /// `O_TMPFILE`: `__O_TMPFILE` (the same on every Linux architecture) with `O_DIRECTORY`, which Swift's
-    /// Glibc module does not import as one constant.
-    private static let unnamedFlag = Int32(0o20000000) | O_DIRECTORY
+    /// `O_TMPFILE`: `__O_TMPFILE` (the same on every Linux architecture) with `O_DIRECTORY`.
+    private static let unnamed = FileDescriptor.OpenOptions(rawValue: Int32(0o20000000) | O_DIRECTORY)
 
-    /// Creates the unnamed file. Fails if `destination` exists and `overwrite` is false, or if its folder
-    /// does not exist.
+    /// Creates the unnamed file.
+    ///
+    /// - Parameters:
+    ///   - destination: the path the finished file gets.
+    ///   - overwrite: whether an existing file there may be replaced.
+    /// - Throws: `WeightKitError` if `destination` exists and `overwrite` is false, names a folder, or its
+    ///   folder does not exist or cannot be written.
     public init(destination: String, overwrite: Bool) throws(WeightKitError) {
         self.destination = destination
         self.overwrite = overwrite
         if !overwrite, access(destination, F_OK) == 0 {
             throw WeightKitError(.outputExists, "output exists", file: destination)
         }
-        if let slash = destination.lastIndex(of: "/") {
-            directory = String(destination[..<slash]).isEmpty ? "/" : String(destination[..<slash])
-            base = String(destination[destination.index(after: slash)...])
-        } else {
-            directory = "."
-            base = destination
-        }
-        guard !base.isEmpty else {
+        (directoryPath, baseName) = Self.split(destination)
+        guard !baseName.isEmpty else {
             throw WeightKitError(.invalidArgument, "output path names a folder, not a file", file: destination)
         }
-        let mode = mode_t(0o666)
-        let unnamed = open(directory, Self.unnamedFlag | O_WRONLY | O_CLOEXEC, mode)
-        if unnamed >= 0 {
-            descriptor = unnamed
-            return
+        do {
+            descriptor = try FileDescriptor.open(FilePath(directoryPath), .writeOnly, options: [Self.unnamed, .closeOnExec],
+                                                 permissions: FilePermissions(rawValue: 0o666))
+        } catch let error as Errno where error == .notSupported || error == .isDirectory || error == .invalidArgument {
+            try createTemporary()
+        } catch {
+            throw Self.creationError(error, directory: directoryPath, destination: destination)
         }
-        let reason = errno
-        guard reason == EOPNOTSUPP || reason == EISDIR || reason == EINVAL else {
-            throw Self.creationError(reason, directory: directory, destination: destination)
-        }
-        var template = Array("\(directory)/.\(base).weightkit-XXXXXX".utf8CString)
+    }
+
+    private static func split(_ destination: String) -> (directory: String, base: String) {
+        guard let slash = destination.lastIndex(of: "/") else { return (".", destination) }
+        let directory = String(destination[..<slash])
+        return (directory.isEmpty ? "/" : directory, String(destination[destination.index(after: slash)...]))
+    }
+
+    /// A hidden temporary beside the destination, for filesystems without unnamed files.
+    private func createTemporary() throws(WeightKitError) {
+        var template = Array("\(directoryPath)/.\(baseName).weightkit-XXXXXX".utf8CString)
         let created = template.withUnsafeMutableBufferPointer { buffer in
-            mkstemp(buffer.baseAddress!)
+            buffer.baseAddress.map { mkstemp($0) } ?? -1
         }
-        guard created >= 0 else { throw Self.creationError(errno, directory: directory, destination: destination) }
-        descriptor = created
-        temporaryPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        guard created >= 0 else {
+            throw Self.creationError(Errno(rawValue: errno), directory: directoryPath, destination: destination)
+        }
+        descriptor = FileDescriptor(rawValue: created)
+        temporaryPath = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
         TemporaryFileRegistry.shared.insert(temporaryPath)
         let mask = umask(0)
         umask(mask)
-        fchmod(descriptor, 0o666 & ~mask)
+        fchmod(created, 0o666 & ~mask)
     }
 
-    private static func creationError(_ code: Int32, directory: String, destination: String) -> WeightKitError {
-        if code == ENOENT || code == ENOTDIR {
+    private static func creationError(_ error: Error, directory: String, destination: String) -> WeightKitError {
+        if let code = error as? Errno, code == .noSuchFileOrDirectory || code == .notDirectory {
             return WeightKitError(.io, "the output folder '\(directory)' does not exist", file: destination)
         }
-        return WeightKitError(.io, "cannot create the output in '\(directory)': \(String(cString: strerror(code)))",
-                              file: destination)
+        return WeightKitError(.io, "cannot create the output in '\(directory)': \(error)", file: destination)
     }
 
     deinit {
         discard()
     }
 
-    /// Appends `bytes`, retrying short writes.
+    private func open() throws(WeightKitError) -> FileDescriptor {
+        guard let descriptor else { throw WeightKitError(.io, "output already committed or discarded", file: destination) }
+        return descriptor
+    }
+
+    private func writeError(_ error: Error) -> WeightKitError {
+        if let code = error as? Errno, code == .noSpace || code == .readOnlyFileSystem || code == .fileTooLarge {
+            return WeightKitError(.io, "write failed (\(code)); nothing was written", file: destination)
+        }
+        return WeightKitError(.io, "write failed: \(error)", file: destination)
+    }
+
+    /// Appends `bytes`, retrying short and interrupted writes.
     public func write(_ bytes: UnsafeRawBufferPointer) throws(WeightKitError) {
-        var offset = 0
-        while offset < bytes.count {
-            let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw WeightKitError(.io, "write failed: \(String(cString: strerror(errno)))", file: destination)
-            }
-            offset += written
+        let file = try open()
+        do {
+            _ = try file.writeAll(bytes)
+        } catch {
+            throw writeError(error)
         }
         bytesWritten += bytes.count
     }
@@ -102,162 +121,78 @@ public final class AtomicOutputFile {
     /// Appends `data`; bytes of a mapped file are copied by the kernel (sendfile), so they never enter
     /// this process's memory.
     public func write(_ data: TensorData) throws(WeightKitError) {
-        if let (file, start) = data.fileRegion {
-            var offset = off_t(start)
-            var remaining = data.count
-            while remaining > 0 {
-                let sent = sendfile(descriptor, file.descriptor, &offset, remaining)
-                if sent < 0, errno == EINTR { continue }
-                guard sent > 0 else { break }
-                remaining -= sent
-                bytesWritten += sent
-            }
-            if remaining == 0 { return }
-            // The kernel refused part of it (an unusual filesystem): copy the rest through memory.
-            do {
-                let done = data.count - remaining
-                try data.withUnsafeBytes { try write(UnsafeRawBufferPointer(rebasing: $0[done...])) }
-            } catch {
-                throw .recovered(from: error)
-            }
-            return
+        var done = 0
+        if let (file, start) = data.fileRegion, let source = file.descriptor {
+            done = try send(from: source, at: start, count: data.count)
+            if done == data.count { return }
         }
+        // In-memory data, or a region the kernel would not copy (an unusual filesystem): through memory.
         do {
-            try data.withUnsafeBytes { try write($0) }
+            try data.withUnsafeBytes { try write(UnsafeRawBufferPointer(rebasing: $0[done...])) }
         } catch {
             throw .recovered(from: error)
         }
     }
 
+    /// Copies up to `count` bytes from `source` at `start` with sendfile; returns how many were copied.
+    private func send(from source: FileDescriptor, at start: Int, count: Int) throws(WeightKitError) -> Int {
+        let target = try open()
+        var offset = off_t(start)
+        var remaining = count
+        while remaining > 0 {
+            let sent = sendfile(target.rawValue, source.rawValue, &offset, remaining)
+            if sent < 0 {
+                let code = Errno(rawValue: errno)
+                if code == .interrupted { continue }
+                if code == .noSpace || code == .readOnlyFileSystem || code == .fileTooLarge || code == .ioError {
+                    throw writeError(code)
+                }
+                break
+            }
+            guard sent > 0 else { break }
+            remaining -= sent
+            bytesWritten += sent
+        }
+        return count - remaining
+    }
+
     /// Overwrites bytes already written, at `offset` from the start of the file.
     public func overwrite(_ bytes: [UInt8], at offset: Int) throws(WeightKitError) {
-        let written = bytes.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, off_t(offset)) }
-        guard written == bytes.count else {
-            throw WeightKitError(.io, "write failed: \(String(cString: strerror(errno)))", file: destination)
+        let file = try open()
+        do {
+            _ = try bytes.withUnsafeBytes { try file.writeAll(toAbsoluteOffset: Int64(offset), $0) }
+        } catch {
+            throw writeError(error)
         }
     }
 
-    /// Closes the file and gives it the destination's name: a link, which fails if the name exists unless
-    /// replacing was allowed; then a link to a hidden name renamed over the destination.
-    public func commit() throws(WeightKitError) {
-        guard descriptor >= 0 else {
-            throw WeightKitError(.io, "output already committed or discarded", file: destination)
-        }
-        defer { discard() }
-        if let temporaryPath {
-            try closeDescriptor()
-            if overwrite {
-                try replace(with: temporaryPath)
-            } else {
-                try linkIntoPlace { link(temporaryPath, $0) }
-            }
-            return
-        }
-        let handle = "/proc/self/fd/\(descriptor)"
-        let linkUnnamed = { [descriptor] (name: String) -> Int32 in
-            if linkat(AT_FDCWD, handle, AT_FDCWD, name, AT_SYMLINK_FOLLOW) == 0 { return 0 }
-            guard errno == ENOENT else { return -1 }
-            // No /proc: link the descriptor itself (AT_EMPTY_PATH), which needs privileges.
-            return linkat(descriptor, "", AT_FDCWD, name, Self.emptyPathFlag)
-        }
-        guard overwrite else {
-            try linkIntoPlace(linkUnnamed)
-            return
-        }
-        var hidden = ""
-        for _ in 0..<16 {
-            hidden = "\(directory)/.\(base).weightkit-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
-            TemporaryFileRegistry.shared.insert(hidden)
-            if linkUnnamed(hidden) == 0 { break }
-            TemporaryFileRegistry.shared.remove(hidden)
-            hidden = ""
-            guard errno == EEXIST else { break }
-        }
-        guard !hidden.isEmpty else { throw placementError(errno) }
-        try replace(with: hidden)
-    }
+    /// The open file, or nil once committed or discarded.
+    var openDescriptor: FileDescriptor? { descriptor }
 
-    /// `AT_EMPTY_PATH`, which Swift's Glibc module does not import.
-    private static let emptyPathFlag: Int32 = 0x1000
-
-    /// Links the file at the destination with `makeLink`; an existing destination is never replaced.
-    private func linkIntoPlace(_ makeLink: (String) -> Int32) throws(WeightKitError) {
-        guard makeLink(destination) == 0 else {
-            if errno == EEXIST {
-                throw WeightKitError(.outputExists, "output appeared while this run wrote it; nothing was replaced",
-                                     file: destination)
-            }
-            throw placementError(errno)
+    func closeDescriptor() throws(WeightKitError) {
+        guard let file = descriptor else { return }
+        descriptor = nil
+        do {
+            try file.close()
+        } catch {
+            throw WeightKitError(.io, "close failed: \(error)", file: destination)
         }
     }
 
-    /// Renames the finished file at `hidden` over the destination.
-    private func replace(with hidden: String) throws(WeightKitError) {
-        defer { TemporaryFileRegistry.shared.remove(hidden) }
-        guard rename(hidden, destination) == 0 else {
-            let error = placementError(errno)
-            unlink(hidden)
-            throw error
-        }
-        if hidden == temporaryPath { temporaryPath = nil }
-    }
-
-    private func placementError(_ code: Int32) -> WeightKitError {
-        WeightKitError(.io, "cannot move the finished file into place: \(String(cString: strerror(code)))",
-                       file: destination)
-    }
-
-    private func closeDescriptor() throws(WeightKitError) {
-        let result = close(descriptor)
-        descriptor = -1
-        guard result == 0 else {
-            throw WeightKitError(.io, "close failed: \(String(cString: strerror(errno)))", file: destination)
-        }
+    func forgetTemporary() {
+        temporaryPath = nil
     }
 
     /// Removes the temporary file; nothing is left behind.
     public func discard() {
-        if descriptor >= 0 {
-            close(descriptor)
-            descriptor = -1
+        if let file = descriptor {
+            try? file.close()
+            descriptor = nil
         }
         if let temporaryPath {
             unlink(temporaryPath)
             TemporaryFileRegistry.shared.remove(temporaryPath)
             self.temporaryPath = nil
         }
-    }
-}
-
-/// The temporary files in flight, so a signal handler can remove them before the process dies.
-public final class TemporaryFileRegistry: @unchecked Sendable {
-    public static let shared = TemporaryFileRegistry()
-    private var lock = pthread_mutex_t()
-    private var paths: Set<String> = []
-
-    private init() {
-        pthread_mutex_init(&lock, nil)
-    }
-
-    func insert(_ path: String?) {
-        guard let path else { return }
-        pthread_mutex_lock(&lock)
-        paths.insert(path)
-        pthread_mutex_unlock(&lock)
-    }
-
-    func remove(_ path: String) {
-        pthread_mutex_lock(&lock)
-        paths.remove(path)
-        pthread_mutex_unlock(&lock)
-    }
-
-    /// Unlinks every temporary file still in flight. Meant for a signal handler that then exits: it does not
-    /// wait for the lock (the interrupted thread may hold it), so it removes nothing rather than hang.
-    public func removeAll() {
-        guard pthread_mutex_trylock(&lock) == 0 else { return }
-        for path in paths { unlink(path) }
-        paths.removeAll()
-        pthread_mutex_unlock(&lock)
     }
 }

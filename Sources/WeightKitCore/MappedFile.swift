@@ -1,50 +1,73 @@
 import Glibc
+import SystemPackage
 
 /// A whole file mapped read-only into memory with `mmap`, so tensors can be views into it.
 ///
 /// Foundation's `.mappedIfSafe` reads the file into memory on Linux; this type really maps it and
-/// unmaps it when the last view goes away.
+/// unmaps it when the last view goes away. Only regular files are opened: a FIFO, socket, device or
+/// folder is refused before anything is read (opening is non-blocking, so a FIFO with no writer cannot hang).
 public final class MappedFile: @unchecked Sendable {
     // Immutable after init and never written through: sharing across threads is safe.
     public let path: String
     public let count: Int
     private let base: UnsafeRawPointer?
-    /// The open file, kept for kernel-side copies and reads that bypass the mapping; -1 for in-memory copies.
-    package let descriptor: Int32
+    /// The open file, kept for kernel-side copies and reads that bypass the mapping; nil for in-memory copies.
+    package let descriptor: FileDescriptor?
+    /// What the file was when it was mapped, to tell later whether it changed under the mapping.
+    package let identity: FileIdentity?
 
     /// Maps the file at `path`. An empty file maps to an empty buffer.
+    ///
+    /// - Throws: `WeightKitError` naming the file when it cannot be opened, is not a regular file, or
+    ///   cannot be mapped.
     public init(path: String) throws(WeightKitError) {
         self.path = path
-        let opened = open(path, O_RDONLY | O_CLOEXEC)
-        guard opened >= 0 else {
-            throw WeightKitError(.io, "cannot open: \(String(cString: strerror(errno)))", file: path)
+        let opened: FileDescriptor
+        do {
+            opened = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec, .nonBlocking])
+        } catch {
+            throw WeightKitError(.io, "cannot open: \(Self.describe(error))", file: path)
         }
-        var status = stat()
-        guard fstat(opened, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else {
-            let reason = (status.st_mode & S_IFMT) == S_IFREG ? String(cString: strerror(errno)) : "not a regular file"
-            close(opened)
-            throw WeightKitError(.io, reason, file: path)
+        let status: Stat
+        do {
+            status = try opened.stat()
+        } catch {
+            try? opened.close()
+            throw WeightKitError(.io, "cannot read its status: \(error)", file: path)
         }
-        let size = Int(status.st_size)
-        count = size
+        guard status.type == .regular else {
+            try? opened.close()
+            throw WeightKitError(.invalidArgument, "is \(FileIdentity.kind(of: status.type)), not a regular file; nothing was read",
+                                 file: path)
+        }
+        count = Int(status.size)
         descriptor = opened
-        guard size > 0 else {
-            base = nil
-            return
-        }
-        let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, opened, 0)
+        identity = FileIdentity(status)
+        base = try Self.map(opened, count: count, path: path)
+    }
+
+    private static func map(_ file: FileDescriptor, count: Int, path: String) throws(WeightKitError) -> UnsafeRawPointer? {
+        guard count > 0 else { return nil }
+        let address = mmap(nil, count, PROT_READ, MAP_PRIVATE, file.rawValue, 0)
         guard let address, address != MAP_FAILED else {
-            close(opened)
-            throw WeightKitError(.io, "cannot map into memory: \(String(cString: strerror(errno)))", file: path)
+            let reason = Errno(rawValue: errno)
+            try? file.close()
+            throw WeightKitError(.io, "cannot map into memory: \(reason)", file: path)
         }
-        base = UnsafeRawPointer(address)
+        return UnsafeRawPointer(address)
+    }
+
+    private static func describe(_ error: Error) -> String {
+        guard let errno = error as? Errno else { return "\(error)" }
+        return errno == .noSuchFileOrDirectory ? "no such file" : "\(errno)"
     }
 
     /// A read-only copy of `bytes` in anonymous memory, presented as a file named `name` (fuzzing, tests).
     public init(copying bytes: UnsafeRawBufferPointer, name: String) throws(WeightKitError) {
         path = name
         count = bytes.count
-        descriptor = -1
+        descriptor = nil
+        identity = nil
         guard bytes.count > 0 else {
             base = nil
             return
@@ -62,13 +85,13 @@ public final class MappedFile: @unchecked Sendable {
         if let base {
             munmap(UnsafeMutableRawPointer(mutating: base), count)
         }
-        if descriptor >= 0 { close(descriptor) }
+        try? descriptor?.close()
     }
 
     /// Drops the pages of `range` from this process's resident memory; a later access reads them again from
     /// the page cache. Only for file mappings (an in-memory copy would lose its bytes).
     func releasePages(_ range: Range<Int>) {
-        guard descriptor >= 0, let base else { return }
+        guard descriptor != nil, let base else { return }
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         let start = (range.lowerBound + page - 1) / page * page
         let end = range.upperBound / page * page
@@ -81,10 +104,10 @@ public final class MappedFile: @unchecked Sendable {
         UnsafeRawBufferPointer(start: base, count: count)
     }
 
-    /// The device and inode of the file, to tell whether two paths name one file.
-    package static func identity(of path: String) -> (device: UInt64, inode: UInt64)? {
-        var status = stat()
-        guard stat(path, &status) == 0 else { return nil }
-        return (UInt64(status.st_dev), UInt64(status.st_ino))
+    /// Whether the file on disk is still what was mapped: same inode, size and modification time. A source
+    /// rewritten or truncated while it was read no longer is.
+    package func isUnchanged() -> Bool {
+        guard let descriptor, let identity, let now = try? descriptor.stat() else { return true }
+        return FileIdentity(now) == identity
     }
 }

@@ -77,7 +77,7 @@ public struct TensorData: Sendable {
 
     /// The file and byte offset behind a view, for copies the kernel can do without touching the mapping.
     package var fileRegion: (file: MappedFile, offset: Int)? {
-        if case .mapped(let file, let offset) = backing, file.descriptor >= 0 { return (file, offset) }
+        if case .mapped(let file, let offset) = backing, file.descriptor != nil { return (file, offset) }
         return nil
     }
 

@@ -122,7 +122,6 @@ struct Convert: ParsableCommand {
         conversion.format = format?.format
         conversion.targetLayout = layout
         conversion.wrapping = wrap
-        SignalCleanup.install()
         if let directory {
             try runBatch(conversion, into: directory)
             return
@@ -143,19 +142,22 @@ struct Convert: ParsableCommand {
         try reportingErrors { () throws(WeightKitError) in
             outcomes = try BatchConversion(conversion: conversion, jobs: jobs).run(sources, into: directory)
         }
-        var failed = 0
-        for outcome in outcomes {
-            switch outcome.result {
-            case .success(let report):
-                print("ok      \(outcome.source) -> \(outcome.output) (\(report.tensorCount) tensors, \(report.targetLayout ?? report.layout ?? "source names"))"
-                    .escapingControlCharacters)
-                warn(report, outcome.source)
-            case .failure(let error):
-                failed += 1
-                print("failed  \(error)".escapingControlCharacters)
+        let failed = outcomes.count { if case .failure = $0.result { true } else { false } }
+        try reportingErrors { () throws(WeightKitError) in
+            for outcome in outcomes {
+                switch outcome.result {
+                case .success(let report):
+                    let layout = report.targetLayout ?? report.layout ?? "source names"
+                    try StandardOutput.write(line: "ok      \(outcome.source) -> \(outcome.output) (\(report.tensorCount) tensors, \(layout))"
+                        .escapingControlCharacters)
+                    warn(report, outcome.source)
+                case .failure(let error):
+                    try StandardOutput.write(line: "failed  \(error)".escapingControlCharacters)
+                }
             }
+            try StandardOutput.write(line: "converted \(outcomes.count - failed) of \(outcomes.count) files into \(directory)"
+                + (failed > 0 ? " (\(failed) failed)" : ""))
         }
-        print("converted \(outcomes.count - failed) of \(outcomes.count) files into \(directory)" + (failed > 0 ? " (\(failed) failed)" : ""))
         if failed > 0 {
             StandardError.write("error: \(failed) of \(outcomes.count) files failed to convert\n")
             throw ExitCode(1)

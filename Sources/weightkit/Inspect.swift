@@ -25,7 +25,7 @@ struct Inspect: ParsableCommand {
         try reportingErrors { () throws(WeightKitError) in
             let collection = try WeightFile.read(file, options: .init(includeAll: all, maximumBytes: memory.bytes, member: member.name))
             let report = InspectionReport(file: file, collection: collection, withStatistics: stats)
-            print(json ? try report.json() : report.table())
+            try StandardOutput.write(line: json ? try report.json() : report.table())
         }
     }
 }

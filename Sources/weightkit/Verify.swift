@@ -93,7 +93,7 @@ struct Verify: ParsableCommand {
             } else {
                 comparisons = []
             }
-            print(table(comparisons))
+            try StandardOutput.write(line: table(comparisons))
             for comparison in comparisons {
                 if let reason = comparison.failureReason {
                     StandardError.write("\(comparison.output): \(reason)\n")

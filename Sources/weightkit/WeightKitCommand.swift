@@ -9,6 +9,7 @@ struct WeightKitCommand: ParsableCommand {
         // /etc/localtime again on each call: thousands of stats for a large checkpoint. Naming the same
         // zone explicitly lets glibc read it once.
         if getenv("TZ") == nil { setenv("TZ", ":/etc/localtime", 0) }
+        SignalCleanup.install()
         let arguments = Array(CommandLine.arguments.dropFirst())
         var command: ParsableCommand
         do {
@@ -60,20 +61,6 @@ func reportingErrors(_ body: () throws(WeightKitError) -> Void) throws {
         StandardError.write(line + "\n")
         throw ExitCode(1)
     }
-}
-
-enum StandardError {
-    static func write(_ text: String) {
-        let bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { Glibc.write(STDERR_FILENO, $0.baseAddress! + offset, $0.count - offset) }
-            if written <= 0 { return }
-            offset += written
-        }
-    }
-
-    static var isTerminal: Bool { isatty(STDERR_FILENO) != 0 }
 }
 
 private extension String {

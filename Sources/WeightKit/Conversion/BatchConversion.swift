@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import SystemPackage
 import WeightKitCore
 import WeightKitFormats
 
@@ -34,8 +35,7 @@ public struct BatchConversion: Sendable {
     /// sources' order. Two sources that would write one output: the second fails, nothing is replaced. A
     /// folder that does not exist fails the whole batch, once.
     public func run(_ sources: [String], into directory: String) throws(WeightKitError) -> [Outcome] {
-        var status = stat()
-        guard stat(directory, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else {
+        guard (try? FilePath(directory).stat())?.type == .directory else {
             throw WeightKitError(.io, "the output folder does not exist", file: directory)
         }
         var job = conversion

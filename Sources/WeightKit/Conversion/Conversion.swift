@@ -87,9 +87,8 @@ public struct Conversion: Sendable {
     }
 
     private static func refuseWritingOverSource(_ source: String, _ destination: String) throws(WeightKitError) {
-        if let sourceIdentity = MappedFile.identity(of: source),
-           let destinationIdentity = MappedFile.identity(of: destination),
-           sourceIdentity == destinationIdentity
+        if let sourceIdentity = FileIdentity.of(source), let destinationIdentity = FileIdentity.of(destination),
+           sourceIdentity.isSameFile(as: destinationIdentity)
         {
             throw WeightKitError(.invalidArgument, "output is the source file; choose another name", file: destination)
         }

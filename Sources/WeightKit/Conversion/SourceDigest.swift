@@ -1,6 +1,7 @@
 import Crypto
 import Dispatch
 import Glibc
+import SystemPackage
 import Synchronization
 import WeightKitCore
 import WeightKitFormats
@@ -38,29 +39,38 @@ final class SourceDigest: @unchecked Sendable {
 
     private func compute(_ file: MappedFile) -> Result<String, WeightKitError> {
         var hasher = SHA256()
-        if file.descriptor < 0 {
+        guard let descriptor = file.descriptor else {
             hasher.update(bufferPointer: file.bytes)
-        } else {
-            // pread rather than the mapping: hashing through the mapping was 8 % faster, but a source
-            // truncated while this thread reads it (the tests rewrite files that failed to convert) then
-            // kills the process with SIGBUS; pread just comes up short.
-            var buffer = [UInt8](repeating: 0, count: Self.chunkSize)
-            var offset = 0
-            while offset < file.count {
-                if abandoned.load(ordering: .relaxed) {
-                    return .failure(WeightKitError(.io, "digest abandoned", file: file.path))
-                }
-                let got = buffer.withUnsafeMutableBytes {
-                    pread(file.descriptor, $0.baseAddress, min(Self.chunkSize, file.count - offset), off_t(offset))
-                }
-                if got < 0, errno == EINTR { continue }
-                guard got > 0 else {
-                    return .failure(WeightKitError(.io, "cannot read for its digest", file: file.path))
-                }
-                buffer.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[..<got])) }
-                offset += got
-            }
+            return .success(Self.hex(hasher.finalize()))
         }
-        return .success(hasher.finalize().map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined())
+        // pread rather than the mapping: hashing through the mapping was 8 % faster, but a source truncated
+        // while this thread reads it then kills the process with SIGBUS; pread just comes up short.
+        var buffer = [UInt8](repeating: 0, count: Self.chunkSize)
+        var offset = 0
+        while offset < file.count {
+            if abandoned.load(ordering: .relaxed) {
+                return .failure(WeightKitError(.io, "digest abandoned", file: file.path))
+            }
+            let wanted = min(Self.chunkSize, file.count - offset)
+            let got: Int
+            do {
+                got = try buffer.withUnsafeMutableBytes { bytes in
+                    try descriptor.read(fromAbsoluteOffset: Int64(offset), into: UnsafeMutableRawBufferPointer(rebasing: bytes[..<wanted]))
+                }
+            } catch {
+                return .failure(WeightKitError(.io, "cannot read for its digest: \(error)", file: file.path))
+            }
+            guard got > 0 else {
+                return .failure(WeightKitError(.io, "the source changed while it was read (it is shorter than when it was opened)",
+                                               file: file.path))
+            }
+            buffer.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[..<got])) }
+            offset += got
+        }
+        return .success(Self.hex(hasher.finalize()))
+    }
+
+    private static func hex(_ digest: SHA256.Digest) -> String {
+        digest.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
     }
 }
