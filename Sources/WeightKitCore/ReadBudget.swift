@@ -68,6 +68,12 @@ public final class ReadBudget {
         bytesUsed = try Self.add(count, to: bytesUsed, limit: limits.bytes, .bytes, what)
     }
 
+    /// Charges `count` bytes produced for `what` and returns `count`, to size what is then built.
+    public func charged(bytes count: Int, for what: @autoclosure () -> String) throws(WeightKitError) -> Int {
+        try charge(bytes: count, for: what())
+        return count
+    }
+
     /// Charges `count` values built for `what`.
     public func charge(values count: Int, for what: @autoclosure () -> String) throws(WeightKitError) {
         valuesUsed = try Self.add(count, to: valuesUsed, limit: limits.values, .values, what)

@@ -20,25 +20,15 @@ package enum Caffe2TensorDecoder {
         if proto.has_storage_type != 0, proto.storage_type == 3 {
             throw WeightKitError(.unsupported, "tensors stored in external files are not supported")
         }
-        let dims = ProtobufC.array(Int(proto.n_dims), proto.dims).map(Int.init)
-        let shape = try Shape(dims)
+        let shape = try Shape(ProtobufC.array(Int(proto.n_dims), proto.dims).map(Int.init))
         let typeCode = proto.has_data_type != 0 ? proto.data_type : 1
         guard let dtype = dtype(for: typeCode) else {
             throw WeightKitError(.unsupported, "Caffe2 data type \(typeCode) is not a numeric tensor type")
         }
-        let count = shape.elementCount
-        let expectedBytes = try shape.byteCount(of: dtype)
         if proto.n_string_data > 0 {
             throw WeightKitError(.malformed, "string_data holds values for a numeric \(dtype.rawValue) tensor")
         }
-        var bytes: [UInt8] = []
-        // The shape is only a claim until the values are counted; reserve after, never before.
-        func checkCount(_ found: Int, _ field: String) throws(WeightKitError) {
-            guard found == count else {
-                throw WeightKitError(.malformed, "\(field) holds \(found) values for shape \(shape) (\(count) elements)")
-            }
-            bytes.reserveCapacity(expectedBytes)
-        }
+        let expectedBytes = try shape.byteCount(of: dtype)
         if proto.has_raw_data != 0 {
             let raw = ProtobufC.bytes(proto.raw_data)
             guard raw.count == expectedBytes else {
@@ -46,41 +36,63 @@ package enum Caffe2TensorDecoder {
             }
             return try Tensor(name: name, dtype: dtype, shape: shape, data: TensorData(raw))
         }
+        let bytes = try fieldBytes(proto, dtype: dtype, typeCode: typeCode, shape: shape)
+        return try Tensor(name: name, dtype: dtype, shape: shape, data: TensorData(bytes))
+    }
+
+    /// The little-endian bytes of the values in the typed field Caffe2 uses for `dtype`, whose count must be
+    /// the shape's: the shape is only a claim until the values are counted, so nothing is reserved before.
+    private static func fieldBytes(
+        _ proto: Caffe2__TensorProto, dtype: DType, typeCode: Int32, shape: Shape
+    ) throws(WeightKitError) -> [UInt8] {
+        var bytes: [UInt8] = []
+        func counted(_ found: Int, _ field: String) throws(WeightKitError) {
+            guard found == shape.elementCount else {
+                throw WeightKitError(.malformed, "\(field) holds \(found) values for shape \(shape) (\(shape.elementCount) elements)")
+            }
+            bytes.reserveCapacity(try shape.byteCount(of: dtype))
+        }
         func append<T: FixedWidthInteger>(_ value: T) {
             withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
         }
         switch dtype {
         case .float32:
             let values = ProtobufC.array(Int(proto.n_float_data), proto.float_data)
-            try checkCount(values.count, "float_data")
+            try counted(values.count, "float_data")
             values.forEach { append($0.bitPattern) }
         case .float64:
             let values = ProtobufC.array(Int(proto.n_double_data), proto.double_data)
-            try checkCount(values.count, "double_data")
+            try counted(values.count, "double_data")
             values.forEach { append($0.bitPattern) }
         case .int64:
             let values = ProtobufC.array(Int(proto.n_int64_data), proto.int64_data)
-            try checkCount(values.count, "int64_data")
+            try counted(values.count, "int64_data")
             values.forEach { append($0) }
         case .uint8 where typeCode == 3:
             let data = proto.has_byte_data != 0 ? ProtobufC.bytes(proto.byte_data) : []
-            try checkCount(data.count, "byte_data")
+            try counted(data.count, "byte_data")
             bytes = data
         default:
             let values = ProtobufC.array(Int(proto.n_int32_data), proto.int32_data)
-            try checkCount(values.count, "int32_data")
-            for value in values {
-                switch dtype {
-                case .int32: append(value)
-                case .float16, .uint16: append(UInt16(truncatingIfNeeded: value))
-                case .int16: append(Int16(truncatingIfNeeded: value))
-                case .int8: append(Int8(truncatingIfNeeded: value))
-                case .bool: bytes.append(value != 0 ? 1 : 0)
-                default: append(UInt8(truncatingIfNeeded: value))
-                }
-            }
+            try counted(values.count, "int32_data")
+            for value in values { appendNarrow(value, as: dtype, to: &bytes) }
         }
-        return try Tensor(name: name, dtype: dtype, shape: shape, data: TensorData(bytes))
+        return bytes
+    }
+
+    /// A value of a type Caffe2 keeps in int32_data, in its own width.
+    private static func appendNarrow(_ value: Int32, as dtype: DType, to bytes: inout [UInt8]) {
+        func append<T: FixedWidthInteger>(_ value: T) {
+            withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+        }
+        switch dtype {
+        case .int32: append(value)
+        case .float16, .uint16: append(UInt16(truncatingIfNeeded: value))
+        case .int16: append(Int16(truncatingIfNeeded: value))
+        case .int8: append(Int8(truncatingIfNeeded: value))
+        case .bool: bytes.append(value != 0 ? 1 : 0)
+        default: append(UInt8(truncatingIfNeeded: value))
+        }
     }
 
     static func dtype(for code: Int32) -> DType? {

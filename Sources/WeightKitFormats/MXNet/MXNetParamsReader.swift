@@ -27,41 +27,8 @@ package enum MXNetParamsReader: WeightFileReader {
             throw .malformed("not an MXNet NDArray list (magic 0x112)", at: 0)
         }
         _ = try reader.readLittleEndian(UInt64.self, "reserved word")
-        let countOffset = reader.fileOffset
-        let count = try reader.readLength64("array count")
-        // Every record takes at least 4 bytes, so a count the file cannot hold is refused before allocating.
-        guard count <= reader.remaining / 4 else {
-            throw .malformed("array count \(count) cannot fit in the \(reader.remaining) bytes that remain", at: countOffset)
-        }
-        try budget.charge(values: count, for: "\(count) arrays")
-        var records: [(offset: Int, record: MXNetRecord?)] = []
-        for index in 0..<count {
-            let offset = reader.fileOffset
-            do {
-                records.append((offset, try MXNetRecord(&reader, file: file)))
-            } catch {
-                throw error.inTensor("#\(index)")
-            }
-        }
-        let namesOffset = reader.fileOffset
-        let nameCount = try reader.readLength64("name count")
-        guard nameCount == 0 || nameCount == count else {
-            throw .malformed("\(nameCount) names for \(count) arrays", at: namesOffset)
-        }
-        var names: [String] = []
-        for _ in 0..<nameCount {
-            let at = reader.fileOffset
-            let length = try reader.readLength64("name length")
-            let bytes = try reader.readBytes(length, for: "name")
-            guard let name = String(validating: bytes, as: UTF8.self) else {
-                throw .malformed("array name is not UTF-8", at: at)
-            }
-            names.append(name)
-        }
-        guard reader.isAtEnd else {
-            throw .malformed("\(reader.remaining) bytes follow the array names", at: reader.fileOffset)
-        }
-
+        let records = try readRecords(&reader, file: file, budget: budget)
+        let names = try readNames(&reader, count: records.count)
         var collection = TensorCollection(format: .mxnetParams)
         for (index, entry) in records.enumerated() {
             let name = names.isEmpty ? String(index) : names[index]
@@ -81,16 +48,67 @@ package enum MXNetParamsReader: WeightFileReader {
         if names.contains(where: { $0.hasPrefix("arg:") || $0.hasPrefix("aux:") }) {
             collection.sourceFacts.mxnetNaming = "module"
         }
-        if let symbol = symbolFile(besides: file.path) {
-            collection.sourceFacts.symbolFile = symbol
-            if let mapped = try? MappedFile(path: symbol) {
-                guard mapped.count <= MXNetSymbol.maximumLength else {
-                    throw WeightKitError(.limitExceeded, "symbol file \(symbol) is larger than \(MXNetSymbol.maximumLength) bytes")
-                }
-                try MXNetSymbol(json: Data(mapped.bytes), budget: budget).record(in: &collection.sourceFacts)
+        try readSymbol(besides: file, into: &collection, budget: budget)
+        return collection
+    }
+
+    /// The records, each with its file offset; a count the file cannot hold is refused before allocating.
+    private static func readRecords(_ reader: inout ByteReader, file: MappedFile, budget: ReadBudget) throws(WeightKitError)
+        -> [(offset: Int, record: MXNetRecord?)]
+    {
+        let countOffset = reader.fileOffset
+        let count = try reader.readLength64("array count")
+        // Every record takes at least 4 bytes.
+        guard count <= reader.remaining / 4 else {
+            throw .malformed("array count \(count) cannot fit in the \(reader.remaining) bytes that remain", at: countOffset)
+        }
+        try budget.charge(values: count, for: "\(count) arrays")
+        var records: [(offset: Int, record: MXNetRecord?)] = []
+        for index in 0..<count {
+            let offset = reader.fileOffset
+            do {
+                records.append((offset, try MXNetRecord(&reader, file: file)))
+            } catch {
+                throw error.inTensor("#\(index)")
             }
         }
-        return collection
+        return records
+    }
+
+    /// The names after the records: none, or one per record, each UTF-8; nothing may follow them.
+    private static func readNames(_ reader: inout ByteReader, count: Int) throws(WeightKitError) -> [String] {
+        let namesOffset = reader.fileOffset
+        let nameCount = try reader.readLength64("name count")
+        guard nameCount == 0 || nameCount == count else {
+            throw .malformed("\(nameCount) names for \(count) arrays", at: namesOffset)
+        }
+        var names: [String] = []
+        for _ in 0..<nameCount {
+            let at = reader.fileOffset
+            let length = try reader.readLength64("name length")
+            let bytes = try reader.readBytes(length, for: "name")
+            guard let name = String(validating: bytes, as: UTF8.self) else {
+                throw .malformed("array name is not UTF-8", at: at)
+            }
+            names.append(name)
+        }
+        guard reader.isAtEnd else {
+            throw .malformed("\(reader.remaining) bytes follow the array names", at: reader.fileOffset)
+        }
+        return names
+    }
+
+    /// What the `-symbol.json` beside a checkpoint says about its norms.
+    private static func readSymbol(besides file: MappedFile, into collection: inout TensorCollection, budget: ReadBudget)
+        throws(WeightKitError)
+    {
+        guard let symbol = symbolFile(besides: file.path) else { return }
+        collection.sourceFacts.symbolFile = symbol
+        guard let mapped = try? MappedFile(path: symbol) else { return }
+        guard mapped.count <= MXNetSymbol.maximumLength else {
+            throw WeightKitError(.limitExceeded, "symbol file \(symbol) is larger than \(MXNetSymbol.maximumLength) bytes")
+        }
+        try MXNetSymbol(json: Data(mapped.bytes), budget: budget).record(in: &collection.sourceFacts)
     }
 
     /// `prefix-symbol.json` beside a `prefix-NNNN.params` checkpoint, if it exists: the network it belongs to.
@@ -121,35 +139,7 @@ package struct MXNetRecord {
     /// Reads a record; nil for an empty (none) array.
     init?(_ reader: inout ByteReader, file: MappedFile) throws(WeightKitError) {
         let magicOffset = reader.fileOffset
-        let magic = try reader.readLittleEndian(UInt32.self, "record magic")
-        var storageType: Int32 = 0
-        var storageShape: [Int]?
-        let dimensions: [Int]?
-        switch magic {
-        case MXNetParamsReader.v2Magic, MXNetParamsReader.v3Magic:
-            storageType = try reader.readLittleEndian(Int32.self, "storage type")
-            guard (0...2).contains(storageType) else {
-                throw .malformed("unknown storage type \(storageType)", at: magicOffset + 4)
-            }
-            if storageType != 0 {
-                storageShape = try Self.shape(&reader, numpySemantics: false)
-            }
-            dimensions = try Self.shape(&reader, numpySemantics: magic == MXNetParamsReader.v3Magic)
-        case MXNetParamsReader.v1Magic:
-            dimensions = try Self.shape(&reader, numpySemantics: false)
-        default:
-            // Legacy records have no magic: the first word is the rank, then 32-bit dimensions.
-            guard magic <= 32 else {
-                throw .malformed("unknown record magic 0x\(String(magic, radix: 16))", at: magicOffset)
-            }
-            var legacy: [Int] = []
-            for _ in 0..<magic {
-                legacy.append(Int(try reader.readLittleEndian(UInt32.self, "legacy dimension")))
-            }
-            dimensions = magic == 0 ? nil : legacy
-        }
-        guard let dimensions else { return nil }
-
+        guard let header = try Self.header(&reader) else { return nil }
         _ = try reader.readLittleEndian(Int32.self, "device type")
         _ = try reader.readLittleEndian(Int32.self, "device id")
         let flagOffset = reader.fileOffset
@@ -158,49 +148,82 @@ package struct MXNetRecord {
             throw WeightKitError(.unsupported, "unknown MXNet type flag \(flag)", location: .init(byteOffset: flagOffset))
         }
         self.dtype = dtype
-        shape = try Shape(dimensions)
+        shape = try Shape(header.dimensions)
+        let auxiliary = try Self.auxiliaryTypes(&reader, count: header.storageType == 1 ? 1 : header.storageType == 2 ? 2 : 0)
+        let dataShape = try header.storageShape.map { (dims) throws(WeightKitError) in try Shape(dims) } ?? shape
+        data = try Self.bytes(&reader, file: file, count: try dataShape.byteCount(of: dtype), what: "array data")
+        storage = try Self.storage(header.storageType, auxiliary, &reader, file: file, shape: shape, dataShape: dataShape,
+                                   at: magicOffset)
+    }
 
+    /// The record's magic, storage type and shape; nil for an empty array.
+    private static func header(_ reader: inout ByteReader) throws(WeightKitError)
+        -> (storageType: Int32, storageShape: [Int]?, dimensions: [Int])?
+    {
+        let magicOffset = reader.fileOffset
+        let magic = try reader.readLittleEndian(UInt32.self, "record magic")
+        switch magic {
+        case MXNetParamsReader.v2Magic, MXNetParamsReader.v3Magic:
+            let storageType = try reader.readLittleEndian(Int32.self, "storage type")
+            guard (0...2).contains(storageType) else {
+                throw .malformed("unknown storage type \(storageType)", at: magicOffset + 4)
+            }
+            let storageShape = storageType != 0 ? try shape(&reader, numpySemantics: false) : nil
+            return try shape(&reader, numpySemantics: magic == MXNetParamsReader.v3Magic).map { (storageType, storageShape, $0) }
+        case MXNetParamsReader.v1Magic:
+            return try shape(&reader, numpySemantics: false).map { (0, nil, $0) }
+        default:
+            // Legacy records have no magic: the first word is the rank, then 32-bit dimensions.
+            guard magic <= 32 else { throw .malformed("unknown record magic 0x\(String(magic, radix: 16))", at: magicOffset) }
+            var legacy: [Int] = []
+            for _ in 0..<magic {
+                legacy.append(Int(try reader.readLittleEndian(UInt32.self, "legacy dimension")))
+            }
+            return magic == 0 ? nil : (0, nil, legacy)
+        }
+    }
+
+    /// A sparse record's index arrays' types and shapes.
+    private static func auxiliaryTypes(_ reader: inout ByteReader, count: Int) throws(WeightKitError) -> [(DType, Shape)] {
         var auxiliary: [(DType, Shape)] = []
-        let auxiliaryCount = storageType == 1 ? 1 : storageType == 2 ? 2 : 0
-        for _ in 0..<auxiliaryCount {
+        for _ in 0..<count {
             let at = reader.fileOffset
             let auxFlag = try reader.readLittleEndian(Int32.self, "aux type flag")
             guard let auxType = MXNetTypeFlag.dtype(auxFlag), auxType == .int64 || auxType == .int32 else {
                 throw .malformed("sparse index type flag \(auxFlag) is not an integer type", at: at)
             }
-            guard let auxDimensions = try Self.shape(&reader, numpySemantics: false) else {
+            guard let auxDimensions = try shape(&reader, numpySemantics: false) else {
                 throw .malformed("sparse index array has no shape", at: at)
             }
             auxiliary.append((auxType, try Shape(auxDimensions)))
         }
+        return auxiliary
+    }
 
-        let dataShape = try storageShape.map { (dims) throws(WeightKitError) in try Shape(dims) } ?? shape
-        data = try Self.bytes(&reader, file: file, count: try dataShape.byteCount(of: dtype), what: "array data")
-        switch storageType {
+    /// Dense storage, or a sparse record's index arrays read and checked against its shapes.
+    private static func storage(
+        _ type: Int32, _ auxiliary: [(DType, Shape)], _ reader: inout ByteReader, file: MappedFile, shape: Shape,
+        dataShape: Shape, at offset: Int
+    ) throws(WeightKitError) -> Storage {
+        switch type {
         case 1:
             let (indexType, indexShape) = auxiliary[0]
-            let indices = try Self.bytes(&reader, file: file, count: try indexShape.byteCount(of: indexType), what: "row indices")
+            let indices = try bytes(&reader, file: file, count: try indexShape.byteCount(of: indexType), what: "row indices")
             guard dataShape.rank == shape.rank, dataShape.rank >= 1,
                   Array(dataShape.dimensions.dropFirst()) == Array(shape.dimensions.dropFirst()),
                   indexShape.elementCount == dataShape.dimensions[0]
-            else {
-                throw .malformed("row_sparse shapes disagree", at: magicOffset)
-            }
-            storage = .rowSparse(indices: indices, indexType: indexType)
+            else { throw .malformed("row_sparse shapes disagree", at: offset) }
+            return .rowSparse(indices: indices, indexType: indexType)
         case 2:
-            let (indptrType, indptrShape) = auxiliary[0]
-            let (indexType, indexShape) = auxiliary[1]
-            let indptr = try Self.bytes(&reader, file: file, count: try indptrShape.byteCount(of: indptrType), what: "csr indptr")
-            let indices = try Self.bytes(&reader, file: file, count: try indexShape.byteCount(of: indexType), what: "csr indices")
-            guard shape.rank == 2, shape.dimensions[0] < Int.max,
-                  indptrShape.elementCount == shape.dimensions[0] + 1,
+            let (indptrType, indptrShape) = auxiliary[0], (indexType, indexShape) = auxiliary[1]
+            let indptr = try bytes(&reader, file: file, count: try indptrShape.byteCount(of: indptrType), what: "csr indptr")
+            let indices = try bytes(&reader, file: file, count: try indexShape.byteCount(of: indexType), what: "csr indices")
+            guard shape.rank == 2, shape.dimensions[0] < Int.max, indptrShape.elementCount == shape.dimensions[0] + 1,
                   indexShape.elementCount == dataShape.elementCount
-            else {
-                throw .malformed("csr shapes disagree", at: magicOffset)
-            }
-            storage = .csr(indptr: indptr, indptrType: indptrType, indices: indices, indexType: indexType)
+            else { throw .malformed("csr shapes disagree", at: offset) }
+            return .csr(indptr: indptr, indptrType: indptrType, indices: indices, indexType: indexType)
         default:
-            storage = .dense
+            return .dense
         }
     }
 
@@ -231,60 +254,58 @@ package struct MXNetRecord {
 
     /// The dense tensor: the record's own bytes, or the sparse values scattered into zeros.
     func tensor(named name: String, budget: ReadBudget) throws(WeightKitError) -> Tensor {
-        if case .dense = storage {} else {
-            // A sparse record can describe a dense shape far larger than its bytes: charged before allocating.
-            let denseBytes = try shape.byteCount(of: dtype)
-            try budget.charge(bytes: denseBytes, for: "densifying a sparse array of shape \(shape)")
-        }
-        switch storage {
-        case .dense:
+        if case .dense = storage {
             return try Tensor(name: name, dtype: dtype, shape: shape, data: data)
-        case .rowSparse(let indices, let indexType):
-            if shape.elementCount == 0 {
-                return try Tensor(name: name, dtype: dtype, shape: shape, data: TensorData([]))
+        }
+        // A sparse record can describe a dense shape far larger than its bytes: charged before allocating.
+        var dense = [UInt8](repeating: 0, count: try budget.charged(bytes: try shape.byteCount(of: dtype),
+                                                                    for: "densifying a sparse array of shape \(shape)"))
+        if shape.elementCount > 0 {
+            switch storage {
+            case .dense: break
+            case .rowSparse(let indices, let indexType): try scatterRows(Self.integers(indices, indexType), into: &dense)
+            case .csr(let indptr, let indptrType, let indices, let indexType):
+                try scatterCSR(Self.integers(indptr, indptrType), Self.integers(indices, indexType), into: &dense)
             }
-            let rows = Self.integers(indices, indexType)
-            let rowBytes = shape.rank == 1 ? dtype.itemSize : try Shape(Array(shape.dimensions.dropFirst())).byteCount(of: dtype)
-            var dense = [UInt8](repeating: 0, count: try shape.byteCount(of: dtype))
-            for (position, row) in rows.enumerated() {
-                guard row >= 0, row < shape.dimensions[0] else {
-                    throw WeightKitError(.malformed, "row_sparse index \(row) is outside \(shape.dimensions[0]) rows")
-                }
-                data.withUnsafeBytes { source in
-                    dense.withUnsafeMutableBytes { target in
-                        (target.baseAddress! + row * rowBytes).copyMemory(
-                            from: source.baseAddress! + position * rowBytes, byteCount: rowBytes)
-                    }
-                }
+        }
+        return try Tensor(name: name, dtype: dtype, shape: shape, data: TensorData(dense))
+    }
+
+    /// row_sparse: each stored row copied to its index.
+    private func scatterRows(_ rows: [Int], into dense: inout [UInt8]) throws(WeightKitError) {
+        let rowBytes = shape.rank == 1 ? dtype.itemSize : try Shape(Array(shape.dimensions.dropFirst())).byteCount(of: dtype)
+        for (position, row) in rows.enumerated() {
+            guard row >= 0, row < shape.dimensions[0] else {
+                throw WeightKitError(.malformed, "row_sparse index \(row) is outside \(shape.dimensions[0]) rows")
             }
-            return try Tensor(name: name, dtype: dtype, shape: shape, data: TensorData(dense))
-        case .csr where shape.elementCount == 0:
-            return try Tensor(name: name, dtype: dtype, shape: shape, data: TensorData([]))
-        case .csr(let indptrData, let indptrType, let indicesData, let indexType):
-            let indptr = Self.integers(indptrData, indptrType)
-            let columns = Self.integers(indicesData, indexType)
-            let rowCount = shape.dimensions[0], columnCount = shape.dimensions[1]
-            var dense = [UInt8](repeating: 0, count: try shape.byteCount(of: dtype))
-            let item = dtype.itemSize
-            for row in 0..<rowCount {
-                let start = indptr[row], end = indptr[row + 1]
-                guard start >= 0, start <= end, end <= columns.count else {
-                    throw WeightKitError(.malformed, "csr indptr is not non-decreasing within the values")
-                }
-                for position in start..<end {
-                    let column = columns[position]
-                    guard column >= 0, column < columnCount else {
-                        throw WeightKitError(.malformed, "csr column \(column) is outside \(columnCount) columns")
-                    }
-                    data.withUnsafeBytes { source in
-                        dense.withUnsafeMutableBytes { target in
-                            (target.baseAddress! + (row * columnCount + column) * item).copyMemory(
-                                from: source.baseAddress! + position * item, byteCount: item)
-                        }
-                    }
-                }
+            copy(from: position * rowBytes, to: row * rowBytes, count: rowBytes, into: &dense)
+        }
+    }
+
+    /// csr: each stored value copied to its row and column.
+    private func scatterCSR(_ indptr: [Int], _ columns: [Int], into dense: inout [UInt8]) throws(WeightKitError) {
+        let rowCount = shape.dimensions[0], columnCount = shape.dimensions[1], item = dtype.itemSize
+        for row in 0..<rowCount {
+            let start = indptr[row], end = indptr[row + 1]
+            guard start >= 0, start <= end, end <= columns.count else {
+                throw WeightKitError(.malformed, "csr indptr is not non-decreasing within the values")
             }
-            return try Tensor(name: name, dtype: dtype, shape: shape, data: TensorData(dense))
+            for position in start..<end {
+                let column = columns[position]
+                guard column >= 0, column < columnCount else {
+                    throw WeightKitError(.malformed, "csr column \(column) is outside \(columnCount) columns")
+                }
+                copy(from: position * item, to: (row * columnCount + column) * item, count: item, into: &dense)
+            }
+        }
+    }
+
+    /// Copies `count` bytes of the record's data at `source` into `dense` at `target`.
+    private func copy(from source: Int, to target: Int, count: Int, into dense: inout [UInt8]) {
+        data.withUnsafeBytes { bytes in
+            dense.withUnsafeMutableBytes { dense in
+                dense[target..<target + count].copyBytes(from: bytes[source..<source + count])
+            }
         }
     }
 

@@ -21,6 +21,30 @@ package enum TorchLegacyReader: WeightFileReader {
     {
         let whole = TensorData(file: file, range: 0..<file.count)
         let plain = PickleMachine(globals: .python, allowsPersistentIDs: false)
+        let (littleEndian, objectStart) = try readPreamble(whole, plain, budget: budget)
+        let machine = PickleMachine(globals: .torch, allowsPersistentIDs: true)
+        let objectResult = try machine.load(whole, from: objectStart, mustEndAtSTOP: false, budget: budget)
+        let keysResult = try plain.load(whole, from: objectResult.end, mustEndAtSTOP: false, budget: budget)
+        guard let keyValues = keysResult.value.sequence else {
+            throw .malformed("legacy storage key list is a \(keysResult.value.kindName)", at: objectResult.end)
+        }
+        let layout = try CheckpointContents(
+            root: objectResult.value, includeAll: options.includeAll, maximumNesting: machine.limits.maximumNesting,
+            budget: budget)
+        let ranges = try storageRanges(file, keys: keyValues, after: keysResult.end, littleEndian: littleEndian,
+                                       itemSizes: try storageItemSizes(objectResult.persistentIDs))
+        let builder = PickledTensorBuilder(
+            storageBytes: { (storage) throws(WeightKitError) in try bytes(of: storage, in: file, ranges: ranges) },
+            bigEndian: !littleEndian,
+            budget: budget)
+        return try builder.collection(layout, format: .pytorchLegacy)
+    }
+
+    /// The magic number, protocol version and system info pickles; returns the byte order and where the
+    /// object pickle starts.
+    private static func readPreamble(_ whole: TensorData, _ plain: PickleMachine, budget: ReadBudget)
+        throws(WeightKitError) -> (littleEndian: Bool, next: Int)
+    {
         let magicResult = try plain.load(whole, mustEndAtSTOP: false, budget: budget)
         guard case .bigInt(let bytes) = magicResult.value, bytes == magic else {
             throw .malformed("legacy stream does not start with torch's magic number", at: 0)
@@ -34,29 +58,25 @@ package enum TorchLegacyReader: WeightFileReader {
         if case .dict(let info) = systemResult.value, case .bool(let flag)? = info["little_endian"] {
             littleEndian = flag
         }
-        let machine = PickleMachine(globals: .torch, allowsPersistentIDs: true)
-        let objectResult = try machine.load(whole, from: systemResult.end, mustEndAtSTOP: false, budget: budget)
-        let keysResult = try plain.load(whole, from: objectResult.end, mustEndAtSTOP: false, budget: budget)
-        guard let keyValues = keysResult.value.sequence else {
-            throw .malformed("legacy storage key list is a \(keysResult.value.kindName)", at: objectResult.end)
-        }
+        return (littleEndian, systemResult.end)
+    }
 
-        let layout = try CheckpointContents(
-            root: objectResult.value, includeAll: options.includeAll, maximumNesting: machine.limits.maximumNesting,
-            budget: budget)
-        let itemSizes = try storageItemSizes(objectResult.persistentIDs)
+    /// Where each storage's bytes are: after the key list, an element count then the bytes, key by key, to
+    /// the end of the file.
+    private static func storageRanges(
+        _ file: MappedFile, keys: [PickleValue], after start: Int, littleEndian: Bool, itemSizes: [String: Int]
+    ) throws(WeightKitError) -> [String: Range<Int>] {
         var ranges: [String: Range<Int>] = [:]
         var reader = ByteReader(file.bytes)
-        try reader.skip(keysResult.end, for: "legacy pickles")
-        for keyValue in keyValues {
+        try reader.skip(start, for: "legacy pickles")
+        for keyValue in keys {
             guard let key = keyValue.text else {
                 throw .malformed("legacy storage key is a \(keyValue.kindName)", at: reader.fileOffset)
             }
             let countOffset = reader.fileOffset
             let rawCount = try reader.readLittleEndian(Int64.self, "element count of storage '\(key)'")
             let count = littleEndian ? rawCount : rawCount.byteSwapped
-            let itemSize = itemSizes[key] ?? 1
-            let (bytes, overflow) = Int(count).multipliedReportingOverflow(by: itemSize)
+            let (bytes, overflow) = Int(count).multipliedReportingOverflow(by: itemSizes[key] ?? 1)
             guard count >= 0, !overflow else {
                 throw .malformed("storage '\(key)' claims \(count) elements", at: countOffset)
             }
@@ -65,33 +85,31 @@ package enum TorchLegacyReader: WeightFileReader {
         guard reader.isAtEnd else {
             throw .malformed("\(reader.remaining) bytes follow the last storage", at: reader.fileOffset)
         }
+        return ranges
+    }
 
-        let builder = PickledTensorBuilder(
-            storageBytes: { (storage) throws(WeightKitError) in
-                guard let range = ranges[storage.key] else {
-                    throw WeightKitError(.malformed, "storage '\(storage.key)' is not in the stream")
-                }
-                var data = TensorData(file: file, range: range)
-                if let view = storage.view {
-                    let (start, overflow1) = view.offset.multipliedReportingOverflow(by: storage.itemSize)
-                    let (length, overflow2) = view.count.multipliedReportingOverflow(by: storage.itemSize)
-                    let (end, overflow3) = start.addingReportingOverflow(length)
-                    guard !overflow1, !overflow2, !overflow3, end <= data.count else {
-                        throw WeightKitError(.malformed, "view of storage '\(storage.key)' lies outside it")
-                    }
-                    data = data.slice(start..<end)
-                } else {
-                    let expected = try storage.byteCount
-                    guard data.count == expected else {
-                        throw WeightKitError(
-                            .malformed, "storage '\(storage.key)' holds \(data.count) bytes, not the \(expected) its id announces")
-                    }
-                }
-                return data
-            },
-            bigEndian: !littleEndian,
-            budget: budget)
-        return try builder.collection(layout, format: .pytorchLegacy)
+    /// A storage's bytes, or the part of them its view (a legacy 6-tuple id) covers.
+    private static func bytes(of storage: TorchStorageReference, in file: MappedFile, ranges: [String: Range<Int>])
+        throws(WeightKitError) -> TensorData
+    {
+        guard let range = ranges[storage.key] else {
+            throw WeightKitError(.malformed, "storage '\(storage.key)' is not in the stream")
+        }
+        let data = TensorData(file: file, range: range)
+        guard let view = storage.view else {
+            let expected = try storage.byteCount
+            guard data.count == expected else {
+                throw WeightKitError(.malformed, "storage '\(storage.key)' holds \(data.count) bytes, not the \(expected) its id announces")
+            }
+            return data
+        }
+        let (start, overflow1) = view.offset.multipliedReportingOverflow(by: storage.itemSize)
+        let (length, overflow2) = view.count.multipliedReportingOverflow(by: storage.itemSize)
+        let (end, overflow3) = start.addingReportingOverflow(length)
+        guard !overflow1, !overflow2, !overflow3, end <= data.count else {
+            throw WeightKitError(.malformed, "view of storage '\(storage.key)' lies outside it")
+        }
+        return data.slice(start..<end)
     }
 
     /// The element size of each storage key, from every persistent id in the stream.

@@ -192,21 +192,52 @@ final class RuleInverse {
     func candidate(for canonical: String, in network: Network) -> String? {
         guard canonical.hasPrefix(prefix), let match = canonical.wholeMatch(of: inverse) else { return nil }
         let values = match.output.dropFirst().map { $0.substring.map(String.init) ?? "" }
-        guard values.count == slots.count else { return nil }
-        var captures = defaults
+        guard values.count == slots.count, var captures = solve(values) else { return nil }
+        if let whole = captures.values[0], captures.assigned.contains(0) { return whole }
+        for (number, rule) in derived {
+            guard let value = network.value(of: rule, captures.values) else { return nil }
+            captures.values[number] = value
+        }
+        var name = ""
+        for piece in source {
+            switch piece {
+            case .literal(let text):
+                name += text
+            case .group(let number, _, _):
+                guard let value = captures.values[number] else { return nil }
+                name += value
+            }
+        }
+        return name
+    }
+
+    /// Capture values as they are solved: a capture used twice in `to` must be given one value.
+    private struct Captures {
+        var values: [Int: String]
         var assigned = Set<Int>()
+
+        mutating func assign(_ number: Int, _ value: String) -> Bool {
+            if assigned.contains(number), values[number] != value { return false }
+            assigned.insert(number)
+            values[number] = value
+            return true
+        }
+    }
+
+    /// The captures that give `values` for the inverse pattern's groups, or nil when none do.
+    private func solve(_ values: [String]) -> Captures? {
+        var captures = Captures(values: defaults)
         var joint: [Int: [(expression: String, wanted: Int)]] = [:]
         for (slot, value) in zip(slots, values) {
-            var solved: (Int, String)
             switch slot {
             case .capture(let number):
-                solved = (number, value)
+                guard captures.assign(number, value) else { return nil }
             case .lookup(let number, let reverse):
                 // Of the keys giving this value, the first the source group can hold.
                 guard let keys = reverse[value],
-                      let key = keys.first(where: { alternatives[number]?.contains($0) ?? true }) ?? keys.first
+                      let key = keys.first(where: { alternatives[number]?.contains($0) ?? true }) ?? keys.first,
+                      captures.assign(number, key)
                 else { return nil }
-                solved = (number, key)
             case .arithmetic(let expression, let numbers):
                 guard let wanted = Int(value) else { return nil }
                 // One free capture behind several expressions (gluon's block {($3-4)/3+1} and conv
@@ -217,43 +248,15 @@ final class RuleInverse {
                     joint[numbers[0], default: []].append((expression, wanted))
                     continue
                 }
-                guard let solution = Self.solve(expression, numbers, equals: wanted, alternatives: alternatives, table: table)
+                guard let solution = Self.solve(expression, numbers, equals: wanted, alternatives: alternatives, table: table),
+                      solution.allSatisfy({ captures.assign($0.0, $0.1) })
                 else { return nil }
-                for (number, solved) in solution.dropLast() {
-                    if assigned.contains(number), captures[number] != solved { return nil }
-                    assigned.insert(number)
-                    captures[number] = solved
-                }
-                guard let last = solution.last else { return nil }
-                solved = last
             }
-            // A capture used twice in `to` must have been given one value.
-            if assigned.contains(solved.0), captures[solved.0] != solved.1 { return nil }
-            assigned.insert(solved.0)
-            captures[solved.0] = solved.1
         }
         for (number, constraints) in joint {
-            guard let x = table.solveJointly(constraints, capture: number) else { return nil }
-            if assigned.contains(number), captures[number] != String(x) { return nil }
-            assigned.insert(number)
-            captures[number] = String(x)
+            guard let x = table.solveJointly(constraints, capture: number), captures.assign(number, String(x)) else { return nil }
         }
-        if assigned.contains(0), let whole = captures[0] { return whole }
-        for (number, rule) in derived {
-            guard let value = network.value(of: rule, captures) else { return nil }
-            captures[number] = value
-        }
-        var name = ""
-        for piece in source {
-            switch piece {
-            case .literal(let text):
-                name += text
-            case .group(let number, _, _):
-                guard let value = captures[number] else { return nil }
-                name += value
-            }
-        }
-        return name
+        return captures
     }
 
     // MARK: Reading the source pattern
