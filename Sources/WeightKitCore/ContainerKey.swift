@@ -39,14 +39,6 @@ public enum ContainerKey: String, CaseIterable, Sendable {
     case roiAlign = "weightkit.roi_align"
 }
 
-/// How a container's tensor names are spelled (`weightkit.names`).
-public enum Naming: String, Sendable, CaseIterable {
-    /// The canonical layout (detectron2 / vovnet-detectron2 names) with recorded semantics.
-    case canonical
-    /// The names the source file uses.
-    case source
-}
-
 extension TensorCollection {
     /// The value of a `weightkit.*` key.
     public subscript(key: ContainerKey) -> String? {

@@ -1,10 +1,3 @@
-/// Bytes stored in another form (text, a compressed or encoded run) that a reader decodes on demand.
-package protocol DeferredBytes: Sendable {
-    /// The number of decoded bytes.
-    var count: Int { get }
-    func decoded() -> [UInt8]
-}
-
 /// The contiguous little-endian bytes of a tensor: a view into a mapped file when the source layout
 /// allows, owned bytes otherwise.
 public struct TensorData: Sendable {

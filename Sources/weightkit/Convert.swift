@@ -5,18 +5,6 @@ extension Conversion.Naming: ExpressibleByArgument {}
 extension StrideIn: ExpressibleByArgument {}
 extension CheckpointWrapping: ExpressibleByArgument {}
 
-/// The containers `--format` names.
-struct OutputFormat: ExpressibleByArgument {
-    let format: WeightFormat
-
-    init?(argument: String) {
-        guard let format = WeightFormat(rawValue: argument), WeightFile.writableFormats.contains(format) else { return nil }
-        self.format = format
-    }
-
-    static var allValueStrings: [String] { WeightFile.writableFormats.map(\.rawValue) }
-}
-
 extension DType: ExpressibleByArgument {
     public static var allValueStrings: [String] { DTypeCast.targets.map(\.rawValue) }
 }

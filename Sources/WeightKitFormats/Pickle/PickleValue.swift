@@ -129,15 +129,6 @@ public enum PickleValue: @unchecked Sendable {
     }
 }
 
-/// Every container the machine builds, so the arena can take the graph apart without recursion.
-public class PickleContainer {
-    /// Levels of containers below this one, as far as known when items were added.
-    var depth = 0
-
-    /// Drops this container's references to other values.
-    func clear() {}
-}
-
 extension PickleValue {
     /// The nesting depth of a container value; 0 for scalars.
     var depth: Int {
@@ -150,109 +141,6 @@ extension PickleValue {
             return id.sequence == nil ? 0 : 1
         default:
             return 0
-        }
-    }
-}
-
-public final class PickleTuple: PickleContainer {
-    public private(set) var items: [PickleValue]
-
-    init(_ items: [PickleValue]) {
-        self.items = items
-    }
-
-    override func clear() { items = [] }
-}
-
-public final class PickleList: PickleContainer {
-    public internal(set) var items: [PickleValue] = []
-
-    override func clear() { items = [] }
-}
-
-/// A dict in insertion order. BUILD on a dict (an OrderedDict's `_metadata`) sets `attributes`, not items.
-public final class PickleDict: PickleContainer {
-    public private(set) var entries: [(key: PickleValue, value: PickleValue)] = []
-    public internal(set) var attributes: PickleValue?
-    private var positionByKey: [PickleKey: Int] = [:]
-
-    /// Sets `key` to `value`; an existing key keeps its position, as in Python.
-    func set(_ key: PickleValue, _ value: PickleValue) {
-        if let hashable = PickleKey(key) {
-            if let position = positionByKey[hashable] {
-                entries[position].value = value
-                return
-            }
-            positionByKey[hashable] = entries.count
-        }
-        entries.append((key, value))
-    }
-
-    /// The value for a text key.
-    public subscript(key: String) -> PickleValue? {
-        positionByKey[.text(key)].map { entries[$0].value }
-    }
-
-    override func clear() {
-        entries = []
-        attributes = nil
-        positionByKey = [:]
-    }
-}
-
-/// An instance of an allowed class or the result of an allowed call, kept as data: the callable's name,
-/// its arguments and the state BUILD gave it.
-public final class PickleObject: PickleContainer {
-    public let type: PythonName
-    public private(set) var arguments: [PickleValue]
-    public internal(set) var state: PickleValue?
-    /// The byte offset of the opcode that built the object, for error messages.
-    public let offset: Int
-    /// An instance of a class off the allow-list (a pickled `nn.Module`), kept as its name and state only.
-    public let isInert: Bool
-
-    init(type: PythonName, arguments: [PickleValue], offset: Int, isInert: Bool = false) {
-        self.type = type
-        self.arguments = arguments
-        self.offset = offset
-        self.isInert = isInert
-    }
-
-    override func clear() {
-        arguments = []
-        state = nil
-    }
-}
-
-/// The hashable keys of Python dicts WeightKit meets: strings, numbers, None and small tuples of them.
-package enum PickleKey: Hashable {
-    case none
-    case int(Int)
-    case float(Double)
-    case text(String)
-    case bytes([UInt8])
-    indirect case tuple([PickleKey])
-
-    init?(_ value: PickleValue, depth: Int = 0) {
-        switch value {
-        case .none: self = .none
-        case .bool(let flag): self = .int(flag ? 1 : 0)
-        case .int(let number): self = .int(number)
-        case .float(let number): self = .float(number)
-        case .string, .binaryString, .utf8Text:
-            guard let text = value.text else { return nil }
-            self = .text(text)
-        case .bytes(let data): self = .bytes(data.bytes)
-        case .tuple(let tuple):
-            guard depth < 8 else { return nil }
-            var keys: [PickleKey] = []
-            for item in tuple.items {
-                guard let key = PickleKey(item, depth: depth + 1) else { return nil }
-                keys.append(key)
-            }
-            self = .tuple(keys)
-        default:
-            return nil
         }
     }
 }

@@ -26,13 +26,13 @@ public enum SafetensorsReader: WeightFileReader {
     /// draws on `budget` (by default one sized by the file).
     public static func read(_ file: MappedFile, budget: ReadBudget? = nil) throws(WeightKitError) -> TensorCollection {
         do {
-            return try readUnlabelled(file, budget: budget ?? ReadBudget(.forFile(size: file.count)))
+            return try readHeaderAndData(file, budget: budget ?? ReadBudget(.forFile(size: file.count)))
         } catch {
             throw error.inFile(file.path)
         }
     }
 
-    private static func readUnlabelled(_ file: MappedFile, budget: ReadBudget) throws(WeightKitError) -> TensorCollection {
+    private static func readHeaderAndData(_ file: MappedFile, budget: ReadBudget) throws(WeightKitError) -> TensorCollection {
         var reader = ByteReader(file.bytes)
         let headerLength = try reader.readLittleEndian(UInt64.self, "safetensors header length")
         guard headerLength <= UInt64(reader.remaining) else {

@@ -170,7 +170,7 @@ package final class ZipArchive {
         var filled = 0
         while filled < output.count {
             let got = output.withUnsafeMutableBytes { buffer in
-                zip_fread(handle, buffer.baseAddress! + filled, UInt64(buffer.count - filled))
+                buffer.baseAddress.map { zip_fread(handle, $0 + filled, UInt64(buffer.count - filled)) } ?? -1
             }
             guard got > 0 else {
                 let reason = got < 0 ? String(cString: zip_file_strerror(handle)) : "data ends early"

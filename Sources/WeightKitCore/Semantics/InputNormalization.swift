@@ -1,0 +1,4 @@
+/// A learned normalisation of the raw input before the stem (MXNet's `bn_data`).
+public enum InputNormalization: String, Sendable, CaseIterable, Codable {
+    case batchNorm = "batch-norm"
+}

@@ -1,0 +1,5 @@
+/// The tower an FCOS centerness branch reads.
+public enum Tower: String, Sendable, CaseIterable, Codable {
+    case classification
+    case regression
+}
