@@ -85,16 +85,18 @@ let package = Package(
             dependencies: ["WeightKit"],
             path: "Benchmarks/ForwardBenchmark"
         ),
+        // Helpers both test targets share.
+        .target(name: "WeightKitTestSupport", path: "Tests/WeightKitTestSupport"),
         .testTarget(
             name: "WeightKitTests",
             dependencies: [
-                "WeightKit", "WeightKitCore", "WeightKitFormats", "WeightKitLayouts", "WeightKitVerify",
+                "WeightKit", "WeightKitCore", "WeightKitFormats", "WeightKitLayouts", "WeightKitVerify", "WeightKitTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .testTarget(
             name: "WeightKitCLITests",
-            dependencies: ["weightkit", "WeightKit"]
+            dependencies: ["weightkit", "WeightKit", "WeightKitTestSupport"]
         ),
     ]
 )

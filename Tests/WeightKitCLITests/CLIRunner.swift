@@ -1,4 +1,5 @@
 import Foundation
+import WeightKitTestSupport
 
 /// Runs the built `weightkit` executable, which sits beside the test bundle.
 struct CLIResult {
@@ -74,18 +75,5 @@ extension CLI {
     }
 }
 
-/// A scratch directory removed when the test ends.
-final class Scratch {
-    let url: URL
-
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("weightkit-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(at: url) }
-
-    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
-
-    var contents: [String] { ((try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []).sorted() }
-}
+/// The CLI tests' name for the shared scratch directory.
+typealias Scratch = ScratchDirectory

@@ -1,4 +1,5 @@
 import Foundation
+import WeightKitTestSupport
 import Testing
 
 @testable import WeightKit

@@ -104,7 +104,16 @@ import Testing
         }
         collection.naming = .canonical
         for target in TargetMapper().targetNames where target != "canonical" {
-            _ = try? TargetMapper().map(collection, to: target)
+            do throws(WeightKitError) {
+                let result = try TargetMapper().map(collection, to: target)
+                // What is written is only what the names could express, each once.
+                #expect(result.collection.count + result.inexpressible.count <= collection.count, "\(target)")
+                #expect(Set(result.collection.names).count == result.collection.count, "\(target)")
+            } catch {
+                // A refusal is one clean line that names what it refused.
+                #expect(!error.reason.isEmpty, "\(target)")
+                #expect(!error.description.contains("\n"), "\(target): \(error)")
+            }
         }
     }
 }

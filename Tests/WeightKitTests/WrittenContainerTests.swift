@@ -1,3 +1,4 @@
+import WeightKitTestSupport
 import Crypto
 import Foundation
 import Testing
@@ -43,9 +44,8 @@ import Testing
 
     @Test(arguments: ["written.manifest.json", "written-mxnet.manifest.json"])
     func outputsAreTheBytesTheFrameworksLoaded(manifest: String) throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wk-written-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let scratch = try ScratchDirectory()
+        let directory = scratch.url
         for (name, step) in try Self.steps(manifest) {
             let source = step.source.hasPrefix("verify/") ? Fixtures.path(step.source)
                 : directory.appendingPathComponent(step.source).path
@@ -87,9 +87,8 @@ import Testing
         ("verify/mxnet-resnet-v2-0000.params", "mxnet-resnet-v2", "params"),
     ])
     func conversionsComputeTheSameFunction(source: String, layout: String, container: String) throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wk-target-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let scratch = try ScratchDirectory()
+        let directory = scratch.url
         let output = directory.appendingPathComponent("converted.\(container)").path
         var conversion = Conversion()
         conversion.targetLayout = layout
@@ -112,7 +111,8 @@ import Testing
     @Test func stridePlacementATargetCannotStateIsRefused() throws {
         var conversion = Conversion()
         conversion.targetLayout = "torchvision-detection"
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("wk-refused-\(UUID().uuidString).pth").path
+        let scratch = try ScratchDirectory()
+        let output = scratch.path("refused.pth")
         #expect {
             try conversion.run(from: Fixtures.path("verify/mmdet-caffe-fpn.pth"), to: output)
         } throws: { error in
@@ -147,8 +147,8 @@ import Testing
             let valid = dtype == .bool ? bytes.map { $0 & 1 } : bytes
             try collection.append(Tensor(name: "t\(index).\(dtype.rawValue)", dtype: dtype, shape: shape, data: TensorData(valid)))
         }
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("wk-dtypes-\(UUID().uuidString).\(container)").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        let scratch = try ScratchDirectory()
+        let path = scratch.path("dtypes.\(container)")
         let output = try AtomicOutputFile(destination: path, overwrite: false)
         try WeightFile.write(OutputDocument(tensors: collection.tensors.map(OutputTensor.init), metadata: ["weightkit.note": "x"]),
                              as: WeightFile.outputFormat(for: path), to: output)
@@ -163,7 +163,8 @@ import Testing
     @Test func containersWithoutADTypeSayWhich() throws {
         var collection = TensorCollection(format: .safetensors)
         try collection.append(Tensor(name: "w", dtype: .bfloat16, shape: Shape([2]), data: TensorData([0, 0, 0, 0])))
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("wk-bf16-\(UUID().uuidString).pkl").path
+        let scratch = try ScratchDirectory()
+        let path = scratch.path("bf16.pkl")
         let output = try AtomicOutputFile(destination: path, overwrite: false)
         #expect { try WeightFile.write(OutputDocument(tensors: collection.tensors.map(OutputTensor.init), wrapping: .model),
                                        as: .pickle, to: output) } throws: { "\($0)".contains("bfloat16") }
@@ -177,8 +178,8 @@ import Testing
         for file in try FileManager.default.contentsOfDirectory(atPath: folder).sorted() {
             let collection = try WeightFile.read("\(folder)/\(file)")
             for container in ["pth", "pkl", "npz", "params", "safetensors"] {
-                let path = FileManager.default.temporaryDirectory.appendingPathComponent("wk-finding-\(UUID().uuidString).\(container)").path
-                defer { try? FileManager.default.removeItem(atPath: path) }
+                let scratch = try ScratchDirectory()
+        let path = scratch.path("finding.\(container)")
                 let output = try AtomicOutputFile(destination: path, overwrite: false)
                 do throws(WeightKitError) {
                     try WeightFile.write(OutputDocument(tensors: collection.tensors.map(OutputTensor.init), wrapping: .model),

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Testing
+import WeightKitTestSupport
 
 @testable import WeightKit
 @testable import WeightKitCore
@@ -56,36 +57,6 @@ enum Fixtures {
             #expect(tensor.shape.dimensions == expected.shape, "\(tensor.name)", sourceLocation: sourceLocation)
             #expect(sha256(tensor.data) == expected.sha256, "\(tensor.name)", sourceLocation: sourceLocation)
         }
-    }
-}
-
-/// A scratch directory removed when the test ends.
-final class ScratchDirectory {
-    let url: URL
-
-    init() throws {
-        url = FileManager.default.temporaryDirectory
-            .appendingPathComponent("weightkit-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-
-    deinit {
-        try? FileManager.default.removeItem(at: url)
-    }
-
-    func path(_ name: String) -> String {
-        url.appendingPathComponent(name).path
-    }
-
-    func write(_ bytes: [UInt8], to name: String) throws -> String {
-        let path = path(name)
-        try Data(bytes).write(to: URL(fileURLWithPath: path))
-        return path
-    }
-
-    /// Every file in the directory, temporary files included.
-    var contents: [String] {
-        (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
     }
 }
 
