@@ -30,19 +30,12 @@ public struct WeightSemantics: Sendable, Equatable {
     /// These semantics with every field `other` states taking its place.
     public func overridden(by other: WeightSemantics) -> WeightSemantics {
         var result = self
-        if let value = other.norm { result.norm = value }
-        if let value = other.normEps { result.normEps = value }
-        if let value = other.strideIn { result.strideIn = value }
-        if let value = other.channelOrder { result.channelOrder = value }
-        if let value = other.pixelMean { result.pixelMean = value }
-        if let value = other.pixelStd { result.pixelStd = value }
-        if let value = other.pixelScale { result.pixelScale = value }
-        if let value = other.classOrder { result.classOrder = value }
-        if let value = other.roiAlign { result.roiAlign = value }
-        if let value = other.ese { result.ese = value }
-        if let value = other.centernessOn { result.centernessOn = value }
-        if let value = other.inputNorm { result.inputNorm = value }
-        if let value = other.note { result.note = value }
+        func take<Value>(_ field: WritableKeyPath<WeightSemantics, Value?>) {
+            if let value = other[keyPath: field] { result[keyPath: field] = value }
+        }
+        take(\.norm); take(\.normEps); take(\.strideIn); take(\.channelOrder); take(\.pixelMean); take(\.pixelStd)
+        take(\.pixelScale); take(\.classOrder); take(\.roiAlign); take(\.ese); take(\.centernessOn); take(\.inputNorm)
+        take(\.note)
         return result
     }
 

@@ -26,21 +26,22 @@ package struct BoxHeadFamily: NetworkFamily {
     }
 
     package func run(_ state: inout ForwardState) throws(WeightKitError) {
-        let weights = state.weights
-        guard !state.boxes.isEmpty, let pooler = RoIPooler(weights: weights, pyramid: state.pyramid) else { return }
-        var scores = PerBoxOutput("box.cls_score", boxes: state.boxes.count)
-        var deltas = PerBoxOutput("box.bbox_pred", boxes: state.boxes.count)
-        for box in state.boxes {
-            var features = try weights.numberedConvolutions(try pooler.pool(box, size: Self.poolSize), Self.head + "conv").values
+        let weights = state.weights, fullyConnected = fullyConnected
+        try state.emitPerBox(["box.cls_score", "box.bbox_pred"], pooledBy: state.pyramidPooler, size: Self.poolSize) {
+            (pooled) throws(WeightKitError) in
+            var features = try weights.numberedConvolutions(pooled, Self.head + "conv").values
             for index in 0..<fullyConnected {
                 features = try weights.linear(features, Self.head + "fc\(index + 1)").map { max($0, 0) }
             }
-            let score = try weights.linear(features, Self.predictor + "cls_score")
-            let delta = try weights.linear(features, Self.predictor + "bbox_pred")
-            try scores.append(FeatureMap(channels: 1, height: score.count, width: 1, values: score), memory: weights.memory)
-            try deltas.append(FeatureMap(channels: 1, height: delta.count, width: 1, values: delta), memory: weights.memory)
+            return try Self.predict(features, weights)
         }
-        state.emit(scores.output.0, scores.output.1)
-        state.emit(deltas.output.0, deltas.output.1)
+    }
+
+    /// The predictor's class scores and box deltas for one box's features, each as a 1 x K x 1 map.
+    static func predict(_ features: [Float], _ weights: NetworkWeights) throws(WeightKitError) -> [FeatureMap] {
+        let score = try weights.linear(features, predictor + "cls_score")
+        let delta = try weights.linear(features, predictor + "bbox_pred")
+        return [FeatureMap(channels: 1, height: score.count, width: 1, values: score),
+                FeatureMap(channels: 1, height: delta.count, width: 1, values: delta)]
     }
 }

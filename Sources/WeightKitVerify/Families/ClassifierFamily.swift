@@ -2,17 +2,13 @@ import WeightKitCore
 
 /// A classification network's final linear layer `head.fc` on the global average of the last stage (or of
 /// a pre-activation network's final norm and ReLU). Outputs `logits`.
-package struct ClassifierFamily: NetworkFamily {
+package struct ClassifierFamily: MarkedHead {
     package static let role = NetworkRole.classifier
     package static let layer = "head.fc"
+    package static let marker = layer + ".weight"
+    package static let name = "classifier"
 
-    package static func recognize(_ tensors: TensorCollection, after parts: [any NetworkFamily]) -> ClassifierFamily? {
-        tensors[layer + ".weight"] != nil ? ClassifierFamily() : nil
-    }
-
-    package func describe(_ description: inout NetworkDescription) {
-        description.heads.append("classifier")
-    }
+    package init() {}
 
     package func run(_ state: inout ForwardState) throws(WeightKitError) {
         guard let features = state.classifierInput ?? state.lastStage else { return }

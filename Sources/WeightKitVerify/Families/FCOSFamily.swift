@@ -3,17 +3,13 @@ import WeightKitCore
 /// AdelaiDet's FCOS head on every pyramid level: classification and box towers of conv3x3 + GroupNorm(32) +
 /// ReLU, then class logits, centerness (on the box tower, or the class tower where `weightkit.centerness_on`
 /// says so) and box regression relu(scale * pred).
-package struct FCOSFamily: NetworkFamily {
+package struct FCOSFamily: MarkedHead {
     package static let role = NetworkRole.denseHead
     package static let head = "proposal_generator.fcos_head."
+    package static let marker = head + "cls_logits.weight"
+    package static let name = "fcos"
 
-    package static func recognize(_ tensors: TensorCollection, after parts: [any NetworkFamily]) -> FCOSFamily? {
-        tensors[head + "cls_logits.weight"] != nil ? FCOSFamily() : nil
-    }
-
-    package func describe(_ description: inout NetworkDescription) {
-        description.heads.append("fcos")
-    }
+    package init() {}
 
     package func run(_ state: inout ForwardState) throws(WeightKitError) {
         let weights = state.weights, head = Self.head

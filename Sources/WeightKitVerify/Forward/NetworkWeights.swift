@@ -58,12 +58,8 @@ package struct NetworkWeights {
 
     /// The shape of `name`, which must have `rank` dimensions.
     func shape(_ name: String, rank: Int) throws(WeightKitError) -> [Int] {
-        let dimensions = try shape(name)
-        guard dimensions.count == rank else {
-            throw WeightKitError(.malformed, "has rank \(dimensions.count) (shape \(dimensions)) where the network needs rank \(rank)",
-                                 location: .init(tensor: name))
-        }
-        return dimensions
+        try collection.requireRank(name, rank)
+        return try shape(name)
     }
 
     func floats(_ name: String) throws(WeightKitError) -> [Float] {
