@@ -15,13 +15,15 @@ else {
 ForwardMemory.reuseFreedMemory()
 do {
     let memory = ForwardMemory()
-    let model = try Verifier.load(arguments[1], memory: memory)
+    // WEIGHTKIT_PRECISION=float32 times the float32 pass (the noise estimate) instead of the reference.
+    let precision: ForwardPrecision = ProcessInfo.processInfo.environment["WEIGHTKIT_PRECISION"] == "float32" ? .float32 : .reference
+    let network = try Verifier.load(arguments[1], memory: memory).network(precision)
     let input = FeatureMap.deterministic(channels: 3, height: sides[0], width: sides.last ?? sides[0])
-    _ = try model.network.run(input)
+    _ = try network.run(input)
     var times: [Double] = []
     for _ in 0..<repeats {
         let start = DispatchTime.now().uptimeNanoseconds
-        _ = try model.network.run(input)
+        _ = try network.run(input)
         times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
     }
     times.sort()

@@ -14,6 +14,8 @@
 
 typedef __typeof__(&cblas_sgemm) weightkit_cblas_sgemm;
 typedef __typeof__(&cblas_sgemv) weightkit_cblas_sgemv;
+typedef __typeof__(&cblas_dgemm) weightkit_cblas_dgemm;
+typedef __typeof__(&cblas_dgemv) weightkit_cblas_dgemv;
 typedef __typeof__(&openblas_get_corename) weightkit_openblas_get_corename;
 typedef __typeof__(&openblas_set_num_threads) weightkit_openblas_set_num_threads;
 #endif

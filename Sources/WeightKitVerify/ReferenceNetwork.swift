@@ -11,14 +11,22 @@ public struct ReferenceNetwork {
     ///
     /// - Throws: `WeightKitError` when the names hold no backbone WeightKit runs, or the weights do not fit
     ///   in `memory`.
-    public init(_ collection: TensorCollection, memory: ForwardMemory = ForwardMemory()) throws(WeightKitError) {
+    /// - Parameters:
+    ///   - collection: the weights under canonical names.
+    ///   - memory: what the pass may hold.
+    ///   - precision: how layers round their sums (`reference` unless estimating float32 noise).
+    ///   - perturbation: moves every weight by up to this fraction of itself (measuring storage rounding).
+    public init(
+        _ collection: TensorCollection, memory: ForwardMemory = ForwardMemory(), precision: ForwardPrecision = .reference,
+        perturbation: WeightPerturbation? = nil
+    ) throws(WeightKitError) {
         let network = try RecognizedNetwork(collection)
         guard network.hasBackbone else {
             throw WeightKitError(
                 .unsupported, "no backbone WeightKit runs (ResNet, VoVNet) under canonical names (convert with canonical names first)")
         }
         self.network = network
-        weights = try NetworkWeights(collection, memory: memory)
+        weights = try NetworkWeights(collection, memory: memory, precision: precision, perturbation: perturbation)
     }
 
     /// Every named output, in network order: `stem`, `res2`..`res5` or `stage2`..`stage5`, `p2`..`p7`, the

@@ -4,21 +4,42 @@ import WeightKitFormats
 import WeightKitLayouts
 
 extension Verifier {
-    /// A file ready to run: canonical weights (mapped on the fly when the file has source names).
+    /// A file ready to run: canonical weights (mapped on the fly when the file has source names). Its
+    /// networks are built when a pass needs them, one at a time, so their float32 weights are held only
+    /// while they run.
     public struct Model {
         public let collection: TensorCollection
-        public let network: ReferenceNetwork
         /// The file the weights came from, named in every error the forward pass reports.
         public var path: String?
+        /// What its passes may hold.
+        public let memory: ForwardMemory
 
-        public init(collection: TensorCollection, network: ReferenceNetwork, path: String? = nil) {
+        public init(collection: TensorCollection, memory: ForwardMemory = ForwardMemory(), path: String? = nil) {
             self.collection = collection
-            self.network = network
+            self.memory = memory
             self.path = path
         }
 
+        /// The network, its weights converted for `precision` and moved by `perturbation` where given.
+        ///
+        /// - Throws: `WeightKitError` naming the file when the names hold no backbone WeightKit runs, a weight
+        ///   is NaN or infinite, or the weights do not fit in the memory plan.
+        public func network(
+            _ precision: ForwardPrecision = .reference, perturbation: WeightPerturbation? = nil
+        ) throws(WeightKitError) -> ReferenceNetwork {
+            do {
+                return try ReferenceNetwork(collection, memory: memory, precision: precision, perturbation: perturbation)
+            } catch {
+                throw path.map(error.inFile) ?? error
+            }
+        }
+
         /// Runs the forward pass; an error names the model's file.
-        public func run(_ input: FeatureMap, boxes: [RegionOfInterest] = []) throws(WeightKitError) -> [(name: String, value: FeatureMap)] {
+        public func run(
+            _ input: FeatureMap, boxes: [RegionOfInterest] = [], precision: ForwardPrecision = .reference,
+            perturbation: WeightPerturbation? = nil
+        ) throws(WeightKitError) -> [(name: String, value: FeatureMap)] {
+            let network = try network(precision, perturbation: perturbation)
             do {
                 return try network.run(input, boxes: boxes)
             } catch {
@@ -29,10 +50,21 @@ extension Verifier {
         public var channelOrder: ChannelOrder? {
             collection.semantics.channelOrder
         }
+
+        /// The coarsest precision its floating weights are stored in.
+        public var storagePrecision: WeightPerturbation.DTypeName {
+            let dtypes = Set(collection.tensors.map(\.dtype))
+            if dtypes.contains(.bfloat16) { return .bfloat16 }
+            if dtypes.contains(.float16) || dtypes.contains(.float8_e4m3fn) || dtypes.contains(.float8_e5m2) { return .float16 }
+            if dtypes.contains(.float32) { return .float32 }
+            return .float64
+        }
     }
 
-    /// Reads `path`, maps it to canonical names when it has source names, and builds its network with the
-    /// float32 weights reserved from `memory`.
+    /// Reads `path`, maps it to canonical names when it has source names, and checks that it holds a network
+    /// the pass runs; its passes reserve from `memory`.
+    ///
+    /// - Throws: `WeightKitError` naming the file when it cannot be read or mapped, or holds no network.
     public static func load(
         _ path: String, memory: ForwardMemory = ForwardMemory(), options: WeightFile.ReadOptions = .init()
     ) throws(WeightKitError) -> Model {
@@ -41,7 +73,13 @@ extension Verifier {
             if collection.naming != .canonical {
                 collection = try CanonicalMapper.standard.mapNetwork(collection).mapping.collection
             }
-            return Model(collection: collection, network: try ReferenceNetwork(collection, memory: memory), path: path)
+            let network = try RecognizedNetwork(collection)
+            guard network.hasBackbone else {
+                throw WeightKitError(
+                    .unsupported, "no backbone WeightKit runs (ResNet, VoVNet) under canonical names (convert with canonical names first)")
+            }
+            try network.checkShapes(of: collection)
+            return Model(collection: collection, memory: memory, path: path)
         } catch {
             throw error.inFile(path)
         }

@@ -47,9 +47,15 @@ extension Verifier {
     /// An array from a `.npy` file as a feature map: an image or feature map of shape (1, C, H, W) or
     /// (C, H, W), or a classifier's logits as frameworks save them, (1, classes) or (classes,), which become
     /// C x 1 x 1.
-    public static func featureMap(fromNpy path: String, memory: ForwardMemory = ForwardMemory()) throws(WeightKitError)
-        -> FeatureMap
-    {
+    ///
+    /// - Parameters:
+    ///   - path: the `.npy` file.
+    ///   - memory: the plan the array is reserved in.
+    ///   - finite: refuse NaN and infinite values (an input image must have none: a pass on it proves nothing).
+    /// - Throws: `WeightKitError` naming the file when it is no such array.
+    public static func featureMap(
+        fromNpy path: String, memory: ForwardMemory = ForwardMemory(), finite: Bool = false
+    ) throws(WeightKitError) -> FeatureMap {
         let collection = try WeightFile.read(path)
         guard collection.format == .numpyNpy, let tensor = collection.tensors.first else {
             throw WeightKitError(.invalidArgument, "expected a .npy array", file: path)
@@ -72,6 +78,10 @@ extension Verifier {
                 values.reserveCapacity(tensor.elementCount)
                 guard tensor.forEachScalar({ values.append(Float($0)) }) else {
                     throw WeightKitError(.invalidArgument, "expected real numbers")
+                }
+                let nonFinite = finite ? values.count { !$0.isFinite } : 0
+                guard nonFinite == 0 else {
+                    throw WeightKitError(.invalidArgument, "holds \(nonFinite) NaN or infinite values; a pass on them proves nothing")
                 }
                 return FeatureMap(channels: dims[0], height: dims[1], width: dims[2], values: values)
             }

@@ -36,19 +36,28 @@ import Testing
             .replacingOccurrences(of: ".pth", with: "")
     }
 
+    /// The framework's saved outputs against the reference pass, held to the float32 pass's spread.
     @Test(arguments: goldens)
     func forwardPassMatchesTheRealFramework(file: String, outputs: [String]) throws {
         let model = try Verifier.load(Fixtures.path("verify/\(file)"))
         let input = try Verifier.featureMap(fromNpy: Fixtures.path("verify/\(stem(file)).input.npy"))
-        let produced = try model.network.run(input)
-        let verifier = Verifier()
+        let reference = try model.run(input), float32 = try model.run(input, precision: .float32)
         for output in outputs {
             let expected = try Verifier.featureMap(fromNpy: Fixtures.path("verify/\(stem(file)).\(output).npy"))
-            let actual = try #require(produced.first { $0.name == output }?.value, "\(file) lacks \(output)")
-            let comparison = try verifier.compare(output, reference: expected, candidate: actual)
-            #expect(comparison.passed, "\(file) \(output): relative error \(comparison.relativeError)")
+            let produced = try #require(reference.first { $0.name == output }?.value, "\(file) lacks \(output)")
+            let noise = try #require(float32.first { $0.name == output }?.value)
+            let comparison = try Verifier().compare(output, reference: produced, candidate: expected, noise: noise)
+            // Tiny fixtures leave a bias-dominated head constant at its top levels: no signal, never a pass.
+            #expect(comparison.verdict != .fail, "\(file) \(output): \(comparison)")
             #expect(comparison.snrDecibels > 100, "\(file) \(output)")
         }
+    }
+
+    /// A framework output saved by `name`'s fixture script, checked as `verify --expect` checks it.
+    private func check(_ model: Verifier.Model, _ name: String, _ output: String, input: FeatureMap, boxes: [RegionOfInterest],
+                       suffix: String = "") throws -> Verifier.Comparison {
+        let saved = try Verifier.featureMap(fromNpy: Fixtures.path("verify/\(name).\(output)\(suffix).npy"))
+        return try Verifier().check(model, output: output, expected: saved, input: input, boxes: boxes)
     }
 
     /// The box head on fixed proposals (pooled at p2, p3 and p4, one box past the image's edge) against
@@ -60,21 +69,15 @@ import Testing
         let input = try Verifier.featureMap(fromNpy: Fixtures.path("verify/\(name).input.npy"))
         let boxes = try Verifier.boxes(fromNpy: Fixtures.path("verify/\(name).boxes.npy"), height: input.height, width: input.width)
         #expect(Set(boxes.map { RoIAlignSemantics.torchvision.level(of: $0, levels: 2...5) }) == [2, 3, 4])
-        let produced = try model.run(input, boxes: boxes)
         for output in ["box.cls_score", "box.bbox_pred"] {
-            let saved = try Verifier.featureMap(fromNpy: Fixtures.path("verify/\(name).\(output).npy"))
-            let actual = try #require(produced.first { $0.name == output }?.value)
-            let (candidate, expected) = Verifier.inSourceOrder(output, produced: actual, expected: saved, layout: model.collection[.layout])
-            let comparison = try Verifier().compare(output, reference: expected, candidate: candidate)
+            let comparison = try check(model, name, output, input: input, boxes: boxes)
             #expect(comparison.passed && comparison.snrDecibels > 100, "\(name) \(output): \(comparison)")
         }
         // Another pooling (detectron2's aligned, adaptive ROIAlign) is a different function.
         var detectron2 = model.collection
         detectron2.semantics.roiAlign = .detectron2
-        let other = try ReferenceNetwork(detectron2).run(input, boxes: boxes)
-        let scores = try #require(other.first { $0.name == "box.cls_score" }?.value)
-        let reference = try #require(produced.first { $0.name == "box.cls_score" }?.value)
-        #expect(try Verifier().compare("box.cls_score", reference: reference, candidate: scores).passed == false)
+        let other = try check(Verifier.Model(collection: detectron2), name, "box.cls_score", input: input, boxes: boxes)
+        #expect(other.passed == false)
     }
 
     /// detectron2's and mmdetection's pooling (aligned, adaptive ROIAlign, each with its own level mapper)
@@ -86,10 +89,8 @@ import Testing
         collection.semantics.roiAlign = pooling
         let input = try Verifier.featureMap(fromNpy: Fixtures.path("verify/\(name).input.npy"))
         let boxes = try Verifier.boxes(fromNpy: Fixtures.path("verify/\(name).boxes.npy"), height: input.height, width: input.width)
-        let produced = try #require(try ReferenceNetwork(collection).run(input, boxes: boxes).first { $0.name == "box.cls_score" }?.value)
-        let saved = try Verifier.featureMap(fromNpy: Fixtures.path("verify/\(name).box.cls_score.\(pooling.rawValue).npy"))
-        let (candidate, expected) = Verifier.inSourceOrder("box.cls_score", produced: produced, expected: saved, layout: collection[.layout])
-        let comparison = try Verifier().compare("box.cls_score", reference: expected, candidate: candidate)
+        let comparison = try check(Verifier.Model(collection: collection), name, "box.cls_score", input: input, boxes: boxes,
+                                   suffix: ".\(pooling.rawValue)")
         #expect(comparison.passed && comparison.snrDecibels > 100, "\(pooling): \(comparison)")
     }
 
@@ -103,7 +104,7 @@ import Testing
         let boxes = try Verifier.boxes(fromNpy: Fixtures.path("verify/\(name).boxes.npy"), height: input.height, width: input.width)
         let folded = try BatchNormFolding.fold(model.collection)
         #expect(folded.collection["roi_heads.box_head.conv1.norm.weight"] == nil)
-        let foldedModel = Verifier.Model(collection: folded.collection, network: try ReferenceNetwork(folded.collection))
+        let foldedModel = Verifier.Model(collection: folded.collection)
         let comparisons = try Verifier().compare(model, foldedModel, input: input, boxes: boxes)
         #expect(comparisons.contains { $0.output == "box.bbox_pred" } && comparisons.contains { $0.output == "rpn.deltas.p6" })
         for comparison in comparisons { #expect(comparison.passed, "\(comparison.output)") }
@@ -112,7 +113,7 @@ import Testing
         var values: [Double] = []
         _ = weight.forEachScalar { values.append($0 * 1.01) }
         try changed.replace(Tensor(name: weight.name, dtype: weight.dtype, shape: weight.shape, data: DTypeCast.encode(values, as: .float32)))
-        let changedModel = Verifier.Model(collection: changed, network: try ReferenceNetwork(changed))
+        let changedModel = Verifier.Model(collection: changed)
         let perturbed = try Verifier().compare(model, changedModel, input: input, boxes: boxes)
         #expect(perturbed.first { $0.output == "box.cls_score" }?.passed == false)
         #expect(perturbed.first { $0.output == "p2" }?.passed == true)
@@ -143,17 +144,12 @@ import Testing
         let model = try Verifier.load(Fixtures.path("verify/\(name).pth"))
         let input = try Verifier.featureMap(fromNpy: Fixtures.path("verify/\(name).input.npy"))
         let boxes = try Verifier.boxes(fromNpy: Fixtures.path("verify/\(name).boxes.npy"), height: input.height, width: input.width)
-        let actual = try #require(try model.run(input, boxes: boxes).first { $0.name == output }?.value)
-        let saved = try Verifier.featureMap(fromNpy: Fixtures.path("verify/\(name).\(output).npy"))
-        let (candidate, expected) = Verifier.inSourceOrder(output, produced: actual, expected: saved, layout: model.collection[.layout])
-        #expect(candidate.values.count == expected.values.count)
-        let comparison = try Verifier().compare(output, reference: expected, candidate: candidate)
+        let comparison = try check(model, name, output, input: input, boxes: boxes)
         #expect(comparison.passed && comparison.snrDecibels > 100, "\(name) \(output): \(comparison)")
     }
 
     @Test(arguments: goldens.map(\.0) + [
-        "../canonical/resnet50-topology-detectron.pkl", "../canonical/adelaidet-vovnet-fcos.pth",
-        "../canonical/centermask-vovnet-fcos.pth", "../canonical/gluon-resnet50_v1-slim.params",
+        "../canonical/resnet50-topology-detectron.pkl", "../canonical/gluon-resnet50_v1-slim.params",
     ])
     func foldedWeightsComputeTheSameFunction(file: String) throws {
         let model = try Verifier.load(Fixtures.path("verify/\(file)"))
@@ -164,11 +160,12 @@ import Testing
         let left = folded.collection.names.filter { $0.hasSuffix("norm.running_var") }
         #expect(left.allSatisfy { $0.contains("input_norm") || $0.contains("preact.") || $0.contains("postact.") }, "\(left)")
         #expect(left.count == folded.unfolded.count)
-        let foldedModel = Verifier.Model(collection: folded.collection, network: try ReferenceNetwork(folded.collection))
+        let foldedModel = Verifier.Model(collection: folded.collection)
         let comparisons = try Verifier().compare(model, foldedModel, input: .deterministic(channels: 3, height: 48, width: 48))
         #expect(!comparisons.isEmpty)
+        #expect(Verifier.passes(comparisons), "\(file)")
         for comparison in comparisons {
-            #expect(comparison.passed, "\(file) \(comparison.output): \(comparison.relativeError)")
+            #expect(comparison.verdict != .fail, "\(file) \(comparison.output): \(comparison)")
         }
     }
 
@@ -209,15 +206,14 @@ import Testing
         // One weight of one conv in stage 3 becomes 0.5: a corruption a bit-flip in an exponent would cause.
         bytes.replaceSubrange(40..<44, with: withUnsafeBytes(of: Float(0.5).bitPattern.littleEndian) { Array($0) })
         try perturbed.replace(Tensor(name: name, dtype: tensor.dtype, shape: tensor.shape, data: TensorData(bytes)))
-        let other = Verifier.Model(collection: perturbed, network: try ReferenceNetwork(perturbed))
+        let other = Verifier.Model(collection: perturbed)
         let comparisons = try Verifier().compare(model, other, input: .deterministic(channels: 3, height: 48, width: 48))
         #expect(comparisons.first { $0.output == "stage2" }?.passed == true)
         #expect(comparisons.first { $0.output == "stage5" }?.passed == false)
     }
 
     /// The pass criterion separates rounding from a different function: a 1 % change of one conv's weights
-    /// fails at every later output, while rounding-level noise (relative 1e-5 spread over the output)
-    /// passes on SNR even where it exceeds rtol 1e-4 at one element.
+    /// fails at every later output, while noise within the floor passes and noise past it fails.
     @Test func aOnePercentChangeFailsAndRoundingPasses() throws {
         let model = try Verifier.load(Fixtures.path("verify/timm-vovnet-ese.pth"))
         var changed = model.collection
@@ -226,25 +222,26 @@ import Testing
         var values: [Double] = []
         _ = tensor.forEachScalar { values.append($0 * 1.01) }
         try changed.replace(Tensor(name: name, dtype: tensor.dtype, shape: tensor.shape, data: DTypeCast.encode(values, as: .float32)))
-        let other = Verifier.Model(collection: changed, network: try ReferenceNetwork(changed))
-        let comparisons = try Verifier().compare(model, other, input: .deterministic(channels: 3, height: 48, width: 48))
+        let comparisons = try Verifier().compare(model, Verifier.Model(collection: changed), input: .deterministic(channels: 3, height: 48, width: 48))
         for output in ["stage3", "stage4", "stage5", "logits"] {
             #expect(comparisons.first { $0.output == output }?.passed == false, "\(output)")
         }
-        // Rounding: every value off by about 1e-5 relative, one element by 3e-4 of max|reference|.
+        #expect(comparisons.first { $0.output == "stage2" }?.passed == true)
+        // A candidate off by 5x the spread of the noise estimate passes; by 10x fails.
         let reference = FeatureMap(channels: 1, height: 100, width: 100, values: (0..<10_000).map { Float(sin(Double($0))) })
-        var noisy = reference.values.enumerated().map { $0.element * (1 + ($0.offset % 2 == 0 ? 1e-5 : -1e-5)) }
-        noisy[17] += 3e-4
-        let rounding = try Verifier().compare("x", reference: reference, candidate: FeatureMap(channels: 1, height: 100, width: 100, values: noisy))
-        #expect(rounding.passed && rounding.snrDecibels > 80, "\(rounding)")
-        var strict = Verifier()
-        strict.minimumSNR = .infinity
-        #expect(try strict.compare("x", reference: reference, candidate: FeatureMap(channels: 1, height: 100, width: 100, values: noisy)).passed == false)
+        let spread = reference.values.enumerated().map { $0.element * (1 + ($0.offset % 2 == 0 ? 1e-6 : -1e-6)) }
+        let noise = FeatureMap(channels: 1, height: 100, width: 100, values: spread)
+        for (factor, passes) in [(5.0, true), (10.0, false)] {
+            let candidate = reference.values.enumerated().map { $0.element * Float(1 + factor * ($0.offset % 2 == 0 ? -1e-6 : 1e-6)) }
+            let comparison = try Verifier().compare("x", reference: reference, candidate: FeatureMap(channels: 1, height: 100, width: 100, values: candidate),
+                                                    noise: noise)
+            #expect(comparison.passed == passes, "\(factor)x: \(comparison)")
+        }
     }
 
     @Test func detectorOutputsAreNamedLikeDetectron2() throws {
         let model = try Verifier.load(Fixtures.path("canonical/adelaidet-vovnet-fcos.pth"))
-        let names = try model.network.run(.deterministic(channels: 3, height: 64, width: 64)).map(\.name)
+        let names = try model.run(.deterministic(channels: 3, height: 64, width: 64)).map(\.name)
         for name in ["stem", "stage2", "stage5", "p3", "p5", "p6", "p7", "fcos_cls_logits.p3", "fcos_bbox_pred.p7"] {
             #expect(names.contains(name), "\(name) missing from \(names)")
         }
@@ -277,26 +274,54 @@ import Testing
         return changed
     }
 
-    /// NaN or infinity in either output fails unless both hold the same non-finite values at the same places;
-    /// a NaN reference used to make the tolerance infinite and pass anything.
-    @Test func nonFiniteOutputsFailUnlessIdentical() throws {
+    /// Weights that are NaN or infinite are refused with the tensor's name: a network computing with them
+    /// would verify equal to itself and prove nothing. Outputs with nothing to compare fail with the reason.
+    @Test func noPassWithoutASignal() throws {
         let model = try Verifier.load(Fixtures.path("verify/torchvision-resnext.pth"))
         let stem = "backbone.bottom_up.stem.conv1.weight"
-        let poisoned = try replacingFirstValue(of: stem, in: model.collection, with: .nan)
-        let nanModel = Verifier.Model(collection: poisoned, network: try ReferenceNetwork(poisoned))
+        let poisoned = Verifier.Model(collection: try replacingFirstValue(of: stem, in: model.collection, with: .nan))
         let input = FeatureMap.deterministic(channels: 3, height: 32, width: 32)
-        for (reference, candidate) in [(model, nanModel), (nanModel, model)] {
-            let comparisons = try Verifier().compare(reference, candidate, input: input)
-            #expect(!comparisons.isEmpty)
-            #expect(comparisons.allSatisfy { !$0.passed })
-            #expect(comparisons.allSatisfy { $0.failureReason?.contains("NaN or infinite") == true })
+        for (reference, candidate) in [(model, poisoned), (poisoned, model), (poisoned, poisoned)] {
+            #expect { try Verifier().compare(reference, candidate, input: input) } throws: { error in
+                "\(error)".contains(stem) && "\(error)".contains("NaN")
+            }
         }
-        let same = try Verifier().compare(nanModel, nanModel, input: input)
-        #expect(same.allSatisfy { $0.passed })
-        let infinite = FeatureMap(channels: 1, height: 1, width: 2, values: [.infinity, 1])
-        let negated = FeatureMap(channels: 1, height: 1, width: 2, values: [-.infinity, 1])
-        #expect(try Verifier().compare("x", reference: infinite, candidate: negated).passed == false)
-        #expect(try Verifier().compare("x", reference: infinite, candidate: infinite).passed)
+        let map = { (values: [Float]) in FeatureMap(channels: 1, height: 1, width: values.count, values: values) }
+        let noise = map([.infinity, 1])
+        #expect(try Verifier().compare("x", reference: map([.infinity, 1]), candidate: map([-.infinity, 1]), noise: noise).passed == false)
+        #expect(try Verifier().compare("x", reference: map([.infinity, 1]), candidate: map([.infinity, 1]), noise: noise).passed)
+        for (values, phrase) in [([Float.nan, .nan], "NaN or infinite everywhere"), ([3, 3, 3], "everywhere"), ([], "empty")] {
+            let comparison = try Verifier().compare("x", reference: map(values), candidate: map(values), noise: map(values))
+            #expect(!comparison.passed && comparison.failureReason?.contains(phrase) == true, "\(values): \(comparison)")
+        }
+        // A kernel wider than its padded input makes an empty output: refused, naming the weight.
+        var wide = model.collection
+        let tensor = try #require(wide[stem])
+        let shape = [tensor.shape.dimensions[0], 3, 1, 601]
+        try wide.replace(Tensor(name: stem, dtype: .float32, shape: Shape(shape), data: TensorData([UInt8](repeating: 0, count: shape.reduce(1, *) * 4))))
+        #expect { try Verifier.Model(collection: wide).run(.deterministic(channels: 3, height: 64, width: 64)) } throws: { error in
+            "\(error)".contains(stem) && "\(error)".contains("empty")
+        }
+    }
+
+    /// A tensor whose shape contradicts where the recognised network reads it (an FPN P7 convolution taking
+    /// C5's width where P7 reads P6) is an error naming it and its shape, when mapping and when verifying;
+    /// a file that merely lacks tensors still maps.
+    @Test func shapesAreCheckedAgainstTheNetwork() throws {
+        let canonical = try CanonicalMapper.standard.mapNetwork(WeightFile.read(Fixtures.path("verify/torchvision-retinanet-fpn.pth")))
+            .mapping.collection
+        let p7 = "backbone.top_block.p7.weight"
+        let tensor = try #require(canonical[p7])
+        let dims = tensor.shape.dimensions
+        let wrong = [dims[0], dims[1] * 8, dims[2], dims[3]]
+        var broken = canonical
+        try broken.replace(Tensor(name: p7, dtype: tensor.dtype, shape: Shape(wrong), data: TensorData([UInt8](repeating: 0, count: wrong.reduce(4, *)))))
+        #expect { try RecognizedNetwork(broken).checkShapes(of: broken) } throws: { error in
+            "\(error)".contains(p7) && "\(error)".contains("\(wrong)") && "\(error)".contains("\(dims[1]) channels")
+        }
+        var partial = canonical.replacingTensors()
+        for tensor in canonical.tensors where tensor.name != "backbone.fpn_output3.weight" { try partial.append(tensor) }
+        try RecognizedNetwork(partial).checkShapes(of: partial)
     }
 
     /// The forward pass reserves every map before allocating it and refuses what would pass its limit.
@@ -311,6 +336,7 @@ import Testing
         let memory = ForwardMemory()
         let network = try ReferenceNetwork(wide, memory: memory)
         let input = try Verifier.input(height: 224, width: 224, memory: memory)
+        let weightsOnly = memory.peak
         do {
             _ = try network.run(input)
             Issue.record("a 4.5 GB activation was allocated")
@@ -318,7 +344,7 @@ import Testing
             #expect(error.kind == .limitExceeded)
             #expect(error.description.contains("memory limit"), "\(error)")
         }
-        #expect(memory.peak < 16 << 20)
+        #expect(memory.peak < weightsOnly + (16 << 20))
 
         // An input of 64 x 100,000,000 pixels is refused before it exists.
         #expect(throws: WeightKitError.self) { try Verifier.input(height: 64, width: 100_000_000, memory: ForwardMemory()) }
@@ -336,20 +362,17 @@ import Testing
         #expect(small.peak <= 24 << 20)
     }
 
-    /// The plan follows what is live: maps are returned as the pass moves on, so the peak of a whole pass
-    /// is far below the sum of every map it made.
+    /// The plan follows what is live: maps are returned as the pass moves on, and a network's weights when
+    /// it goes away, so the peak of two passes is far below the sum of every map and weight they made.
     @Test func reservationsAreReturned() throws {
         let memory = ForwardMemory()
         let model = try Verifier.load(Fixtures.path("verify/timm-vovnet-ese.pth"), memory: memory)
-        let weightsOnly = memory.peak
-        do {
-            let outputs = try model.run(try Verifier.input(height: 64, width: 64, memory: memory))
-            #expect(!outputs.isEmpty)
-        }
-        let again = try model.run(try Verifier.input(height: 64, width: 64, memory: memory))
-        #expect(!again.isEmpty)
-        #expect(memory.peak > weightsOnly)
-        #expect(memory.peak < 2 * weightsOnly + (8 << 20))
+        let weights = model.collection.tensors.filter(\.dtype.isFloatingPoint).reduce(0) { $0 + $1.elementCount * 4 }
+        let first = try model.run(try Verifier.input(height: 64, width: 64, memory: memory))
+        let again = try model.run(try Verifier.input(height: 64, width: 64, memory: memory), precision: .float32)
+        #expect(!first.isEmpty && !again.isEmpty)
+        #expect(memory.peak > weights)
+        #expect(memory.peak < 2 * weights + (8 << 20))
     }
 
     @Test func ceilModeMaxPoolKeepsTheLastWindow() {
@@ -359,36 +382,50 @@ import Testing
         #expect(pooled.values == [10, 11, 14, 15])
     }
 
-    /// Both convolution paths (Winograd for 3x3 "same" maps with enough tiles, im2col for the rest, bands
-    /// split over the cores) against a float64 sum, on odd sizes so that edge tiles and bands are clipped.
+    /// Every convolution path (Winograd for 3x3 "same" maps with enough tiles and im2col in float32, float64
+    /// sums in the reference precision, bands split over the cores) against a float64 sum, on odd sizes so
+    /// that edge tiles and bands are clipped. The reference rounds once per output: within half a float32 ulp.
     @Test(arguments: [(16, 24, 37, 29, 1), (16, 24, 37, 29, 2), (8, 8, 5, 7, 1), (24, 16, 64, 3, 1)])
     func convolutionsMatchADirectSum(inChannels: Int, outChannels: Int, height: Int, width: Int, stride: Int) throws {
         let blas = try BLAS.load()
         let input = FeatureMap.deterministic(channels: inChannels, height: height, width: width, seed: 7)
         let weight = FeatureMap.deterministic(channels: outChannels * inChannels, height: 3, width: 3, seed: 11).values
         let shape = Operations.ConvolutionShape(stride: stride, padding: 1)
-        let output = Operations.conv2d(input, weight: weight, outChannels: outChannels, kernel: (3, 3), bias: nil, shape, blas: blas)
-        var worst = 0.0, largest = 0.0
-        for out in 0..<outChannels {
-            for y in 0..<output.height {
-                for x in 0..<output.width {
-                    var sum = 0.0
-                    for channel in 0..<inChannels {
-                        for ky in 0..<3 {
-                            for kx in 0..<3 {
-                                let iy = y * stride - 1 + ky, ix = x * stride - 1 + kx
-                                guard iy >= 0, iy < height, ix >= 0, ix < width else { continue }
-                                sum += Double(input.values[(channel * height + iy) * width + ix])
-                                    * Double(weight[((out * inChannels + channel) * 3 + ky) * 3 + kx])
-                            }
-                        }
+        for precision in [ForwardPrecision.float32, .reference] {
+            let convolution = Operations.Convolution(kernel: (3, 3), shape: shape, outChannels: outChannels, precision: precision)
+            let output = Operations.conv2d(input, weight: weight, bias: nil, convolution, blas: blas)
+            var worst = 0.0, worstRounding = 0.0, largest = 0.0
+            for out in 0..<outChannels {
+                for y in 0..<output.height {
+                    for x in 0..<output.width {
+                        let sum = directSum(input, weight, out: out, y: y, x: x, stride: stride)
+                        largest = max(largest, abs(sum))
+                        let error = abs(sum - Double(output.values[(out * output.height + y) * output.width + x]))
+                        worst = max(worst, error)
+                        // One rounding to float32: at most half an ulp of the sum itself.
+                        worstRounding = max(worstRounding, error - 0x1p-24 * abs(sum))
                     }
-                    largest = max(largest, abs(sum))
-                    worst = max(worst, abs(sum - Double(output.values[(out * output.height + y) * output.width + x])))
+                }
+            }
+            #expect(largest > 0 && worst <= 1e-6 * largest, "\(precision): max error \(worst) of \(largest)")
+            if precision == .reference { #expect(worstRounding <= 1e-12 * largest, "one rounding: \(worstRounding)") }
+        }
+    }
+
+    /// One output of a 3x3, padding-1 convolution summed in float64.
+    private func directSum(_ input: FeatureMap, _ weight: [Float], out: Int, y: Int, x: Int, stride: Int) -> Double {
+        var sum = 0.0
+        for channel in 0..<input.channels {
+            for ky in 0..<3 {
+                for kx in 0..<3 {
+                    let iy = y * stride - 1 + ky, ix = x * stride - 1 + kx
+                    guard iy >= 0, iy < input.height, ix >= 0, ix < input.width else { continue }
+                    let value = Double(input.values[(channel * input.height + iy) * input.width + ix])
+                    sum += value * Double(weight[((out * input.channels + channel) * 3 + ky) * 3 + kx])
                 }
             }
         }
-        #expect(worst <= 1e-6 * largest, "max error \(worst) of \(largest)")
+        return sum
     }
 
     @Test func winogradTakesOnlyWhatItComputesExactly() {

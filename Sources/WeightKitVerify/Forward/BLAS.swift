@@ -13,6 +13,8 @@ package struct BLAS: @unchecked Sendable {
     // Function pointers into the loaded library, which stays loaded for the life of the process.
     let sgemm: weightkit_cblas_sgemm
     let sgemv: weightkit_cblas_sgemv
+    let dgemm: weightkit_cblas_dgemm
+    let dgemv: weightkit_cblas_dgemv
     /// The kernels OpenBLAS runs (its core name, lowercased).
     package let core: String
 
@@ -34,15 +36,18 @@ package struct BLAS: @unchecked Sendable {
                 .unsupported, "the forward pass needs OpenBLAS, which could not be loaded (\(libraryNames.joined(separator: ", "))); install libopenblas0"))
         }
         guard let sgemm = dlsym(handle, "cblas_sgemm"), let sgemv = dlsym(handle, "cblas_sgemv"),
+              let dgemm = dlsym(handle, "cblas_dgemm"), let dgemv = dlsym(handle, "cblas_dgemv"),
               let corename = dlsym(handle, "openblas_get_corename"),
               let threads = dlsym(handle, "openblas_set_num_threads")
         else {
-            return .failure(WeightKitError(.unsupported, "the OpenBLAS library found lacks cblas_sgemm, cblas_sgemv or its own functions"))
+            return .failure(WeightKitError(.unsupported, "the OpenBLAS library found lacks cblas_sgemm, cblas_dgemm, their gemv or its own functions"))
         }
         unsafeBitCast(threads, to: weightkit_openblas_set_num_threads.self)(1)
         let name = unsafeBitCast(corename, to: weightkit_openblas_get_corename.self)().map { String(cString: $0) } ?? "unknown"
         return .success(BLAS(sgemm: unsafeBitCast(sgemm, to: weightkit_cblas_sgemm.self),
-                             sgemv: unsafeBitCast(sgemv, to: weightkit_cblas_sgemv.self), core: name.lowercased()))
+                             sgemv: unsafeBitCast(sgemv, to: weightkit_cblas_sgemv.self),
+                             dgemm: unsafeBitCast(dgemm, to: weightkit_cblas_dgemm.self),
+                             dgemv: unsafeBitCast(dgemv, to: weightkit_cblas_dgemv.self), core: name.lowercased()))
     }()
 
     /// The OpenBLAS core type for a CPU with `flags`: SkylakeX kernels with AVX-512, Haswell with AVX2 and FMA,

@@ -8,9 +8,14 @@ extension NetworkWeights {
             throw WeightKitError(.malformed, "\(shape) does not take \(input.count) features", location: .init(tensor: name + ".weight"))
         }
         try Self.checkBLASDimensions(shape, name + ".weight")
+        if checksShapesOnly {
+            _ = try optionalVector(name + ".bias", count: shape[0])
+            return [Float](repeating: 0, count: shape[0])
+        }
+        let blas = try self.blas
         return Operations.linear(input, weight: try floats(name + ".weight"),
                                  bias: try optionalVector(name + ".bias", count: shape[0]), outFeatures: shape[0],
-                                 blas: blas)
+                                 precision: precision, blas: blas)
     }
 
     /// `prefix1`, `prefix2`, ... while they exist: a 3x3 convolution each, its norm where the file has one
@@ -34,6 +39,10 @@ extension NetworkWeights {
                                  location: .init(tensor: name + ".weight"))
         }
         let out = (x.height - 1) * stride - 2 * padding + shape[2]
+        if checksShapesOnly {
+            _ = try optionalVector(name + ".bias", count: shape[1])
+            return try memory.map(channels: shape[1], height: max(out, 0), width: max(out, 0), for: "the output of \(name)")
+        }
         return try memory.tracked(channels: shape[1], height: max(out, 0), width: max(out, 0), for: "the output of \(name)") {
             () throws(WeightKitError) in
             Operations.convTranspose2d(x, weight: try floats(name + ".weight"), outChannels: shape[1], kernel: shape[2],
@@ -54,6 +63,10 @@ extension NetworkWeights {
     /// torchvision's group count.
     func groupNormIfPresent(_ y: inout FeatureMap, _ prefix: String) throws(WeightKitError) {
         guard has(prefix + ".weight"), try shape(prefix + ".weight").count == 1, y.channels > 0 else { return }
+        if checksShapesOnly {
+            for part in ["weight", "bias"] { _ = try vector(prefix + "." + part, count: y.channels) }
+            return
+        }
         Operations.groupNorm(&y, groups: Self.groupNormGroups(y.channels), weight: try vector(prefix + ".weight", count: y.channels),
                              bias: try vector(prefix + ".bias", count: y.channels), eps: 1e-5)
     }

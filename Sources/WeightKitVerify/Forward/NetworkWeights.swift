@@ -7,17 +7,30 @@ import WeightKitLayouts
 package struct NetworkWeights {
     let collection: TensorCollection
     let eps: Double
+    /// How each layer rounds its sums.
+    let precision: ForwardPrecision
     /// What the pass may hold; the float32 copies of the weights are reserved first.
     let memory: ForwardMemory
-    /// The matrix products' library, loaded before any weight is converted.
-    let blas: BLAS
+    /// The matrix products' library, loaded before any weight is converted; nil when only shapes are
+    /// checked.
+    private let library: BLAS?
+    /// Whether the pass only checks that every tensor's shape fits where the network reads it: layers make
+    /// maps of zeros of the right shapes, no weight is converted and nothing is computed.
+    let checksShapesOnly: Bool
     private let converted: [String: [Float]]
     private let reservation: ForwardMemory.Reservation
 
-    init(_ collection: TensorCollection, memory: ForwardMemory) throws(WeightKitError) {
+    /// Converts the floating weights to float32, refusing any that holds NaN or infinity: a pass through
+    /// them proves nothing.
+    init(
+        _ collection: TensorCollection, memory: ForwardMemory, precision: ForwardPrecision = .reference,
+        perturbation: WeightPerturbation? = nil
+    ) throws(WeightKitError) {
         self.collection = collection
         self.memory = memory
-        blas = try BLAS.load()
+        self.precision = precision
+        checksShapesOnly = false
+        library = try BLAS.load()
         eps = collection.semantics.effectiveNormEps
         var total = 0
         for tensor in collection.tensors where tensor.dtype.isFloatingPoint {
@@ -26,10 +39,37 @@ package struct NetworkWeights {
         }
         reservation = try memory.reserve(total, of: MemoryLayout<Float>.size, for: "the weights as float32")
         var converted: [String: [Float]] = [:]
-        for tensor in collection.tensors where tensor.dtype.isFloatingPoint {
-            converted[tensor.name] = Self.float32(tensor)
+        for (index, tensor) in collection.tensors.enumerated() where tensor.dtype.isFloatingPoint {
+            var values = Self.float32(tensor)
+            let nonFinite = values.count { !$0.isFinite }
+            guard nonFinite == 0 else {
+                throw WeightKitError(.malformed, "holds \(nonFinite) NaN or infinite values; a forward pass through them proves nothing",
+                                     location: .init(tensor: tensor.name))
+            }
+            perturbation?.apply(to: &values, tensor: index)
+            converted[tensor.name] = values
         }
         self.converted = converted
+    }
+
+    /// Weights that only check shapes: nothing converted, no library loaded.
+    init(checkingShapesOf collection: TensorCollection, memory: ForwardMemory) throws(WeightKitError) {
+        self.collection = collection
+        self.memory = memory
+        precision = .float32
+        checksShapesOnly = true
+        library = nil
+        eps = collection.semantics.effectiveNormEps
+        converted = [:]
+        reservation = try memory.reserve(0, of: 1, for: "checking shapes")
+    }
+
+    /// The matrix products' library.
+    var blas: BLAS {
+        get throws(WeightKitError) {
+            guard let library else { throw WeightKitError(.unsupported, "a shape check computes nothing") }
+            return library
+        }
     }
 
     private static func float32(_ tensor: Tensor) -> [Float] {
@@ -70,6 +110,13 @@ package struct NetworkWeights {
 
     /// A per-channel vector that must have `count` values (a norm, a bias, a scale).
     func vector(_ name: String, count: Int) throws(WeightKitError) -> [Float] {
+        if checksShapesOnly {
+            let found = try shape(name).reduce(1, *)
+            guard found == count else {
+                throw WeightKitError(.malformed, "has \(found) values where the network needs \(count)", location: .init(tensor: name))
+            }
+            return [Float](repeating: 0, count: count)
+        }
         let values = try floats(name)
         guard values.count == count else {
             throw WeightKitError(.malformed, "has \(values.count) values where the network needs \(count)",
@@ -85,35 +132,53 @@ package struct NetworkWeights {
     }
 
     private func missing(_ name: String) -> WeightKitError {
-        WeightKitError(.malformed, "the network needs this tensor but the file lacks it", location: .init(tensor: name))
+        WeightKitError(.malformed, Self.missingReason, location: .init(tensor: name))
     }
 
+    /// What a missing tensor's error says; a shape check stops there (a partial file can be renamed).
+    static let missingReason = "the network needs this tensor but the file lacks it"
+
     /// A convolution (weight `[out, in/groups, kh, kw]`, optional bias), its padding keeping "same" size.
+    ///
+    /// - Throws: `WeightKitError` naming the weight when its shape does not fit the input (channels, groups),
+    ///   when the output would be empty (a kernel larger than its padded input), or past the memory plan.
     func convolution(
-        _ input: FeatureMap, weight: String, bias: String? = nil, stride: Int = 1, depthwise: Bool = false
+        _ input: FeatureMap, weight: String, bias: String? = nil, stride: Int = 1, dilation: Int = 1
     ) throws(WeightKitError) -> FeatureMap {
         let shape = try self.shape(weight, rank: 4)
-        guard shape.allSatisfy({ $0 > 0 }), input.values.count > 0, input.channels % shape[1] == 0,
-              (input.channels / shape[1]) > 0, shape[0] % (input.channels / shape[1]) == 0
-        else {
-            throw WeightKitError(.malformed, "convolution weight \(shape) does not fit \(input.channels) input channels",
-                                 location: .init(tensor: weight))
-        }
-        let groups = input.channels / shape[1]
+        let groups = try Self.groups(of: shape, input: input, weight: weight)
         let biasValues = try optionalVector(bias, count: shape[0])
-        let geometry = Operations.ConvolutionShape(stride: stride, padding: (shape[2] - 1) / 2, dilation: 1, groups: groups)
+        let geometry = Operations.ConvolutionShape(stride: stride, padding: dilation * (shape[2] - 1) / 2, dilation: dilation,
+                                                   groups: groups)
+        let convolution = Operations.Convolution(kernel: (shape[2], shape[3]), shape: geometry, outChannels: shape[0],
+                                                 precision: precision)
         let (height, width) = Operations.outputSize(input, kernel: (shape[2], shape[3]), geometry)
+        guard height > 0, width > 0 else {
+            throw WeightKitError(.malformed, "its \(shape[2])x\(shape[3]) kernel is larger than the \(input.height)x\(input.width) "
+                + "map it reads (padded), so the network's output would be empty", location: .init(tensor: weight))
+        }
         try Self.checkBLASDimensions([shape[0], height &* width, input.channels / groups &* shape[2] &* shape[3]], weight)
-        let scratch = try memory.reserve(
-            Operations.columnBufferCount(input, outChannels: shape[0], kernel: (shape[2], shape[3]), geometry),
-            of: MemoryLayout<Float>.size, for: "unfolding the input of \(weight)")
-        let filters = try floats(weight)
+        if checksShapesOnly { return try memory.map(channels: shape[0], height: height, width: width, for: "the output of \(weight)") }
+        let scratch = try memory.reserve(Operations.scratchBytes(input, convolution), of: 1,
+                                         for: "unfolding the input of \(weight)")
+        let filters = try floats(weight), blas = try self.blas
         let output = try memory.tracked(channels: shape[0], height: height, width: width, for: "the output of \(weight)") {
-            Operations.conv2d(
-                input, weight: filters, outChannels: shape[0], kernel: (shape[2], shape[3]), bias: biasValues, geometry, blas: blas)
+            Operations.conv2d(input, weight: filters, bias: biasValues, convolution, blas: blas)
         }
         withExtendedLifetime(scratch) {}
         return output
+    }
+
+    /// The groups a convolution weight of `shape` implies for `input`, or an error saying what input it
+    /// needs.
+    private static func groups(of shape: [Int], input: FeatureMap, weight: String) throws(WeightKitError) -> Int {
+        guard shape.allSatisfy({ $0 > 0 }), input.values.count > 0, input.channels % shape[1] == 0,
+              (input.channels / shape[1]) > 0, shape[0] % (input.channels / shape[1]) == 0
+        else {
+            throw WeightKitError(.malformed, "has shape \(shape), which does not take the \(input.channels) channels the network "
+                + "gives it (it needs [*, \(input.channels) / groups, *, *])", location: .init(tensor: weight))
+        }
+        return input.channels / shape[1]
     }
 
     /// A convolution of the channel concatenation of `parts`: a 1x1 weight multiplies the parts where they
@@ -128,10 +193,20 @@ package struct NetworkWeights {
         }
         let biasValues = try optionalVector(bias, count: shape[0])
         try Self.checkBLASDimensions([shape[0], first.height &* first.width, channels], weight)
+        if checksShapesOnly { return try memory.map(channels: shape[0], height: first.height, width: first.width, for: "the output of \(weight)") }
+        let blas = try self.blas
+        let product = BandedProduct<Double>(blas: blas, m: shape[0], units: channels, rowsPerUnit: 1, outH: first.height,
+                                            outW: first.width)
+        let scratchElements = precision == .reference
+            ? (product.unfoldElements &+ shape[0] &* product.plan.rowsPerBand &* first.width &* product.plan.buffers &+ shape[0] &* channels) : 0
+        let scratch = try memory.reserve(scratchElements, of: 8, for: "gathering the inputs of \(weight)")
         let filters = try floats(weight)
-        return try memory.tracked(channels: shape[0], height: first.height, width: first.width, for: "the output of \(weight)") {
-            Operations.conv1x1(concatenating: parts, weight: filters, outChannels: shape[0], bias: biasValues, blas: blas)
+        let output = try memory.tracked(channels: shape[0], height: first.height, width: first.width, for: "the output of \(weight)") {
+            Operations.conv1x1(concatenating: parts, weight: filters, outChannels: shape[0], bias: biasValues, precision: precision,
+                               blas: blas)
         }
+        withExtendedLifetime(scratch) {}
+        return output
     }
 
     /// OpenBLAS takes 32-bit dimensions: a product that does not fit is refused rather than truncated.
@@ -184,9 +259,13 @@ package struct NetworkWeights {
             return
         }
         let channels = input.channels
+        if checksShapesOnly {
+            for part in ["weight", "bias", "running_mean", "running_var"] { _ = try vector(prefix + "." + part, count: channels) }
+            return
+        }
         Operations.batchNorm(
             &input, weight: try vector(prefix + ".weight", count: channels), bias: try vector(prefix + ".bias", count: channels),
             mean: try vector(prefix + ".running_mean", count: channels),
-            variance: try vector(prefix + ".running_var", count: channels), eps: eps, relu: relu)
+            variance: try vector(prefix + ".running_var", count: channels), eps: eps, relu: relu, precision: precision)
     }
 }

@@ -1,19 +1,16 @@
-import COpenBLAS
 import WeightKitCore
 
-/// Convolutions as im2col + `cblas_sgemm`, split over the cores by the pass itself: each part unfolds and
-/// multiplies its own band of output rows (or its own output channels, when the map is small) with BLAS on
-/// one thread. A BLAS that threads each product leaves a core idle and spinning while the other unfolds,
-/// normalises or pools, and competes with those loops when they are split too.
+/// Convolutions as im2col + matrix products (`BandedProduct`), in float32 or with float64 sums
+/// (`ForwardPrecision`), split over the cores by the pass itself.
 extension Operations {
-    /// Floats of column buffer to aim for per band (about 4 MiB), per part working at once.
+    /// Elements of unfolded input to aim for per band (about 4 MiB of float32), per part working at once.
     static let columnBudget = 1 << 20
 
     /// Products narrower than this many columns per part are split by output channels instead.
     static let minimumColumnsPerPart = 128
 
-    /// How `conv2d` unfolds one group: bands of `rowsPerBand` output rows, `buffers` of them at once (one per
-    /// part when the bands run in parallel).
+    /// How a convolution unfolds one group: bands of `rowsPerBand` output rows, `buffers` of them at once
+    /// (one per part when the bands run in parallel).
     struct UnfoldPlan {
         var rowsPerBand: Int
         var buffers: Int
@@ -32,153 +29,167 @@ extension Operations {
         }
     }
 
-    /// The floats of the im2col or Winograd buffers `conv2d` allocates (0 for 1x1 stride-1 and depthwise
-    /// convolutions).
-    static func columnBufferCount(
-        _ input: FeatureMap, outChannels: Int, kernel: (Int, Int), _ shape: ConvolutionShape
-    ) -> Int {
-        let (outH, outW) = outputSize(input, kernel: kernel, shape)
-        guard outH > 0, outW > 0, shape.groups > 0 else { return 0 }
-        let inPerGroup = input.channels / shape.groups
-        if shape.groups == input.channels, inPerGroup == 1, outChannels / shape.groups == 1 { return 0 }
-        if kernel.0 == 1 && kernel.1 == 1 && shape.stride == 1 && shape.padding == 0 { return 0 }
-        if usesWinograd(inChannels: input.channels, outChannels: outChannels, outH: outH, outW: outW, kernel: kernel, shape) {
-            return WinogradPlan(inChannels: input.channels, outChannels: outChannels, tiles: tileCount(outH, outW)).bufferFloats
+    /// A convolution's kernel and geometry, with the sizes it implies.
+    struct Convolution {
+        var kernel: (Int, Int)
+        var shape: ConvolutionShape
+        var outChannels: Int
+        var precision: ForwardPrecision
+
+        func isDepthwise(_ input: FeatureMap) -> Bool {
+            shape.groups == input.channels && outChannels == shape.groups
         }
-        let (depth, overflow) = inPerGroup.multipliedReportingOverflow(by: kernel.0 &* kernel.1)
-        guard !overflow, kernel.0 < 1 << 31, kernel.1 < 1 << 31 else { return Int.max }
+
+        func isPointwise() -> Bool {
+            kernel == (1, 1) && shape.stride == 1 && shape.padding == 0
+        }
+
+        func usesWinograd(_ input: FeatureMap, outH: Int, outW: Int) -> Bool {
+            precision == .float32 && Operations.usesWinograd(
+                inChannels: input.channels, outChannels: outChannels, outH: outH, outW: outW, kernel: kernel, shape)
+        }
+    }
+
+    /// The bytes of scratch `conv2d` allocates for `input`: unfolded bands, float64 products and weights,
+    /// or Winograd's buffers; Int.max when they would not fit a machine word.
+    static func scratchBytes(_ input: FeatureMap, _ convolution: Convolution) -> Int {
+        let (outH, outW) = outputSize(input, kernel: convolution.kernel, convolution.shape)
+        guard outH > 0, outW > 0, convolution.shape.groups > 0, !convolution.isDepthwise(input) else { return 0 }
+        let inPerGroup = input.channels / convolution.shape.groups
+        if convolution.usesWinograd(input, outH: outH, outW: outW) {
+            let tiles = tileCount(outH, outW)
+            return WinogradPlan(inChannels: input.channels, outChannels: convolution.outChannels, tiles: tiles).bufferFloats &* 4
+        }
+        if convolution.precision == .float32, convolution.isPointwise() { return 0 }
+        let (depth, overflow) = inPerGroup.multipliedReportingOverflow(by: convolution.kernel.0 &* convolution.kernel.1)
+        guard !overflow, convolution.kernel.0 < 1 << 31, convolution.kernel.1 < 1 << 31 else { return Int.max }
         let plan = UnfoldPlan(outH: outH, outW: outW, depth: depth)
-        let (perBuffer, overflow2) = depth.multipliedReportingOverflow(by: plan.rowsPerBand &* outW)
-        let (count, overflow3) = perBuffer.multipliedReportingOverflow(by: plan.buffers)
-        return overflow2 || overflow3 ? Int.max : count
+        let outPerGroup = convolution.outChannels / convolution.shape.groups
+        let rows = convolution.precision == .reference ? depth &+ outPerGroup : depth
+        let (band, overflow2) = rows.multipliedReportingOverflow(by: plan.rowsPerBand &* outW)
+        let (all, overflow3) = band.multipliedReportingOverflow(by: plan.buffers)
+        guard !overflow2, !overflow3 else { return Int.max }
+        let weights = convolution.precision == .reference ? convolution.outChannels &* depth : 0
+        let (bytes, overflow4) = (all &+ weights).multipliedReportingOverflow(by: convolution.precision == .reference ? 8 : 4)
+        return overflow4 ? Int.max : bytes
     }
 
     /// 2-D convolution. `weight` is [out, in/groups, kh, kw] in C order; `bias` is optional.
     static func conv2d(
-        _ input: FeatureMap, weight: [Float], outChannels: Int, kernel: (Int, Int), bias: [Float]?,
-        _ shape: ConvolutionShape, blas: BLAS
+        _ input: FeatureMap, weight: [Float], bias: [Float]?, _ convolution: Convolution, blas: BLAS
     ) -> FeatureMap {
-        let (kh, kw) = kernel
-        let (outH, outW) = outputSize(input, kernel: kernel, shape)
-        let columns = outH * outW
-        // Every value is written below (by the products or the depthwise loop), so the map starts unzeroed.
-        var output = FeatureMap(channels: outChannels, height: outH, width: outW,
-                                values: [Float](unsafeUninitializedCapacity: outChannels * columns) { $1 = $0.count })
-        guard outH > 0, outW > 0 else { return output }
-        let inPerGroup = input.channels / shape.groups
-        let outPerGroup = outChannels / shape.groups
-        let depth = inPerGroup * kh * kw
-        if shape.groups == input.channels, inPerGroup == 1, outPerGroup == 1 {
-            depthwise(input, weight: weight, kernel: kernel, shape, into: &output)
-        } else if usesWinograd(inChannels: input.channels, outChannels: outChannels, outH: outH, outW: outW,
-                               kernel: kernel, shape) {
-            winograd3x3(input, weight: weight, outChannels: outChannels, blas: blas, into: &output)
+        let (outH, outW) = outputSize(input, kernel: convolution.kernel, convolution.shape)
+        // Every value is written below, so the map starts unzeroed.
+        var output = FeatureMap(channels: convolution.outChannels, height: outH, width: outW,
+                                values: [Float](unsafeUninitializedCapacity: convolution.outChannels * outH * outW) { $1 = $0.count })
+        guard outH > 0, outW > 0, !input.values.isEmpty else { return output }
+        if convolution.isDepthwise(input) {
+            switch convolution.precision {
+            case .reference: depthwise(Double.self, input, weight: weight, convolution, into: &output)
+            case .float32: depthwise(Float.self, input, weight: weight, convolution, into: &output)
+            }
+            if let bias { addBias(bias, to: &output) }
+        } else if convolution.usesWinograd(input, outH: outH, outW: outW) {
+            winograd3x3(input, weight: weight, outChannels: convolution.outChannels, blas: blas, into: &output)
+            if let bias { addBias(bias, to: &output) }
+        } else if convolution.precision == .float32 {
+            float32Convolution(input, weight: weight, convolution, blas: blas, into: &output)
+            if let bias { addBias(bias, to: &output) }
         } else {
-            let direct = kh == 1 && kw == 1 && shape.stride == 1 && shape.padding == 0
-            let plan = UnfoldPlan(outH: outH, outW: outW, depth: depth)
-            let bufferSize = direct ? 0 : depth * plan.rowsPerBand * outW
-            var col = [Float](unsafeUninitializedCapacity: bufferSize * plan.buffers) { $1 = $0.count }
-            input.values.withUnsafeBufferPointer { source in
-                weight.withUnsafeBufferPointer { filters in
-                    output.values.withUnsafeMutableBufferPointer { target in
-                        col.withUnsafeMutableBufferPointer { buffers in
-                            for group in 0..<shape.groups {
-                                let groupInput = source.baseAddress! + group * inPerGroup * input.plane
-                                let a = filters.baseAddress! + group * outPerGroup * depth
-                                let c = target.baseAddress! + group * outPerGroup * columns
-                                if direct {
-                                    product(blas, m: outPerGroup, n: columns, k: depth, a, groupInput, ldb: columns, c, ldc: columns)
-                                    continue
-                                }
-                                let unfold = { (firstRow: Int, channels: Range<Int>, into: UnsafeMutablePointer<Float>) in
-                                    im2col(groupInput, channels: channels, height: input.height, width: input.width,
-                                           kernel: kernel, shape, rows: firstRow..<min(firstRow + plan.rowsPerBand, outH),
-                                           outW: outW, into: into)
-                                }
-                                let bands = (outH + plan.rowsPerBand - 1) / plan.rowsPerBand
-                                if plan.bandsInParallel {
-                                    ParallelWork.split(bands, parts: plan.buffers) { part, bandRange in
-                                        let buffer = buffers.baseAddress! + part * bufferSize
-                                        for band in bandRange {
-                                            let firstRow = band * plan.rowsPerBand
-                                            let width = (min(firstRow + plan.rowsPerBand, outH) - firstRow) * outW
-                                            unfold(firstRow, 0..<inPerGroup, buffer)
-                                            blas.sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
-                                                        Int32(outPerGroup), Int32(width), Int32(depth),
-                                                        1, a, Int32(depth), buffer, Int32(width), 0,
-                                                        c + firstRow * outW, Int32(columns))
-                                        }
-                                    }
-                                    continue
-                                }
-                                for band in 0..<bands {
-                                    let firstRow = band * plan.rowsPerBand
-                                    let width = (min(firstRow + plan.rowsPerBand, outH) - firstRow) * outW
-                                    ParallelWork.split(inPerGroup, valuesEach: width * kh * kw) { channels in
-                                        unfold(firstRow, channels, buffers.baseAddress!)
-                                    }
-                                    product(blas, m: outPerGroup, n: width, k: depth, a, buffers.baseAddress!, ldb: width,
-                                            c + firstRow * outW, ldc: columns)
-                                }
-                            }
+            referenceConvolution(input, weight: weight, bias: bias, convolution, blas: blas, into: &output)
+        }
+        return output
+    }
+
+    /// Float32 products straight into the output: a pointwise convolution multiplies the input itself, any
+    /// other unfolds it first.
+    private static func float32Convolution(
+        _ input: FeatureMap, weight: [Float], _ convolution: Convolution, blas: BLAS, into output: inout FeatureMap
+    ) {
+        let groups = convolution.shape.groups, columns = output.plane, outW = output.width
+        let inPerGroup = input.channels / groups, outPerGroup = convolution.outChannels / groups
+        let taps = convolution.kernel.0 * convolution.kernel.1
+        let product = BandedProduct<Float>(blas: blas, m: outPerGroup, units: inPerGroup, rowsPerUnit: taps,
+                                           outH: output.height, outW: outW)
+        input.values.withUnsafeBufferPointer { source in
+            weight.withUnsafeBufferPointer { filters in
+                output.values.withUnsafeMutableBufferPointer { target in
+                    guard let source = source.baseAddress, let filters = filters.baseAddress, let target = target.baseAddress else { return }
+                    for group in 0..<groups {
+                        let groupInput = source + group * inPerGroup * input.plane
+                        let a = filters + group * outPerGroup * product.depth
+                        let c = target + group * outPerGroup * columns
+                        if convolution.isPointwise() {
+                            Operations.product(blas, m: outPerGroup, n: columns, k: product.depth, a, groupInput, ldb: columns, c, ldc: columns)
+                            continue
+                        }
+                        product.run(a, unfold: { rows, channels, buffer in
+                            im2col(groupInput, channels: channels, of: input, convolution, rows: rows, outW: outW, into: buffer)
+                        }, destination: { _, rows in (c + rows.lowerBound * outW, columns) }, completed: { _, _ in })
+                    }
+                }
+            }
+        }
+    }
+
+    /// Float64 products of the widened input and weights, rounded once into the output with the bias.
+    private static func referenceConvolution(
+        _ input: FeatureMap, weight: [Float], bias: [Float]?, _ convolution: Convolution, blas: BLAS,
+        into output: inout FeatureMap
+    ) {
+        let groups = convolution.shape.groups
+        let inPerGroup = input.channels / groups, outPerGroup = convolution.outChannels / groups
+        let product = BandedProduct<Double>(blas: blas, m: outPerGroup, units: inPerGroup,
+                                            rowsPerUnit: convolution.kernel.0 * convolution.kernel.1,
+                                            outH: output.height, outW: output.width)
+        let wide = weight.map(Double.init), outW = output.width
+        input.values.withUnsafeBufferPointer { source in
+            guard let source = source.baseAddress else { return }
+            for group in 0..<groups {
+                let groupInput = source + group * inPerGroup * input.plane
+                wide.withUnsafeBufferPointer { filters in
+                    guard let filters = filters.baseAddress else { return }
+                    multiplyWidened(product, filters + group * outPerGroup * product.depth, firstChannel: group * outPerGroup,
+                                    bias: bias, into: &output) { rows, channels, buffer in
+                        im2col(groupInput, channels: channels, of: input, convolution, rows: rows, outW: outW, into: buffer)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Runs a float64 banded product and stores each band, bias added, from `firstChannel` on.
+    static func multiplyWidened(
+        _ product: BandedProduct<Double>, _ a: UnsafePointer<Double>, firstChannel: Int, bias: [Float]?,
+        into output: inout FeatureMap, unfold: (Range<Int>, Range<Int>, UnsafeMutablePointer<Double>) -> Void
+    ) {
+        let bandElements = product.m * product.plan.rowsPerBand * product.outW
+        var scratch = [Double](unsafeUninitializedCapacity: bandElements * product.plan.buffers) { $1 = $0.count }
+        let columns = output.plane, outW = output.width
+        scratch.withUnsafeMutableBufferPointer { scratch in
+            output.values.withUnsafeMutableBufferPointer { target in
+                guard let scratch = scratch.baseAddress, let target = target.baseAddress else { return }
+                product.run(a, unfold: unfold, destination: { part, rows in
+                    (scratch + part * bandElements, rows.count * outW)
+                }, completed: { part, rows in
+                    let width = rows.count * outW, band = scratch + part * bandElements
+                    let store = { (channels: Range<Int>) in
+                        for channel in channels {
+                            let b = bias.map { Double($0[firstChannel + channel]) } ?? 0
+                            let from = band + channel * width
+                            let to = target + (firstChannel + channel) * columns + rows.lowerBound * outW
+                            for index in 0..<width { to[index] = Float(from[index] + b) }
                         }
                     }
-                }
-            }
-        }
-        if let bias { addBias(bias, to: &output) }
-        return output
-    }
-
-    /// C[m×n] = A[m×k] · B[k×n] + beta C (row-major), split over the cores by columns when there are
-    /// enough of them, otherwise by rows of A.
-    private static func product(
-        _ blas: BLAS, m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int? = nil, _ b: UnsafePointer<Float>,
-        ldb: Int, _ c: UnsafeMutablePointer<Float>, ldc: Int, beta: Float = 0
-    ) {
-        let lda = lda ?? k
-        if n >= ParallelWork.cores * minimumColumnsPerPart {
-            ParallelWork.split(n, minimum: minimumColumnsPerPart) { part in
-                blas.sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(part.count), Int32(k),
-                           1, a, Int32(lda), b + part.lowerBound, Int32(ldb), beta, c + part.lowerBound, Int32(ldc))
-            }
-        } else {
-            ParallelWork.split(m, minimum: 16) { rows in
-                blas.sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows.count), Int32(n), Int32(k),
-                           1, a + rows.lowerBound * lda, Int32(lda), b, Int32(ldb), beta, c + rows.lowerBound * ldc, Int32(ldc))
-            }
-        }
-    }
-
-    /// A 1x1 convolution of the channel concatenation of `parts` (one height and width, channels adding up
-    /// to the weight's inputs), without building the concatenation: each part multiplies its slice of the
-    /// weight's input columns and the products add up in the output.
-    static func conv1x1(
-        concatenating parts: [FeatureMap], weight: [Float], outChannels: Int, bias: [Float]?, blas: BLAS
-    ) -> FeatureMap {
-        let height = parts.first?.height ?? 0, width = parts.first?.width ?? 0
-        let columns = height * width
-        let depth = parts.reduce(0) { $0 + $1.channels }
-        var output = FeatureMap(channels: outChannels, height: height, width: width,
-                                values: [Float](unsafeUninitializedCapacity: outChannels * columns) { $1 = $0.count })
-        guard columns > 0 else { return output }
-        weight.withUnsafeBufferPointer { filters in
-            output.values.withUnsafeMutableBufferPointer { target in
-                var offset = 0
-                for part in parts {
-                    part.values.withUnsafeBufferPointer { source in
-                        product(blas, m: outChannels, n: columns, k: part.channels, filters.baseAddress! + offset, lda: depth,
-                                source.baseAddress!, ldb: columns, target.baseAddress!, ldc: columns, beta: offset == 0 ? 0 : 1)
+                    if product.plan.bandsInParallel { store(0..<product.m) } else {
+                        ParallelWork.split(product.m, valuesEach: width, store)
                     }
-                    offset += part.channels
-                }
+                })
             }
         }
-        if let bias { addBias(bias, to: &output) }
-        return output
     }
 
-    private static func addBias(_ bias: [Float], to output: inout FeatureMap) {
+    static func addBias(_ bias: [Float], to output: inout FeatureMap) {
         let columns = output.plane
         output.values.withUnsafeMutableBufferPointer { values in
             guard let base = values.baseAddress else { return }
@@ -187,87 +198,6 @@ extension Operations {
                     let b = bias[channel]
                     let row = base + channel * columns
                     for index in 0..<columns { row[index] += b }
-                }
-            }
-        }
-    }
-
-    /// Unfolds output rows `rows` of every kernel tap into `col` ([channels*kh*kw, rows.count*outW] for all the
-    /// group's channels), writing the rows that belong to `channels`.
-    private static func im2col(
-        _ input: UnsafePointer<Float>, channels: Range<Int>, height: Int, width: Int, kernel: (Int, Int),
-        _ shape: ConvolutionShape, rows: Range<Int>, outW: Int, into col: UnsafeMutablePointer<Float>
-    ) {
-        let (kh, kw) = kernel
-        let band = rows.count * outW
-        var row = channels.lowerBound * kh * kw
-        for channel in channels {
-            let plane = input + channel * height * width
-            for ky in 0..<kh {
-                for kx in 0..<kw {
-                    let target = col + row * band
-                    for oy in rows {
-                        let iy = oy * shape.stride - shape.padding + ky * shape.dilation
-                        let line = target + (oy - rows.lowerBound) * outW
-                        if iy < 0 || iy >= height {
-                            line.update(repeating: 0, count: outW)
-                            continue
-                        }
-                        let shift = kx * shape.dilation - shape.padding
-                        if shape.stride == 1 {
-                            // Stride 1: the valid outputs form one run copied in a block.
-                            let first = min(max(0, -shift), outW), last = max(min(outW, width - shift), first)
-                            line.update(repeating: 0, count: first)
-                            if last > first {
-                                (line + first).update(from: plane + iy * width + first + shift, count: last - first)
-                            }
-                            (line + last).update(repeating: 0, count: outW - last)
-                            continue
-                        }
-                        let source = plane + iy * width
-                        for ox in 0..<outW {
-                            let ix = ox * shape.stride + shift
-                            line[ox] = ix >= 0 && ix < width ? source[ix] : 0
-                        }
-                    }
-                    row += 1
-                }
-            }
-        }
-    }
-
-    private static func depthwise(
-        _ input: FeatureMap, weight: [Float], kernel: (Int, Int), _ shape: ConvolutionShape,
-        into output: inout FeatureMap
-    ) {
-        let (kh, kw) = kernel
-        let outH = output.height, outW = output.width
-        let height = input.height, width = input.width
-        input.values.withUnsafeBufferPointer { source in
-            weight.withUnsafeBufferPointer { filters in
-                output.values.withUnsafeMutableBufferPointer { target in
-                    ParallelWork.split(input.channels, valuesEach: outH * outW * kh * kw) { channels in
-                        for channel in channels {
-                            let plane = source.baseAddress! + channel * height * width
-                            let out = target.baseAddress! + channel * outH * outW
-                            let w = filters.baseAddress! + channel * kh * kw
-                            for oy in 0..<outH {
-                                for ox in 0..<outW {
-                                    var sum: Float = 0
-                                    for ky in 0..<kh {
-                                        let iy = oy * shape.stride - shape.padding + ky * shape.dilation
-                                        if iy < 0 || iy >= height { continue }
-                                        for kx in 0..<kw {
-                                            let ix = ox * shape.stride - shape.padding + kx * shape.dilation
-                                            if ix < 0 || ix >= width { continue }
-                                            sum += plane[iy * width + ix] * w[ky * kw + kx]
-                                        }
-                                    }
-                                    out[oy * outW + ox] = sum
-                                }
-                            }
-                        }
-                    }
                 }
             }
         }

@@ -79,16 +79,16 @@ extension Operations {
                                 padding: Int, bias: [Float]?) -> FeatureMap {
         let height = (input.height - 1) * stride - 2 * padding + kernel
         let width = (input.width - 1) * stride - 2 * padding + kernel
-        var output = [Float](repeating: 0, count: outChannels * max(height, 0) * max(width, 0))
+        var output = [Double](repeating: 0, count: outChannels * max(height, 0) * max(width, 0))
         guard height > 0, width > 0 else { return FeatureMap(channels: outChannels, height: 0, width: 0, values: []) }
         for o in 0..<outChannels {
-            let value = bias?[o] ?? 0
+            let value = Double(bias?[o] ?? 0)
             for index in (o * height * width)..<((o + 1) * height * width) { output[index] = value }
         }
         for c in 0..<input.channels {
             for y in 0..<input.height {
                 for x in 0..<input.width {
-                    let v = input.values[(c * input.height + y) * input.width + x]
+                    let v = Double(input.values[(c * input.height + y) * input.width + x])
                     if v == 0 { continue }
                     for o in 0..<outChannels {
                         let base = ((c * outChannels + o) * kernel) * kernel
@@ -98,14 +98,14 @@ extension Operations {
                             for j in 0..<kernel {
                                 let ox = x * stride - padding + j
                                 guard ox >= 0, ox < width else { continue }
-                                output[(o * height + oy) * width + ox] += v * weight[base + i * kernel + j]
+                                output[(o * height + oy) * width + ox] += v * Double(weight[base + i * kernel + j])
                             }
                         }
                     }
                 }
             }
         }
-        return FeatureMap(channels: outChannels, height: height, width: width, values: output)
+        return FeatureMap(channels: outChannels, height: height, width: width, values: output.map(Float.init))
     }
 
     /// Bilinear upsampling by an integer factor with align_corners=False (PyTorch's interpolate).

@@ -21,16 +21,26 @@ package enum Operations {
     }
 
     /// Batch / frozen norm: y = (x - mean) / sqrt(var + eps) * gamma + beta, the scale and shift computed per
-    /// channel in float64; with `relu`, max(y, 0) in the same pass.
+    /// channel in float64 and applied in `precision`; with `relu`, max(y, 0) in the same pass.
     static func batchNorm(
         _ input: inout FeatureMap, weight: [Float], bias: [Float], mean: [Float], variance: [Float], eps: Double,
-        relu: Bool = false
+        relu: Bool = false, precision: ForwardPrecision = .reference
+    ) {
+        let affine = (0..<input.channels).map { channel -> (Double, Double) in
+            let scale = Double(weight[channel]) / (Double(variance[channel]) + eps).squareRoot()
+            return (scale, Double(bias[channel]) - Double(mean[channel]) * scale)
+        }
+        switch precision {
+        case .reference: scaleAndShift(&input, affine, relu: relu, in: Double.self)
+        case .float32: scaleAndShift(&input, affine.map { (Float($0.0), Float($0.1)) }, relu: relu, in: Float.self)
+        }
+    }
+
+    /// x · s + b per channel, in `Scalar`, then ReLU where asked.
+    private static func scaleAndShift<Scalar: BLASScalar>(
+        _ input: inout FeatureMap, _ affine: [(Scalar, Scalar)], relu: Bool, in _: Scalar.Type
     ) {
         let plane = input.plane
-        let affine = (0..<input.channels).map { channel -> (Float, Float) in
-            let scale = Double(weight[channel]) / (Double(variance[channel]) + eps).squareRoot()
-            return (Float(scale), Float(Double(bias[channel]) - Double(mean[channel]) * scale))
-        }
         input.values.withUnsafeMutableBufferPointer { values in
             guard let base = values.baseAddress else { return }
             ParallelWork.split(input.channels, valuesEach: plane) { channels in
@@ -38,9 +48,9 @@ package enum Operations {
                     let (s, b) = affine[channel]
                     let row = base + channel * plane
                     if relu {
-                        for index in 0..<plane { row[index] = max(row[index] * s + b, 0) }
+                        for index in 0..<plane { row[index] = Float(max(Scalar(row[index]) * s + b, 0)) }
                     } else {
-                        for index in 0..<plane { row[index] = row[index] * s + b }
+                        for index in 0..<plane { row[index] = Float(Scalar(row[index]) * s + b) }
                     }
                 }
             }
@@ -182,18 +192,39 @@ package enum Operations {
             let inverse = 1 / (squares / count - mean * mean + eps).squareRoot()
             for channel in group * perGroup..<(group + 1) * perGroup {
                 let base = channel * input.plane
+                let scale = inverse * Double(weight[channel]), shift = Double(bias[channel]) - mean * scale
                 for index in base..<base + input.plane {
-                    input.values[index] = Float((Double(input.values[index]) - mean) * inverse) * weight[channel] + bias[channel]
+                    input.values[index] = Float(Double(input.values[index]) * scale + shift)
                 }
             }
         }
     }
 
-    /// y = W x + b with W [out, in].
-    static func linear(_ input: [Float], weight: [Float], bias: [Float]?, outFeatures: Int, blas: BLAS) -> [Float] {
-        var output = bias ?? [Float](repeating: 0, count: outFeatures)
-        blas.sgemv(CblasRowMajor, CblasNoTrans, Int32(outFeatures), Int32(input.count), 1, weight,
-                    Int32(input.count), input, 1, bias == nil ? 0 : 1, &output, 1)
+    /// y = W x + b with W [out, in], summed in `precision`.
+    static func linear(
+        _ input: [Float], weight: [Float], bias: [Float]?, outFeatures: Int, precision: ForwardPrecision, blas: BLAS
+    ) -> [Float] {
+        switch precision {
+        case .float32:
+            return linear(input, weight, bias, outFeatures: outFeatures, blas: blas)
+        case .reference:
+            return linear(input.map(Double.init), weight.map(Double.init), bias.map { $0.map(Double.init) }, outFeatures: outFeatures,
+                          blas: blas).map(Float.init)
+        }
+    }
+
+    private static func linear<Scalar: BLASScalar>(
+        _ input: [Scalar], _ weight: [Scalar], _ bias: [Scalar]?, outFeatures: Int, blas: BLAS
+    ) -> [Scalar] {
+        var output = bias ?? [Scalar](repeating: 0, count: outFeatures)
+        input.withUnsafeBufferPointer { x in
+            weight.withUnsafeBufferPointer { a in
+                output.withUnsafeMutableBufferPointer { y in
+                    guard let x = x.baseAddress, let a = a.baseAddress, let y = y.baseAddress else { return }
+                    Scalar.gemv(blas, m: outFeatures, n: input.count, a, x, beta: bias == nil ? 0 : 1, y)
+                }
+            }
+        }
         return output
     }
 }

@@ -10,13 +10,15 @@ extension CanonicalMapper {
     ///   - keepDropped: keep training state under its source name.
     /// - Returns: the mapping and the recognised network; the network is nil when no layout recognised the
     ///   names.
-    /// - Throws: `WeightKitError` when mapping fails or a part is there in a shape no network has.
+    /// - Throws: `WeightKitError` when mapping fails, a part is there in a shape no network has, or a tensor's
+    ///   shape contradicts where the recognised network reads it.
     public func mapNetwork(_ collection: TensorCollection, keepDropped: Bool = false) throws(WeightKitError)
         -> (mapping: Result, network: RecognizedNetwork?)
     {
         var mapping = try map(collection, keepDropped: keepDropped)
         guard mapping.layout != nil else { return (mapping, nil) }
         let network = try RecognizedNetwork(mapping.collection)
+        try network.checkShapes(of: mapping.collection)
         network.description.record(in: &mapping.collection)
         return (mapping, network)
     }

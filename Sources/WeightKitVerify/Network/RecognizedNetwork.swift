@@ -36,3 +36,29 @@ public struct RecognizedNetwork: Sendable {
         return structure
     }
 }
+
+extension RecognizedNetwork {
+    /// The input a shape check runs on: large enough for every level down to stride 128 (RetinaNet's p7).
+    static let shapeCheckSide = 256
+
+    /// Checks that every tensor of the recognised parts has the shape the network reads it with (a
+    /// convolution's input channels, a norm's length, a head's width), by running the parts on maps of zeros:
+    /// nothing is converted or computed.
+    ///
+    /// - Parameter collection: the tensors the network was recognised from.
+    /// - Throws: `WeightKitError` naming the first tensor whose shape contradicts its place in the network; a
+    ///   missing tensor ends the check without an error.
+    public func checkShapes(of collection: TensorCollection) throws(WeightKitError) {
+        guard hasBackbone else { return }
+        let memory = ForwardMemory()
+        let weights = try NetworkWeights(checkingShapesOf: collection, memory: memory)
+        let side = Self.shapeCheckSide
+        let input = try memory.map(channels: 3, height: side, width: side, for: "the shape check's input")
+        var state = ForwardState(weights: weights, input: input, boxes: [RegionOfInterest(x1: 16, y1: 16, x2: 112, y2: 112)])
+        do {
+            for part in parts { try part.run(&state) }
+        } catch where error.reason == NetworkWeights.missingReason {
+            // A file without every tensor still converts; what it has was checked up to the first gap.
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import WeightKitCore
+
+extension Verifier {
+    /// Runs `a` and `b` on one input (`b` sees it in its own channel order), both in the reference precision,
+    /// and compares every output both have. The noise floor is `a` run again with its weights moved by half
+    /// an ulp of the coarser storage of the two: what rounding weights to their storage (folding, casting)
+    /// changes, and nothing else.
+    ///
+    /// - Throws: `WeightKitError` naming the file whose pass failed.
+    public func compare(_ a: Model, _ b: Model, input: FeatureMap, boxes: [RegionOfInterest] = []) throws(WeightKitError) -> [Comparison] {
+        let reference = try a.run(input, boxes: boxes)
+        let flipped = a.channelOrder != nil && b.channelOrder != nil && a.channelOrder != b.channelOrder
+        let candidate = try b.run(flipped ? try b.memory.tracked(
+            channels: input.channels, height: input.height, width: input.width, for: "the input in the other channel order"
+        ) { input.reversingChannels() } : input, boxes: boxes)
+        let storage = [a.storagePrecision, b.storagePrecision].max { $0.halfUlp < $1.halfUlp } ?? .float32
+        let probe = try a.run(input, boxes: boxes, perturbation: .rounding(to: storage))
+        var comparisons: [Comparison] = []
+        for (name, value) in reference {
+            guard let other = candidate.first(where: { $0.name == name })?.value,
+                  let moved = probe.first(where: { $0.name == name })?.value
+            else { continue }
+            comparisons.append(try compare(name, reference: value, candidate: other, noise: moved))
+        }
+        return comparisons
+    }
+
+    /// Compares a framework's saved `expected` output `output` with `model`'s reference pass on `input`, held
+    /// to the spread between the reference and WeightKit's float32 pass, in the order the file's source
+    /// framework saves per-box outputs.
+    ///
+    /// - Throws: `WeightKitError` when the network has no such output, or a pass fails.
+    public func check(
+        _ model: Model, output: String, expected: FeatureMap, input: FeatureMap, boxes: [RegionOfInterest] = []
+    ) throws(WeightKitError) -> Comparison {
+        let reference = try Self.output(output, of: try model.run(input, boxes: boxes), model)
+        let float32 = try Self.output(output, of: try model.run(input, boxes: boxes, precision: .float32), model)
+        let layout = model.collection[.layout]
+        let (produced, saved) = Self.inSourceOrder(output, produced: reference, expected: expected, layout: layout)
+        let (noise, _) = Self.inSourceOrder(output, produced: float32, expected: expected, layout: layout)
+        return try compare(output, reference: produced, candidate: saved, noise: noise)
+    }
+
+    private static func output(_ name: String, of outputs: [(name: String, value: FeatureMap)], _ model: Model)
+        throws(WeightKitError) -> FeatureMap
+    {
+        guard let produced = outputs.first(where: { $0.name == name })?.value else {
+            throw WeightKitError(.invalidArgument, "no output '\(name)'; this network has \(outputs.map(\.name).joined(separator: ", "))",
+                                 file: model.path)
+        }
+        return produced
+    }
+}

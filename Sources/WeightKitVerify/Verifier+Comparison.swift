@@ -1,0 +1,39 @@
+extension Verifier {
+    /// One output compared against its reference and noise floor.
+    public struct Comparison: Sendable {
+        public var output: String
+        public var maxAbsoluteError: Double
+        /// maxAbsoluteError / max |reference|.
+        public var relativeError: Double
+        /// 10 log10(sum ref^2 / sum err^2); infinite when the outputs are identical.
+        public var snrDecibels: Double
+        /// The RMS error allowed, relative to the reference's RMS: `noiseFactor` times the spread of two correct
+        /// computations, plus storage rounding.
+        public var noiseFloor: Double
+        /// How many times the error fits in what is allowed (the tighter of RMS and largest value): above 1
+        /// passes.
+        public var margin: Double
+        public var verdict: Verdict
+        /// Why the output failed or proves nothing when the error numbers alone do not say (no signal,
+        /// non-finite values, one value far off); nil when it passed or its error is simply too large.
+        public var failureReason: String?
+
+        public var passed: Bool { verdict == .pass }
+    }
+
+    /// What one comparison shows.
+    public enum Verdict: String, Sendable {
+        /// Within the noise floor.
+        case pass
+        /// Beyond it: another function.
+        case fail
+        /// Nothing to compare (NaN everywhere, one value everywhere): neither equal nor different, and never
+        /// counted as a pass.
+        case noSignal = "no signal"
+    }
+
+    /// The verdict of several comparisons: every output with a signal passed, and at least one had one.
+    public static func passes(_ comparisons: [Comparison]) -> Bool {
+        comparisons.contains { $0.verdict == .pass } && !comparisons.contains { $0.verdict == .fail }
+    }
+}
