@@ -33,12 +33,31 @@ extension Verifier {
     public func check(
         _ model: Model, output: String, expected: FeatureMap, input: FeatureMap, boxes: [RegionOfInterest] = []
     ) throws(WeightKitError) -> Comparison {
-        let reference = try Self.output(output, of: try model.run(input, boxes: boxes), model)
-        let float32 = try Self.output(output, of: try model.run(input, boxes: boxes, precision: .float32), model)
+        guard let comparison = try check(model, expected: [(output, expected)], input: input, boxes: boxes).first else {
+            throw WeightKitError(.invalidArgument, "no output '\(output)' to compare", file: model.path)
+        }
+        return comparison
+    }
+
+    /// Compares several saved outputs at once (one reference pass and one float32 pass for all of them).
+    ///
+    /// - Parameter expected: each output's name and the array the framework saved for it.
+    /// - Throws: `WeightKitError` when the network has no output of one of the names, or a pass fails.
+    public func check(
+        _ model: Model, expected: [(name: String, value: FeatureMap)], input: FeatureMap, boxes: [RegionOfInterest] = []
+    ) throws(WeightKitError) -> [Comparison] {
+        let reference = try model.run(input, boxes: boxes)
+        let float32 = try model.run(input, boxes: boxes, precision: .float32)
         let layout = model.collection[.layout]
-        let (produced, saved) = Self.inSourceOrder(output, produced: reference, expected: expected, layout: layout)
-        let (noise, _) = Self.inSourceOrder(output, produced: float32, expected: expected, layout: layout)
-        return try compare(output, reference: produced, candidate: saved, noise: noise)
+        var comparisons: [Comparison] = []
+        for (output, saved) in expected {
+            let (produced, candidate) = Self.inSourceOrder(output, produced: try Self.output(output, of: reference, model),
+                                                           expected: saved, layout: layout)
+            let (noise, _) = Self.inSourceOrder(output, produced: try Self.output(output, of: float32, model), expected: saved,
+                                                layout: layout)
+            comparisons.append(try compare(output, reference: produced, candidate: candidate, noise: noise))
+        }
+        return comparisons
     }
 
     private static func output(_ name: String, of outputs: [(name: String, value: FeatureMap)], _ model: Model)

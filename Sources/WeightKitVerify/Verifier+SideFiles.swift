@@ -90,3 +90,27 @@ extension Verifier {
         }
     }
 }
+
+extension Verifier {
+    /// The arrays a framework saved into `folder`, one `<output>.npy` per output of `model`'s network (other
+    /// files, such as `input.npy`, are not outputs and are left alone).
+    ///
+    /// - Throws: `WeightKitError` naming the folder when it holds no output of the network, or an array is
+    ///   not readable.
+    public static func savedOutputs(in folder: String, for model: Model, memory: ForwardMemory = ForwardMemory())
+        throws(WeightKitError) -> [(name: String, value: FeatureMap)]
+    {
+        let names = try RecognizedNetwork(model.collection).outputNames(of: model.collection)
+        var saved: [(name: String, value: FeatureMap)] = []
+        for name in names {
+            let path = folder + "/" + name + ".npy"
+            guard FileIdentity.of(path) != nil else { continue }
+            saved.append((name, try featureMap(fromNpy: path, memory: memory)))
+        }
+        guard !saved.isEmpty else {
+            throw WeightKitError(.invalidArgument, "holds no <output>.npy of this network's outputs (\(names.joined(separator: ", ")))",
+                                 file: folder)
+        }
+        return saved
+    }
+}

@@ -34,7 +34,7 @@ struct Verify: ParsableCommand {
     @Option(help: "Proposals as .npy, shape (R, 4), x1 y1 x2 y2 in input pixels: the ROI heads run on them.")
     var boxes: String?
 
-    @Option(help: "Expected output as .npy, saved by the real framework.")
+    @Option(help: "Expected output as .npy, saved by the real framework; or a folder of <output>.npy files, each compared with the output of its name.")
     var expect: String?
 
     @Option(help: "The output --expect holds: stem, res2..res5, stage2..stage5, p2..p7, rpn.objectness.pN, rpn.deltas.pN, retina.cls.pN, retina.deltas.pN, box.cls_score, box.bbox_pred, mask.logits, keypoint.logits, logits.")
@@ -43,12 +43,17 @@ struct Verify: ParsableCommand {
     @Option(name: .customLong("noise-factor"), help: "How many times the noise floor an error may be.")
     var noiseFactor: Double = 8
 
+    @Flag(help: "Print one JSON object (per output: error, SNR, noise floor, margin, verdict) instead of a table.")
+    var json = false
+
     @OptionGroup var memory: MemoryLimit
     @OptionGroup var member: ArchiveMemberOption
 
     func validate() throws {
         if candidate == nil && expect == nil { throw ValidationError("give a second file or --expect") }
-        if expect != nil && output == nil { throw ValidationError("--expect needs --output") }
+        if let expect, output == nil, !Self.isFolder(expect) {
+            throw ValidationError("--expect needs --output, or a folder of <output>.npy files")
+        }
         if expect != nil && input == nil {
             throw ValidationError("--expect needs --input: the framework's saved output came from one particular image")
         }
@@ -62,7 +67,9 @@ struct Verify: ParsableCommand {
         var failed = false
         try reportingErrors { () throws(WeightKitError) in
             let comparisons = try compare(verifier)
-            try StandardOutput.write(line: VerificationTable(comparisons).text)
+            let report = VerificationReport(reference: reference, candidate: candidate, expected: expect,
+                                            noiseFactor: noiseFactor, comparisons: comparisons)
+            try StandardOutput.write(line: json ? try report.json() : VerificationTable(comparisons).text)
             for comparison in comparisons {
                 if let reason = comparison.failureReason { StandardError.write("\(comparison.output): \(reason)\n".escapingControlCharacters) }
             }
@@ -83,12 +90,22 @@ struct Verify: ParsableCommand {
             try Verifier.boxes(fromNpy: path, height: image.height, width: image.width)
         } ?? []
         let model = try Verifier.load(reference, memory: forward, options: options)
+        if let expect, Self.isFolder(expect) {
+            let saved = try Verifier.savedOutputs(in: expect, for: model, memory: forward)
+            return try verifier.check(model, expected: output.map { name in saved.filter { $0.name == name } } ?? saved,
+                                      input: image, boxes: proposals)
+        }
         if let expect, let output {
             let saved = try Verifier.featureMap(fromNpy: expect, memory: forward)
             return [try verifier.check(model, output: output, expected: saved, input: image, boxes: proposals)]
         }
         guard let candidate else { return [] }
         return try verifier.compare(model, try Verifier.load(candidate, memory: forward, options: options), input: image, boxes: proposals)
+    }
+
+    private static func isFolder(_ path: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
     }
 
     private func inputImage(_ forward: ForwardMemory) throws(WeightKitError) -> FeatureMap {

@@ -50,15 +50,29 @@ extension RecognizedNetwork {
     ///   missing tensor ends the check without an error.
     public func checkShapes(of collection: TensorCollection) throws(WeightKitError) {
         guard hasBackbone else { return }
+        do {
+            _ = try shapePass(collection)
+        } catch where error.reason == NetworkWeights.missingReason {
+            // A file without every tensor still converts; what it has was checked up to the first gap.
+        }
+    }
+
+    /// The names of the outputs the network gives, the ROI heads' included (found by the shape pass).
+    ///
+    /// - Throws: `WeightKitError` when a tensor is missing or does not fit the network.
+    public func outputNames(of collection: TensorCollection) throws(WeightKitError) -> [String] {
+        guard hasBackbone else { return [] }
+        return try shapePass(collection).map(\.name)
+    }
+
+    /// The parts run over maps of zeros: every shape checked, nothing computed.
+    private func shapePass(_ collection: TensorCollection) throws(WeightKitError) -> [(name: String, value: FeatureMap)] {
         let memory = ForwardMemory()
         let weights = try NetworkWeights(checkingShapesOf: collection, memory: memory)
         let side = Self.shapeCheckSide
         let input = try memory.map(channels: 3, height: side, width: side, for: "the shape check's input")
         var state = ForwardState(weights: weights, input: input, boxes: [RegionOfInterest(x1: 16, y1: 16, x2: 112, y2: 112)])
-        do {
-            for part in parts { try part.run(&state) }
-        } catch where error.reason == NetworkWeights.missingReason {
-            // A file without every tensor still converts; what it has was checked up to the first gap.
-        }
+        for part in parts { try part.run(&state) }
+        return state.outputs
     }
 }
