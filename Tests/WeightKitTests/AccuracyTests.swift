@@ -90,6 +90,25 @@ import Testing
         }
     }
 
+    /// Two files: folding every norm and casting to float16 change only storage rounding and pass; a 1 %
+    /// change of one convolution fails. No float32 slack: both run in the reference precision.
+    @Test(arguments: folders.filter { $0.hasSuffix("32x32") })
+    func twoFilesDifferOnlyByRounding(folder: String) throws {
+        let test = try Case(folder)
+        let folded = try BatchNormFolding.fold(test.model.collection).collection
+        var half = test.model.collection.replacingTensors()
+        for tensor in test.model.collection.tensors {
+            try half.append(Tensor(name: tensor.name, dtype: .float16, shape: tensor.shape, data: try DTypeCast.cast(tensor, to: .float16)))
+        }
+        for (change, other) in [("folded", folded), ("float16", half)] {
+            let comparisons = try Verifier().compare(test.model, Verifier.Model(collection: other), input: test.input)
+            #expect(Verifier.passes(comparisons), "\(folder) \(change): \(comparisons.filter { !$0.passed })")
+        }
+        let convolution = try #require(test.model.collection.names.filter { $0.hasSuffix("conv2.weight") || $0.hasSuffix("_1/conv.weight") }.last)
+        let changed = Verifier.Model(collection: try scaled(test.model.collection, convolution))
+        #expect(!Verifier.passes(try Verifier().compare(test.model, changed, input: test.input)), "\(folder): \(convolution)")
+    }
+
     private func scaled(_ collection: TensorCollection, _ name: String) throws -> TensorCollection {
         var changed = collection
         let tensor = try #require(changed[name])
