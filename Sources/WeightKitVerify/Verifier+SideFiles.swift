@@ -93,7 +93,9 @@ extension Verifier {
 
 extension Verifier {
     /// The arrays a framework saved into `folder`, one `<output>.npy` per output of `model`'s network (other
-    /// files, such as `input.npy`, are not outputs and are left alone).
+    /// files, such as `input.npy`, are not outputs and are left alone). Where the framework also ran in
+    /// float64 and saved `<output>.f64.npy`, that array is compared instead: its own rounding is then far
+    /// below the noise floor, so the comparison measures WeightKit alone.
     ///
     /// - Throws: `WeightKitError` naming the folder when it holds no output of the network, or an array is
     ///   not readable.
@@ -103,8 +105,8 @@ extension Verifier {
         let names = try RecognizedNetwork(model.collection).outputNames(of: model.collection)
         var saved: [(name: String, value: FeatureMap)] = []
         for name in names {
-            let path = folder + "/" + name + ".npy"
-            guard FileIdentity.of(path) != nil else { continue }
+            let candidates = [folder + "/" + name + ".f64.npy", folder + "/" + name + ".npy"]
+            guard let path = candidates.first(where: { FileIdentity.of($0) != nil }) else { continue }
             saved.append((name, try featureMap(fromNpy: path, memory: memory)))
         }
         guard !saved.isEmpty else {
