@@ -113,8 +113,9 @@ public struct CanonicalMapper: Sendable {
         }
         var output = TensorCollection(format: collection.format, metadata: collection.metadata)
         output.sourceFacts = collection.sourceFacts
-        output.semantics = semantics
         try renaming.emit(into: &output)
+        output.semantics = output.hasGroupedBottlenecks
+            ? try self.semantics(of: layout, for: collection, grouped: true) : semantics
         output.naming = .canonical
         output[.layout] = layout.name
         if let classes = collection.sourceFacts.classes { output[.classes] = SourceFacts.jsonArray(classes) }
@@ -157,15 +158,15 @@ public struct CanonicalMapper: Sendable {
     /// (`semantics_from_metadata`), the norm eps the file's own description gives (an MXNet symbol), then
     /// what a checkpoint WeightKit wrote recorded, which says what the weights meant before any layout could.
     /// Norms whose eps differ cannot be recorded as one, so such a file is refused, not approximated.
-    func semantics(of layout: LayoutDefinition, for collection: TensorCollection) throws(WeightKitError)
-        -> WeightSemantics
+    func semantics(of layout: LayoutDefinition, for collection: TensorCollection, grouped: Bool = false)
+        throws(WeightKitError) -> WeightSemantics
     {
         if let varies = collection.sourceFacts.normEpsValues {
             throw WeightKitError(
                 .unsupported,
                 "the file's norms use different eps values (\(WeightSemantics.text(varies))); a canonical container records one eps for all")
         }
-        var semantics = layout.semantics(for: collection.metadata)
+        var semantics = layout.semantics(for: collection.metadata, grouped: grouped)
         if let eps = collection.sourceFacts.normEps { semantics.normEps = eps }
         semantics = semantics.overridden(by: collection.semantics)
         try semantics.validate()

@@ -114,6 +114,8 @@ public struct LayoutDefinition: Decodable, Sendable {
     public var semantics: WeightSemantics?
     /// Semantics a file states for itself (a training config in the checkpoint), overriding `semantics`.
     public var semanticsFromMetadata: [MetadataSemantics]?
+    /// Semantics that hold when the network is a ResNeXt, which the framework's configs always set.
+    public var semanticsWhenGrouped: GroupedSemantics?
     /// Why a recognised family has no canonical names (yet): mapping it is refused with this reason, so a
     /// user learns what the file is instead of reading a list of unmapped names.
     public var unsupported: String?
@@ -147,6 +149,7 @@ public struct LayoutDefinition: Decodable, Sendable {
         case name, description, fragment, include, recognize, semantics, rules, unsupported
         case stripPrefixes = "strip_prefixes"
         case semanticsFromMetadata = "semantics_from_metadata"
+        case semanticsWhenGrouped = "semantics_when_grouped"
         case family, checkpoint
         case epsInConfig = "eps_in_config"
         case targetPrefixes = "target_prefixes"
@@ -163,6 +166,7 @@ public struct LayoutDefinition: Decodable, Sendable {
         stripPrefixes = try container.decodeIfPresent([String].self, forKey: .stripPrefixes)
         semantics = try container.decodeIfPresent(WeightSemantics.self, forKey: .semantics)
         semanticsFromMetadata = try container.decodeIfPresent([MetadataSemantics].self, forKey: .semanticsFromMetadata)
+        semanticsWhenGrouped = try container.decodeIfPresent(GroupedSemantics.self, forKey: .semanticsWhenGrouped)
         unsupported = try container.decodeIfPresent(String.self, forKey: .unsupported)
         rules = try container.decode([Rule].self, forKey: .rules)
         family = try container.decodeIfPresent(String.self, forKey: .family)
@@ -173,9 +177,11 @@ public struct LayoutDefinition: Decodable, Sendable {
 }
 
 extension LayoutDefinition {
-    /// The layout's semantics, with what the file's own metadata states applied over them in order.
-    public func semantics(for metadata: [String: String]) -> WeightSemantics {
+    /// The layout's semantics, with those of a ResNeXt when `grouped`, then what the file's own metadata
+    /// states applied over them in order.
+    public func semantics(for metadata: [String: String], grouped: Bool = false) -> WeightSemantics {
         var result = semantics ?? WeightSemantics()
+        if grouped, let rule = semanticsWhenGrouped { result = result.overridden(by: rule.semantics) }
         for rule in semanticsFromMetadata ?? [] where rule.holds(in: metadata) {
             result = result.overridden(by: rule.semantics)
         }

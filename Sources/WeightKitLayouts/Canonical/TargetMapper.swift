@@ -346,11 +346,15 @@ public struct TargetMapper: Sendable {
         return result
     }
 
-    /// The layout's semantics that match the source's stride placement: its own, or one its config can
-    /// state (`semantics_from_metadata`), preferring one with the source's channel order.
+    /// The layout's semantics that match the source's stride placement: those its configs give a ResNeXt,
+    /// its own, or one its config can state (`semantics_from_metadata`), preferring one with the source's
+    /// channel order.
     private func chooseVariant(of layout: LayoutDefinition, for canonical: TensorCollection) throws(WeightKitError) -> Variant {
         let base = layout.semantics ?? WeightSemantics()
         var variants = [Variant(semantics: base, config: TargetConfig())]
+        if let grouped = layout.semanticsWhenGrouped, canonical.hasGroupedBottlenecks {
+            variants.insert(Variant(semantics: base.overridden(by: grouped.semantics), config: grouped.targetConfig), at: 0)
+        }
         for rule in layout.semanticsFromMetadata ?? [] {
             variants.append(Variant(semantics: base.overridden(by: rule.semantics), config: rule.targetConfig))
         }
