@@ -7,10 +7,17 @@ extension Verifier {
     /// A per-box output and a framework's saved array, put in the order the file's source framework saves:
     /// where its layout moved class rows when reading (torchvision, Caffe2: background first), the
     /// produced columns move back; where it dropped rows (background box deltas), the saved array's first
-    /// columns are left out of the comparison, since the canonical weights no longer hold them.
+    /// columns are left out of the comparison, since the canonical weights no longer hold them; where it
+    /// turned two-class softmax objectness into logits (MXNet RPNs), the saved pairs are turned alike.
     public static func inSourceOrder(
         _ output: String, produced: FeatureMap, expected: FeatureMap, layout: String?
     ) -> (produced: FeatureMap, expected: FeatureMap) {
+        if output.hasPrefix("rpn.objectness."), expected.channels == 2 * produced.channels,
+           expected.height == produced.height, expected.width == produced.width,
+           hasRule(in: layout, to: "objectness_logits", where: { $0.softmaxPairsToLogits == true })
+        {
+            return (produced, foregroundMinusBackground(expected))
+        }
         let predictors = ["box.cls_score": "box_predictor.cls_score", "box.bbox_pred": "box_predictor.bbox_pred",
                           "mask.logits": "mask_head.predictor"]
         guard let predictor = predictors[output], let layout,
@@ -35,6 +42,23 @@ extension Verifier {
             expected = perBox(expected) { row in Array(row.dropFirst(count)) }
         }
         return (produced, expected)
+    }
+
+    /// Whether `layout` has a rule naming `target` that `condition` holds for.
+    private static func hasRule(
+        in layout: String?, to target: String, where condition: (LayoutDefinition.Rule) -> Bool
+    ) -> Bool {
+        guard let layout, let definition = CanonicalMapper.standard.layouts.first(where: { $0.name == layout }) else {
+            return false
+        }
+        return CanonicalMapper.standard.rules(of: definition).contains { $0.to?.contains(target) == true && condition($0) }
+    }
+
+    /// A map of background channels then foreground channels as the foreground minus background logits.
+    private static func foregroundMinusBackground(_ map: FeatureMap) -> FeatureMap {
+        let half = map.channels / 2 * map.height * map.width
+        let values = (0..<half).map { map.values[half + $0] - map.values[$0] }
+        return FeatureMap(channels: map.channels / 2, height: map.height, width: map.width, values: values)
     }
 
     /// `map` (one box per channel) with each box's values rewritten; widths stay.

@@ -199,8 +199,9 @@ public struct TargetMapper: Sendable {
             }
             target.semantics.roiAlign = pooling
         }
+        let written = plan.variant.config.entries.isEmpty ? "" : " (also written into the checkpoint)"
         for setting in plan.variant.config.settings {
-            conversions.append("set \(setting) in the \(plan.layout.name) config (also written into the checkpoint)")
+            conversions.append("set \(setting) in the \(plan.layout.name) config\(written)")
         }
         return Result(collection: target, layout: plan.layout.name, checkpoint: plan.layout.checkpoint,
                       inexpressible: plan.inexpressible, conversions: conversions, config: plan.variant.config)

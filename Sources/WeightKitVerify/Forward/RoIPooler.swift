@@ -24,10 +24,12 @@ struct RoIPooler {
         guard let map = levels[level] else {
             throw WeightKitError(.malformed, "the pyramid has no level p\(level) for a box's size")
         }
+        let scale = 1 / Double(1 << level), semantics = semantics
         return try weights.memory.tracked(channels: map.channels, height: size, width: size, for: "a pooled box") {
-            FeatureMap(channels: map.channels, height: size, width: size, values: Operations.roiAlign(
-                map, box: box, scale: 1 / Double(1 << level), output: size,
-                samplingRatio: semantics.samplingRatio, aligned: semantics.aligned))
+            FeatureMap(channels: map.channels, height: size, width: size, values: semantics == .simpledet
+                ? Operations.maxRoIAlign(map, box: box, scale: scale, output: size)
+                : Operations.roiAlign(map, box: box, scale: scale, output: size,
+                                      samplingRatio: semantics.samplingRatio, aligned: semantics.aligned))
         }
     }
 }
