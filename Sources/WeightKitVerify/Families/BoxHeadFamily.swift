@@ -23,6 +23,7 @@ package struct BoxHeadFamily: NetworkFamily {
     let stages: [Stage]
 
     package static func recognize(_ tensors: TensorCollection, after parts: [any NetworkFamily]) -> BoxHeadFamily? {
+        guard !C4HeadFamily.isPresent(in: tensors) else { return nil }
         if tensors[predictor + "cls_score.weight"] != nil {
             return BoxHeadFamily(stages: [stage(infix: "", output: "box.", in: tensors)])
         }

@@ -12,6 +12,10 @@ package struct MaskHeadFamily: MarkedHead {
 
     package init() {}
 
+    package static func recognize(_ tensors: TensorCollection, after parts: [any NetworkFamily]) -> MaskHeadFamily? {
+        tensors[marker] != nil && !C4HeadFamily.isPresent(in: tensors) ? MaskHeadFamily() : nil
+    }
+
     package func run(_ state: inout ForwardState) throws(WeightKitError) {
         let weights = state.weights, head = Self.head
         try state.emitPerBox(["mask.logits"], pooledBy: state.pyramidPooler, size: Self.poolSize) { (pooled) throws(WeightKitError) in

@@ -1,6 +1,6 @@
 import WeightKitCore
 
-/// The RPN head on every pyramid level, as torchvision and detectron2 run it: one 3x3 convolution + ReLU
+/// The RPN head on every pyramid level (a C4 detector's: on res4), as torchvision and detectron2 run it: one 3x3 convolution + ReLU
 /// (torchvision's v2 head: two, `conv.conv0`, `conv.conv1`), then 1x1 convolutions for each anchor's
 /// objectness logit and its four box deltas. Outputs `rpn.objectness.pN` (A channels) and
 /// `rpn.deltas.pN` (4A channels, anchor by anchor).
@@ -33,7 +33,7 @@ package struct RPNFamily: NetworkFamily {
 
     package func run(_ state: inout ForwardState) throws(WeightKitError) {
         let weights = state.weights, head = Self.head
-        for (name, feature) in state.pyramid {
+        for (name, feature) in state.denseInputs {
             var hidden = feature
             for convolution in convolutions {
                 hidden = try weights.convolution(hidden, weight: convolution + ".weight", bias: convolution + ".bias")

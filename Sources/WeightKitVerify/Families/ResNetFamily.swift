@@ -128,7 +128,7 @@ package struct ResNetFamily: NetworkFamily {
     }
 
     /// A v1 bottleneck (stride in the 1x1 or the 3x3) or basic block, with its shortcut, then ReLU.
-    private func residualBlock(
+    func residualBlock(
         _ x: FeatureMap, _ prefix: String, stride: Int, strideIn1x1: Bool, _ weights: NetworkWeights
     ) throws(WeightKitError) -> FeatureMap {
         var y: FeatureMap
@@ -149,7 +149,7 @@ package struct ResNetFamily: NetworkFamily {
 
     /// A pre-activation (v2) bottleneck: norm-ReLU, then conv1, norm-ReLU, conv2 (with the stride), norm-ReLU,
     /// conv3, plus the input or a projection of the first activation.
-    private func preActivationBlock(
+    func preActivationBlock(
         _ x: FeatureMap, _ prefix: String, stride: Int, _ weights: NetworkWeights
     ) throws(WeightKitError) -> FeatureMap {
         var activated = try weights.copy(x)

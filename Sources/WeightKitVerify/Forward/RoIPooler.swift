@@ -6,8 +6,11 @@ struct RoIPooler {
     let levels: [Int: FeatureMap]
     let range: ClosedRange<Int>
     let semantics: RoIAlignSemantics
+    let samplingRatio: Int
 
-    init?(weights: NetworkWeights, pyramid: [(String, FeatureMap)]) {
+    /// - Parameter samplingRatio: samples per bin where the head's config sets them apart from the
+    ///   framework's pyramid pooling (a C4 head's adaptive sampling); the semantics' own when nil.
+    init?(weights: NetworkWeights, pyramid: [(String, FeatureMap)], samplingRatio: Int? = nil) {
         var levels: [Int: FeatureMap] = [:]
         for (name, map) in pyramid {
             if name.hasPrefix("p"), let level = Int(name.dropFirst()), (2...5).contains(level) { levels[level] = map }
@@ -17,6 +20,7 @@ struct RoIPooler {
         self.levels = levels
         range = lowest...highest
         semantics = weights.collection.semantics.roiAlign ?? .detectron2
+        self.samplingRatio = samplingRatio ?? semantics.samplingRatio
     }
 
     func pool(_ box: RegionOfInterest, size: Int) throws(WeightKitError) -> FeatureMap {
@@ -24,12 +28,12 @@ struct RoIPooler {
         guard let map = levels[level] else {
             throw WeightKitError(.malformed, "the pyramid has no level p\(level) for a box's size")
         }
-        let scale = 1 / Double(1 << level), semantics = semantics
+        let scale = 1 / Double(1 << level), semantics = semantics, samplingRatio = samplingRatio
         return try weights.memory.tracked(channels: map.channels, height: size, width: size, for: "a pooled box") {
             FeatureMap(channels: map.channels, height: size, width: size, values: semantics == .simpledet
                 ? Operations.maxRoIAlign(map, box: box, scale: scale, output: size)
                 : Operations.roiAlign(map, box: box, scale: scale, output: size,
-                                      samplingRatio: semantics.samplingRatio, aligned: semantics.aligned))
+                                      samplingRatio: samplingRatio, aligned: semantics.aligned))
         }
     }
 }

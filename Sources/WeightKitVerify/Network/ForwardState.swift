@@ -33,6 +33,13 @@ package struct ForwardState {
         stages[level] = map
     }
 
+    /// What dense heads read: the neck's levels, or a C4 detector's deepest backbone stage (`res4`).
+    var denseInputs: [(name: String, value: FeatureMap)] {
+        if !pyramid.isEmpty { return pyramid }
+        guard let (level, map) = stages.max(by: { $0.key < $1.key }) else { return [] }
+        return [("res\(level)", map)]
+    }
+
     /// The deepest backbone stage's output.
     var lastStage: FeatureMap? {
         stages.max { $0.key < $1.key }?.value

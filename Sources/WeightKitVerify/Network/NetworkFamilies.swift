@@ -5,7 +5,7 @@ package enum NetworkFamilies {
         ResNetFamily.self, VoVNetFamily.self,
         FPNFamily.self,
         FCOSFamily.self, RPNFamily.self, RetinaNetFamily.self,
-        BoxHeadFamily.self, MaskHeadFamily.self, KeypointHeadFamily.self,
+        BoxHeadFamily.self, C4HeadFamily.self, MaskHeadFamily.self, KeypointHeadFamily.self,
         ClassifierFamily.self,
     ]
 }
