@@ -37,7 +37,8 @@ public struct LayoutDefinition: Decodable, Sendable {
         /// become one sigmoid logit per row, foreground minus background (exact: softmax of two is the
         /// sigmoid of their difference).
         public var softmaxPairsToLogits: Bool?
-        /// Keep only the first dimension and flatten the rest: a 1x1 convolution used as a linear layer.
+        /// Keep only the first dimension and flatten the rest: a 1x1 convolution used as a linear layer (as a
+        /// target, the matrix is stored as that `[out, in, 1, 1]` convolution again).
         public var flattenToMatrix: Bool?
         /// Tensors to create beside the mapped one, shaped like it (AffineChannel's missing statistics).
         public var also: [Synthesis]?

@@ -145,8 +145,7 @@ public struct TargetMapper: Sendable {
         var companions: [String: (value: Double, owner: String)] = [:]
         for tensor in canonical.tensors {
             guard let (index, name, captures) = Self.sourceName(
-                for: tensor.name, inverses: inverses, compiled: compiled, strip: strip, network: network),
-                  rules[index].flattenToMatrix != true
+                for: tensor.name, inverses: inverses, compiled: compiled, strip: strip, network: network)
             else {
                 inexpressible.append(tensor.name)
                 continue
@@ -176,6 +175,15 @@ public struct TargetMapper: Sendable {
         }
         return Plan(layout: layout, variant: variant, targetEps: targetEps, placements: placements,
                     inexpressible: inexpressible, companions: companions)
+    }
+
+    /// A linear layer's `[out, in]` matrix as the 1x1 convolution `[out, in, 1, 1]` the target stores it as.
+    private static func oneByOneConvolution(_ shape: Shape, of tensor: Tensor) throws(WeightKitError) -> Shape {
+        guard shape.rank == 2 else {
+            throw WeightKitError(.malformed, "a linear layer's weight is a matrix, not shape \(shape)",
+                                 location: .init(tensor: tensor.name))
+        }
+        return try Shape(shape.dimensions + [1, 1])
     }
 
     /// The values `plan` needs, converted so the target computes what the source did.
@@ -253,6 +261,9 @@ public struct TargetMapper: Sendable {
             }
             if rule.softmaxPairsToLogits == true {
                 (data, shape) = try RowMove.logitsToSoftmaxPairs(tensor)
+            }
+            if rule.flattenToMatrix == true {
+                shape = try Self.oneByOneConvolution(shape, of: tensor)
             }
             if let rows = rule.dropFirstRows {
                 (data, shape) = try RowMove.prependZeroRows(tensor, rows: rows)
