@@ -26,6 +26,12 @@ extension PickleGlobals {
             PythonName("torch", "per_tensor_affine"): .value,
             PythonName("torch", "per_channel_affine"): .value,
             PythonName("torch", "per_channel_affine_float_qparams"): .value,
+            // mmengine's training state (`message_hub`): HistoryBuffer objects whose statistics methods are
+            // pickled as getattr(HistoryBuffer, 'min'), and Counters. Recorded as inert objects, never called;
+            // the tensors beside them are what a reader takes.
+            PythonName("mmengine.logging.history_buffer", "HistoryBuffer"): .record,
+            PythonName("builtins", "getattr"): .record,
+            PythonName("collections", "Counter"): .record,
         ]
         for storage in TorchStorageType.allCases {
             roles[PythonName("torch", storage.rawValue)] = .value
