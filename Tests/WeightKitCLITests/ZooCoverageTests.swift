@@ -1,0 +1,108 @@
+import Foundation
+import Testing
+import WeightKitTestSupport
+
+/// The zoo table as data (`fixtures/zoo/coverage.json`): every reduced-size model the frameworks wrote,
+/// and whether WeightKit serves it end to end. A served model must convert with every tensor named,
+/// verify against each output the framework saved, keep its function under `--fold-bn` and write back
+/// into its family; a model listed as not served must still fail somewhere, so the table never
+/// understates what works.
+@Suite struct ZooCoverageTests {
+    struct Row: Decodable, CustomTestStringConvertible, Sendable {
+        var fixture: String
+        var checkpoint: String
+        var family: String
+        var served: Bool
+        var missing: String?
+
+        var testDescription: String { fixture }
+    }
+
+    struct Table: Decodable {
+        var models: [Row]
+    }
+
+    static let rows: [Row] = {
+        guard let data = FileManager.default.contents(atPath: CLI.fixture("zoo/coverage.json")),
+              let table = try? JSONDecoder().decode(Table.self, from: data)
+        else { return [] }
+        return table.models
+    }()
+
+    /// What each framework's files are written back as.
+    static let extensions = ["mxnext": "params"]
+
+    struct Model {
+        let row: Row
+        var folder: String { CLI.fixture("zoo/" + row.fixture) }
+        var checkpoint: String { folder + "/" + row.checkpoint }
+
+        /// `--input` and `--boxes` from the folder, where it has them.
+        var sideFiles: [String] {
+            var arguments = ["--input", folder + "/input.npy"]
+            if FileManager.default.fileExists(atPath: folder + "/boxes.npy") {
+                arguments += ["--boxes", folder + "/boxes.npy"]
+            }
+            return arguments
+        }
+
+        /// How many outputs the framework saved, by its manifest.
+        func savedOutputs() throws -> Int {
+            let data = try #require(FileManager.default.contents(atPath: folder + "/manifest.json"))
+            let manifest = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+            return try #require(manifest["outputs"] as? [String: Any]).count
+        }
+    }
+
+    @Test func theTableListsEveryFixtureFolder() throws {
+        let zoo = CLI.fixture("zoo")
+        var folders: [String] = []
+        for framework in try FileManager.default.contentsOfDirectory(atPath: zoo) {
+            let path = zoo + "/" + framework
+            guard let models = try? FileManager.default.contentsOfDirectory(atPath: path) else { continue }
+            for model in models where FileManager.default.fileExists(atPath: path + "/" + model + "/manifest.json") {
+                folders.append(framework + "/" + model)
+            }
+        }
+        #expect(Set(Self.rows.map(\.fixture)) == Set(folders))
+        #expect(Self.rows.filter { !$0.served }.allSatisfy { $0.missing?.isEmpty == false })
+    }
+
+    @Test(arguments: rows.filter(\.served))
+    func servedModelRunsEndToEnd(_ row: Row) throws {
+        let model = Model(row: row), scratch = try Scratch()
+        let strict = try CLI.run("convert", model.checkpoint, "--strict", "--to", scratch.path("canonical.safetensors"))
+        #expect(strict.status == 0, "\(strict.stderr)")
+
+        let verify = try CLI.run(["verify", model.checkpoint, "--expect", model.folder, "--json"] + model.sideFiles)
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(verify.stdout.utf8)) as? [String: Any])
+        let outputs = try #require(report["outputs"] as? [[String: Any]])
+        #expect(outputs.count == (try model.savedOutputs()), "every output the framework saved is compared")
+        #expect(outputs.allSatisfy { $0["verdict"] as? String == "pass" })
+
+        let folded = scratch.path("folded.safetensors")
+        let fold = try CLI.run("convert", model.checkpoint, "--fold-bn", "--to", folded)
+        #expect(fold.status == 0, "\(fold.stderr)")
+        let foldVerify = try CLI.run(["verify", model.checkpoint, folded] + model.sideFiles)
+        #expect(foldVerify.status == 0, "\(foldVerify.stdout)\(foldVerify.stderr)")
+
+        let back = scratch.path("back." + (Self.extensions[row.family] ?? "pth"))
+        let write = try CLI.run("convert", model.checkpoint, "--layout", row.family, "--to", back)
+        #expect(write.status == 0, "\(write.stderr)")
+        let backVerify = try CLI.run(["verify", model.checkpoint, back] + model.sideFiles)
+        #expect(backVerify.status == 0, "\(backVerify.stdout)\(backVerify.stderr)")
+    }
+
+    @Test(arguments: rows.filter { !$0.served })
+    func unservedModelStillFails(_ row: Row) throws {
+        let model = Model(row: row), scratch = try Scratch()
+        let strict = try CLI.run("convert", model.checkpoint, "--strict", "--to", scratch.path("canonical.safetensors"))
+        let verify = try CLI.run(["verify", model.checkpoint, "--expect", model.folder, "--json"] + model.sideFiles)
+        let saved = try model.savedOutputs()
+        let compared = (try? JSONSerialization.jsonObject(with: Data(verify.stdout.utf8)) as? [String: Any])
+            .flatMap { $0["outputs"] as? [Any] }?.count
+        let complete = verify.status == 0 && compared == saved
+        #expect(strict.status != 0 || !complete, "\(row.fixture) now works end to end: mark it served in coverage.json")
+    }
+}
