@@ -2,7 +2,8 @@ import WeightKitCore
 
 /// The RetinaNet head on every pyramid level (detectron2's names): classification and box subnets of 3x3
 /// convolutions + ReLU (torchvision's v2: GroupNorm(32) after each, at the next index), then `cls_score`
-/// and `bbox_pred`. Outputs `retina.cls.pN` and `retina.deltas.pN`.
+/// and `bbox_pred`. mmdetection's RetinaSepBNHead keeps a subnet per level (`head.levelI.cls_subnet.N`,
+/// each convolution followed by its level's BatchNorm). Outputs `retina.cls.pN` and `retina.deltas.pN`.
 package struct RetinaNetFamily: NetworkFamily {
     package static let role = NetworkRole.denseHead
     package static let head = "head."
@@ -10,15 +11,22 @@ package struct RetinaNetFamily: NetworkFamily {
     /// Each subnet's convolution indices in order.
     let classification: [Int]
     let box: [Int]
+    /// Whether each pyramid level has its own subnets (`head.levelI.`).
+    let perLevel: Bool
+
+    static func levelPrefix(_ level: Int) -> String { head + "level\(level)." }
 
     package static func recognize(_ tensors: TensorCollection, after parts: [any NetworkFamily]) throws(WeightKitError) -> RetinaNetFamily? {
         guard tensors[head + "cls_score.weight"] != nil, tensors[head + "bbox_pred.weight"] != nil else { return nil }
-        return RetinaNetFamily(classification: convolutions("cls_subnet", tensors), box: convolutions("bbox_subnet", tensors))
+        let perLevel = tensors.tensors.contains { $0.name.hasPrefix(levelPrefix(0)) }
+        let prefix = perLevel ? levelPrefix(0) : head
+        return RetinaNetFamily(classification: convolutions(prefix + "cls_subnet", tensors),
+                               box: convolutions(prefix + "bbox_subnet", tensors), perLevel: perLevel)
     }
 
     /// A subnet's convolution indices in order: every index holding a 4-d weight.
     private static func convolutions(_ subnet: String, _ tensors: TensorCollection) -> [Int] {
-        let prefix = head + subnet + "."
+        let prefix = subnet + "."
         var indices: [Int] = []
         for tensor in tensors.tensors where tensor.name.hasPrefix(prefix) && tensor.name.hasSuffix(".weight") {
             let middle = tensor.name.dropFirst(prefix.count).dropLast(".weight".count)
@@ -35,21 +43,27 @@ package struct RetinaNetFamily: NetworkFamily {
 
     package func run(_ state: inout ForwardState) throws(WeightKitError) {
         let weights = state.weights, head = Self.head
-        for (name, feature) in state.pyramid {
+        for (level, (name, feature)) in state.pyramid.enumerated() {
+            let prefix = perLevel ? Self.levelPrefix(level) : head
             state.emit("retina.cls.\(name)", try weights.convolution(
-                try subnet(feature, "cls_subnet", classification, weights), weight: head + "cls_score.weight",
+                try subnet(feature, prefix + "cls_subnet", classification, weights), weight: head + "cls_score.weight",
                 bias: head + "cls_score.bias"))
             state.emit("retina.deltas.\(name)", try weights.convolution(
-                try subnet(feature, "bbox_subnet", box, weights), weight: head + "bbox_pred.weight", bias: head + "bbox_pred.bias"))
+                try subnet(feature, prefix + "bbox_subnet", box, weights), weight: head + "bbox_pred.weight",
+                bias: head + "bbox_pred.bias"))
         }
     }
 
     private func subnet(_ x: FeatureMap, _ subnet: String, _ indices: [Int], _ weights: NetworkWeights) throws(WeightKitError) -> FeatureMap {
         var y = x
         for index in indices {
-            let convolution = Self.head + "\(subnet).\(index)"
+            let convolution = "\(subnet).\(index)"
             y = try weights.convolution(y, weight: convolution + ".weight", bias: convolution + ".bias")
-            try weights.groupNormIfPresent(&y, Self.head + "\(subnet).\(index + 1)")
+            if weights.has(convolution + ".norm.weight") {
+                try weights.normalize(&y, convolution + ".norm")
+            } else {
+                try weights.groupNormIfPresent(&y, "\(subnet).\(index + 1)")
+            }
             Operations.relu(&y)
         }
         return y
