@@ -40,6 +40,19 @@ import Testing
         }
     }
 
+    /// mmdetection's checkpoints carry their training config as text (8-15 KB in the zoo): read whole, so a
+    /// `style='caffe'` anywhere in it is seen; mmengine's message_hub (HistoryBuffer, getattr-pickled
+    /// methods) is recorded without running anything.
+    @Test func mmdetectionConfigsAndTrainingStateAreRead() throws {
+        let published = try WeightFile.read(Fixtures.path(
+            "zoo/mmdet/fpg-retinanet-chn128/retinanet_r50_fpg-chn128_crop640_50e_coco_20220311_011856-5fa2fde5.pth"))
+        let config = try #require(published.metadata["meta.config"])
+        #expect(config.utf8.count > 8192 && config.contains("FPG"))
+        let training = try WeightFile.read(Fixtures.path("zoo/mmdet/cascade-rcnn-r50-fpn/model.pth"))
+        #expect((training.metadata["meta.cfg"]?.utf8.count ?? 0) > 8192)
+        #expect(training.names.contains("roi_head.bbox_head.2.fc_cls.weight"))
+    }
+
     @Test(arguments: fixtures)
     func readsExactlyWhatTorchLoads(file: String, format: WeightFormat) throws {
         let collection = try WeightFile.read(Fixtures.path("pytorch/\(file).pth"))

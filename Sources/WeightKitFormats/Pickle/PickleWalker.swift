@@ -88,7 +88,7 @@ package struct PickleWalker {
         case .bool(let flag): return flag ? "True" : "False"
         case .int(let number): return String(number)
         case .float(let number): return String(number)
-        case .string, .binaryString: return value.text
+        case .string, .binaryString, .utf8Text: return value.text
         default: return nil
         }
     }
