@@ -78,6 +78,7 @@ struct Convert: ParsableCommand {
 
     @OptionGroup var memory: MemoryLimit
     @OptionGroup var member: ArchiveMemberOption
+    @OptionGroup var hash: HashCheckOption
 
     func validate() throws {
         if rgb && bgr { throw ValidationError("--rgb and --bgr exclude each other") }
@@ -117,6 +118,7 @@ struct Convert: ParsableCommand {
         let source = sources[0]
         let bar = !quiet && StandardError.isTerminal ? ProgressBar() : nil
         try reportingErrors { () throws(WeightKitError) in
+            try hash.check(source)
             defer { bar?.finish() }
             let report = try conversion.run(
                 from: source, to: output ?? "", progress: bar.map { bar in { bar.update($0, of: $1) } })

@@ -20,9 +20,11 @@ struct Inspect: ParsableCommand {
 
     @OptionGroup var memory: MemoryLimit
     @OptionGroup var member: ArchiveMemberOption
+    @OptionGroup var hash: HashCheckOption
 
     func run() throws {
         try reportingErrors { () throws(WeightKitError) in
+            try hash.check(file)
             let collection = try WeightFile.read(file, options: .init(includeAll: all, maximumBytes: memory.bytes, member: member.name))
             let report = InspectionReport(file: file, collection: collection, withStatistics: stats)
             try StandardOutput.write(line: json ? try report.json() : report.table())

@@ -46,6 +46,7 @@ struct WeightKitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "weightkit",
         abstract: "Read detection-model weights from PyTorch, Detectron, MXNet and Caffe2 files and write one canonical container.",
+        version: WeightKitVersion.current,
         subcommands: [Inspect.self, Convert.self, Verify.self]
     )
 }
