@@ -26,6 +26,7 @@ public enum ContainerKey: String, CaseIterable, Sendable {
     case channelOrderChanged = "weightkit.channel_order_changed"
     case classOrder = "weightkit.class_order"
     case inputNorm = "weightkit.input_norm"
+    case res5Dilation = "weightkit.res5_dilation"
     case fixGamma = "weightkit.fix_gamma"
     case synthesized = "weightkit.synthesized"
     case unmapped = "weightkit.unmapped"

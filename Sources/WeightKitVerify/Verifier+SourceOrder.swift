@@ -18,13 +18,18 @@ extension Verifier {
         {
             return (produced, foregroundMinusBackground(expected))
         }
-        let predictors = ["box.cls_score": "box_predictor.cls_score", "box.bbox_pred": "box_predictor.bbox_pred",
-                          "mask.logits": "mask_head.predictor"]
-        guard let predictor = predictors[output], let layout,
+        // The module and the layer each per-box output comes from (a cascade's `box.stageN.*` too).
+        let predictors = ["cls_score": ("box_predictor.", "cls_score"), "bbox_pred": ("box_predictor.", "bbox_pred"),
+                          "logits": ("mask_head.", "predictor")]
+        let last = output.split(separator: ".").last.map(String.init) ?? ""
+        guard output.hasPrefix("box.") || output == "mask.logits", let (module, layer) = predictors[last], let layout,
               let definition = CanonicalMapper.standard.layouts.first(where: { $0.name == layout }),
               produced.channels > 0, produced.width > 0
         else { return (produced, expected) }
-        let rules = CanonicalMapper.standard.rules(of: definition).filter { $0.to?.contains(predictor) == true }
+        let rules = CanonicalMapper.standard.rules(of: definition).filter {
+            guard let to = $0.to, let range = to.range(of: module) else { return false }
+            return to[range.upperBound...].contains(layer)
+        }
         var produced = produced
         // The saved array as one row per box, whatever rank it was saved with.
         var expected = expected

@@ -45,7 +45,7 @@ import Testing
                   let to = rules[index].to
             else { continue }
             let mapped = try NameTemplate(text: to).expand(captures)
-            if rules[index].flattenToMatrix == true || RuleInverse(rules[index]) == nil {
+            if RuleInverse(rules[index]) == nil {
                 notInvertible.append(mapped)
                 continue
             }

@@ -14,6 +14,7 @@ extension WeightSemantics: Decodable {
         case roiAlign = "roi_align"
         case centernessOn = "centerness_on"
         case inputNorm = "input_norm"
+        case res5Dilation = "res5_dilation"
     }
 
     public init(from decoder: Decoder) throws {
@@ -31,6 +32,7 @@ extension WeightSemantics: Decodable {
         roiAlign = try container.decodeIfPresent(RoIAlignSemantics.self, forKey: .roiAlign)
         centernessOn = try container.decodeIfPresent(Tower.self, forKey: .centernessOn)
         inputNorm = try container.decodeIfPresent(InputNormalization.self, forKey: .inputNorm)
+        res5Dilation = try container.decodeIfPresent(Int.self, forKey: .res5Dilation)
         note = try container.decodeIfPresent(String.self, forKey: .note)
         if let text = try container.decodeIfPresent(String.self, forKey: .ese) {
             guard let placement = EsePlacement(text: text) else {

@@ -2,7 +2,7 @@ extension WeightSemantics {
     /// The container keys these semantics are recorded under.
     public static let recordedKeys: [ContainerKey] = [
         .norm, .normEps, .strideIn, .channelOrder, .pixelMean, .pixelStd, .pixelScale, .classOrder, .roiAlign, .ese,
-        .centernessOn, .inputNorm, .note,
+        .centernessOn, .inputNorm, .res5Dilation, .note,
     ]
 
     /// The semantics as a container records them (`weightkit.norm_eps`: `1e-05`), for every stated field.
@@ -20,6 +20,7 @@ extension WeightSemantics {
         result[.ese] = ese?.text
         result[.centernessOn] = centernessOn?.rawValue
         result[.inputNorm] = inputNorm?.rawValue
+        result[.res5Dilation] = res5Dilation.map(String.init)
         result[.note] = note
         return result
     }
@@ -49,6 +50,7 @@ extension WeightSemantics {
         ese = try value(.ese, EsePlacement.init(text:))
         centernessOn = try value(.centernessOn, Tower.init(rawValue:))
         inputNorm = try value(.inputNorm, InputNormalization.init(rawValue:))
+        res5Dilation = try value(.res5Dilation) { Int($0) }
         note = metadata[ContainerKey.note.rawValue]
         do {
             try validate()

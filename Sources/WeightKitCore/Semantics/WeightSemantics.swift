@@ -19,6 +19,9 @@ public struct WeightSemantics: Sendable, Equatable {
     public var ese: EsePlacement?
     public var centernessOn: Tower?
     public var inputNorm: InputNormalization?
+    /// The dilation of the ResNet's res5 (stride 1 in its first block instead of 2): SimpleDet's c4c5
+    /// backbones and detectron2's `RES5_DILATION: 2`.
+    public var res5Dilation: Int?
     /// A sentence for people about what the source's names or values mean.
     public var note: String?
 
@@ -35,6 +38,7 @@ public struct WeightSemantics: Sendable, Equatable {
         }
         take(\.norm); take(\.normEps); take(\.strideIn); take(\.channelOrder); take(\.pixelMean); take(\.pixelStd)
         take(\.pixelScale); take(\.classOrder); take(\.roiAlign); take(\.ese); take(\.centernessOn); take(\.inputNorm)
+        take(\.res5Dilation)
         take(\.note)
         return result
     }
@@ -46,6 +50,9 @@ public struct WeightSemantics: Sendable, Equatable {
     public func validate() throws(WeightKitError) {
         if let eps = normEps, !(eps.isFinite && eps >= 0 && eps < 1) {
             throw WeightKitError(.invalidArgument, "a norm eps of \(eps) is not a finite number in [0, 1)")
+        }
+        if let dilation = res5Dilation, !(1...2).contains(dilation) {
+            throw WeightKitError(.invalidArgument, "a res5 dilation of \(dilation) is neither 1 nor 2, the ones frameworks build")
         }
         for (key, values) in [("pixel_mean", pixelMean), ("pixel_std", pixelStd)] {
             guard let values else { continue }

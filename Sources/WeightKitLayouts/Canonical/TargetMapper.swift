@@ -375,6 +375,11 @@ public struct TargetMapper: Sendable {
             guard let stride = source.strideIn, let wanted = variant.semantics.strideIn else { return true }
             return wanted == stride
         }
+        let dilation = source.res5Dilation ?? 1
+        guard dilation == 1 || base.res5Dilation == dilation else {
+            throw WeightKitError(.unsupported, "\(layout.name) builds res5 at stride 2; these weights were trained with res5 "
+                + "dilated by \(dilation) at stride 1, so renaming them would change what they compute")
+        }
         guard let first = expressible.first else {
             let stride = source.strideIn?.rawValue ?? "?"
             throw WeightKitError(.unsupported, "\(layout.name) puts the ResNet stride in the \(base.strideIn?.rawValue ?? "?") "

@@ -5,7 +5,8 @@ import WeightKitCore
 /// (torchvision/detectron2 2fc, or v2's 4conv+norm then fc) and the predictor. Outputs `box.cls_score`
 /// (R x classes, background last as detectron2 orders them), `box.bbox_pred` and `box.features` (what the
 /// head gives the predictor), laid out as (R, K) arrays. A cascade (detectron2's `box_head.N`,
-/// `box_predictor.N`) runs every stage on the same given boxes: `box.stageN.cls_score`, `box.stageN.bbox_pred`.
+/// `box_predictor.N`) runs every stage on the same given boxes: `box.stageN.cls_score`, `box.stageN.bbox_pred`,
+/// `box.stageN.features`.
 package struct BoxHeadFamily: NetworkFamily {
     package static let role = NetworkRole.roiHead
     package static let head = "roi_heads.box_head."
@@ -46,15 +47,13 @@ package struct BoxHeadFamily: NetworkFamily {
 
     package func run(_ state: inout ForwardState) throws(WeightKitError) {
         let weights = state.weights, stages = stages
-        var outputs = stages.flatMap { [$0.output + "cls_score", $0.output + "bbox_pred"] }
-        if stages.count == 1 { outputs.append("box.features") }
+        let outputs = stages.flatMap { [$0.output + "cls_score", $0.output + "bbox_pred", $0.output + "features"] }
         try state.emitPerBox(outputs, pooledBy: state.pyramidPooler, size: Self.poolSize) {
             (pooled) throws(WeightKitError) in
             var maps: [FeatureMap] = []
             for stage in stages {
                 let features = try Self.features(pooled, stage, weights)
-                maps += try Self.predict(features, weights, infix: stage.infix)
-                if stages.count == 1 { maps.append(Self.map(features)) }
+                maps += try Self.predict(features, weights, infix: stage.infix) + [Self.map(features)]
             }
             return maps
         }

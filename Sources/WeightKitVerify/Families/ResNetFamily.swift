@@ -103,6 +103,7 @@ package struct ResNetFamily: NetworkFamily {
     package func run(_ state: inout ForwardState) throws(WeightKitError) {
         let weights = state.weights
         let strideIn1x1 = weights.collection.semantics.strideIn != .threeByThree
+        let res5Dilation = weights.collection.semantics.res5Dilation ?? 1
         var x = weights.has(Self.inputNorm + ".weight") ? try weights.copy(state.input) : state.input
         try weights.normalize(&x, Self.inputNorm)
         x = try weights.convolutionWithNorm(x, Self.stem, stride: 2)
@@ -112,10 +113,12 @@ package struct ResNetFamily: NetworkFamily {
             let stage = index + 2
             for block in 0..<count {
                 let prefix = Self.block(stage: stage, block: block)
-                let stride = stage > 2 && block == 0 ? 2 : 1
+                // A dilated res5 keeps stride 16 and widens its 3x3 convolutions instead.
+                let dilation = stage == 5 ? res5Dilation : 1
+                let stride = stage > 2 && block == 0 && dilation == 1 ? 2 : 1
                 x = preActivation
-                    ? try preActivationBlock(x, prefix, stride: stride, weights)
-                    : try residualBlock(x, prefix, stride: stride, strideIn1x1: strideIn1x1, weights)
+                    ? try preActivationBlock(x, prefix, stride: stride, dilation: dilation, weights)
+                    : try residualBlock(x, prefix, stride: stride, dilation: dilation, strideIn1x1: strideIn1x1, weights)
             }
             state.emit(stage: stage, name: "res\(stage)", x)
         }
@@ -123,18 +126,19 @@ package struct ResNetFamily: NetworkFamily {
             var final = try weights.copy(x)
             try weights.normalize(&final, Self.postActivationNorm)
             Operations.relu(&final)
+            state.emit("res5.postact", final)
             state.classifierInput = final
         }
     }
 
     /// A v1 bottleneck (stride in the 1x1 or the 3x3) or basic block, with its shortcut, then ReLU.
     func residualBlock(
-        _ x: FeatureMap, _ prefix: String, stride: Int, strideIn1x1: Bool, _ weights: NetworkWeights
+        _ x: FeatureMap, _ prefix: String, stride: Int, dilation: Int = 1, strideIn1x1: Bool, _ weights: NetworkWeights
     ) throws(WeightKitError) -> FeatureMap {
         var y: FeatureMap
         if bottleneck {
             y = try weights.convolutionWithNorm(x, prefix + "conv1", stride: strideIn1x1 ? stride : 1)
-            y = try weights.convolutionWithNorm(y, prefix + "conv2", stride: strideIn1x1 ? 1 : stride)
+            y = try weights.convolutionWithNorm(y, prefix + "conv2", stride: strideIn1x1 ? 1 : stride, dilation: dilation)
             y = try weights.convolutionWithNorm(y, prefix + "conv3", relu: false)
         } else {
             y = try weights.convolutionWithNorm(x, prefix + "conv1", stride: stride)
@@ -150,13 +154,13 @@ package struct ResNetFamily: NetworkFamily {
     /// A pre-activation (v2) bottleneck: norm-ReLU, then conv1, norm-ReLU, conv2 (with the stride), norm-ReLU,
     /// conv3, plus the input or a projection of the first activation.
     func preActivationBlock(
-        _ x: FeatureMap, _ prefix: String, stride: Int, _ weights: NetworkWeights
+        _ x: FeatureMap, _ prefix: String, stride: Int, dilation: Int = 1, _ weights: NetworkWeights
     ) throws(WeightKitError) -> FeatureMap {
         var activated = try weights.copy(x)
         try weights.normalize(&activated, prefix + "preact.norm")
         Operations.relu(&activated)
         var y = try weights.convolutionWithNorm(activated, prefix + "conv1")
-        y = try weights.convolutionWithNorm(y, prefix + "conv2", stride: stride)
+        y = try weights.convolutionWithNorm(y, prefix + "conv2", stride: stride, dilation: dilation)
         y = try weights.convolution(y, weight: prefix + "conv3.weight", bias: prefix + "conv3.bias")
         let shortcut = weights.has(prefix + "shortcut.weight")
             ? try weights.convolution(activated, weight: prefix + "shortcut.weight", stride: stride) : x

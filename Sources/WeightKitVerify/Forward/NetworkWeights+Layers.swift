@@ -53,8 +53,10 @@ extension NetworkWeights {
 
     /// The convolution module `name` (`.weight`, `.bias`) and its norm `name.norm` where the file has one,
     /// then ReLU unless `relu` is false.
-    func convolutionWithNorm(_ x: FeatureMap, _ name: String, stride: Int = 1, relu: Bool = true) throws(WeightKitError) -> FeatureMap {
-        var y = try convolution(x, weight: name + ".weight", bias: name + ".bias", stride: stride)
+    func convolutionWithNorm(
+        _ x: FeatureMap, _ name: String, stride: Int = 1, dilation: Int = 1, relu: Bool = true
+    ) throws(WeightKitError) -> FeatureMap {
+        var y = try convolution(x, weight: name + ".weight", bias: name + ".bias", stride: stride, dilation: dilation)
         try normalize(&y, name + ".norm", relu: relu)
         return y
     }

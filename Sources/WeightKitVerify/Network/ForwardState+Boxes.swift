@@ -24,8 +24,9 @@ extension ForwardState {
         for output in outputs { emit(output.output.0, output.output.1) }
     }
 
-    /// The pooler over this pass's pyramid levels p2..p5, with the file's ROIAlign semantics.
+    /// The pooler over this pass's pyramid levels p2..p5 (or the ROI features a neck set apart), with the
+    /// file's ROIAlign semantics.
     var pyramidPooler: RoIPooler? {
-        RoIPooler(weights: weights, pyramid: pyramid)
+        RoIPooler(weights: weights, pyramid: roiFeatures ?? pyramid)
     }
 }

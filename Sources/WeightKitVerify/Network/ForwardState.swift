@@ -16,6 +16,8 @@ package struct ForwardState {
     var classifierInput: FeatureMap?
     /// The neck's levels in order (`p2`..`p7`).
     var pyramid: [(name: String, value: FeatureMap)] = []
+    /// What the ROI heads pool from when it is not the pyramid (a reduce neck's single stride-16 level).
+    var roiFeatures: [(name: String, value: FeatureMap)]?
 
     init(weights: NetworkWeights, input: FeatureMap, boxes: [RegionOfInterest]) {
         self.weights = weights
@@ -33,9 +35,11 @@ package struct ForwardState {
         stages[level] = map
     }
 
-    /// What dense heads read: the neck's levels, or a C4 detector's deepest backbone stage (`res4`).
+    /// What dense heads read: the neck's levels, or without a pyramid the stride-16 `res4` (a C4 detector's
+    /// last stage; a c4c5 backbone's RPN input), else the deepest stage.
     var denseInputs: [(name: String, value: FeatureMap)] {
         if !pyramid.isEmpty { return pyramid }
+        if let res4 = stages[4] { return [("res4", res4)] }
         guard let (level, map) = stages.max(by: { $0.key < $1.key }) else { return [] }
         return [("res\(level)", map)]
     }

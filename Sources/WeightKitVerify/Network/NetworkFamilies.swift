@@ -3,7 +3,7 @@
 package enum NetworkFamilies {
     package static let all: [any NetworkFamily.Type] = [
         ResNetFamily.self, VoVNetFamily.self,
-        FPNFamily.self, FPGFamily.self,
+        FPNFamily.self, FPGFamily.self, ReduceNeckFamily.self,
         FCOSFamily.self, RPNFamily.self, RetinaNetFamily.self,
         BoxHeadFamily.self, C4HeadFamily.self, MaskHeadFamily.self, KeypointHeadFamily.self,
         ClassifierFamily.self,
