@@ -27,6 +27,7 @@ public enum ContainerKey: String, CaseIterable, Sendable {
     case classOrder = "weightkit.class_order"
     case inputNorm = "weightkit.input_norm"
     case res5Dilation = "weightkit.res5_dilation"
+    case tridentDilations = "weightkit.trident_dilations"
     case fixGamma = "weightkit.fix_gamma"
     case synthesized = "weightkit.synthesized"
     case unmapped = "weightkit.unmapped"

@@ -39,9 +39,7 @@ public struct ReferenceNetwork {
     /// - Throws: `WeightKitError` when a tensor does not fit the network or a map exceeds the memory plan.
     public func run(_ input: FeatureMap, boxes: [RegionOfInterest] = []) throws(WeightKitError) -> [(name: String, value: FeatureMap)] {
         var state = ForwardState(weights: weights, input: input, boxes: boxes)
-        for part in network.parts {
-            try part.run(&state)
-        }
+        try state.run(network.parts)
         return state.outputs
     }
 }

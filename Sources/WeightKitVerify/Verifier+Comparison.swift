@@ -19,6 +19,12 @@ extension Verifier {
         public var failureReason: String?
 
         public var passed: Bool { verdict == .pass }
+
+        /// An output only one of two files computes: they are not the same network, whatever the others show.
+        static func computedByOneOnly(_ output: String, by file: String) -> Comparison {
+            Comparison(output: output, maxAbsoluteError: .nan, relativeError: .nan, snrDecibels: .nan, noiseFloor: .nan,
+                       margin: 0, verdict: .fail, failureReason: "only the \(file) computes this output (another network)")
+        }
     }
 
     /// What one comparison shows.

@@ -21,8 +21,13 @@ extension Verifier {
         // The module and the layer each per-box output comes from (a cascade's `box.stageN.*` too).
         let predictors = ["cls_score": ("box_predictor.", "cls_score"), "bbox_pred": ("box_predictor.", "bbox_pred"),
                           "logits": ("mask_head.", "predictor")]
-        let last = output.split(separator: ".").last.map(String.init) ?? ""
-        guard output.hasPrefix("box.") || output == "mask.logits", let (module, layer) = predictors[last], let layout,
+        // A trident branch's outputs (`box.cls_score.branch1`) are ordered as the head's.
+        var components = output.split(separator: ".")
+        if let branch = components.last, branch.hasPrefix("branch"), Int(branch.dropFirst("branch".count)) != nil {
+            components.removeLast()
+        }
+        let last = components.last.map(String.init) ?? ""
+        guard components.first == "box" || components == ["mask", "logits"], let (module, layer) = predictors[last], let layout,
               let definition = CanonicalMapper.standard.layouts.first(where: { $0.name == layout }),
               produced.channels > 0, produced.width > 0
         else { return (produced, expected) }

@@ -71,7 +71,7 @@ struct Verify: ParsableCommand {
                                             noiseFactor: noiseFactor, comparisons: comparisons)
             try StandardOutput.write(line: json ? try report.json() : VerificationTable(comparisons).text)
             for comparison in comparisons {
-                if let reason = comparison.failureReason { StandardError.write("\(comparison.output): \(reason)\n".escapingControlCharacters) }
+                if let reason = comparison.failureReason { StandardError.write("\(comparison.output): \(reason)".escapingControlCharacters + "\n") }
             }
             failed = !Verifier.passes(comparisons)
         }

@@ -87,11 +87,30 @@ import WeightKitTestSupport
         let foldVerify = try CLI.run(["verify", model.checkpoint, folded] + model.sideFiles)
         #expect(foldVerify.status == 0, "\(foldVerify.stdout)\(foldVerify.stderr)")
 
-        let back = scratch.path("back." + (Self.extensions[row.family] ?? "pth"))
+        let back = scratch.path("back-0000." + (Self.extensions[row.family] ?? "pth"))
         let write = try CLI.run("convert", model.checkpoint, "--layout", row.family, "--to", back)
         #expect(write.status == 0, "\(write.stderr)")
+        // An MXNet network is built from its symbol, which the user keeps beside the written weights.
+        if let symbol = try FileManager.default.contentsOfDirectory(atPath: model.folder).first(where: { $0.hasSuffix("-symbol.json") }) {
+            try FileManager.default.copyItem(atPath: model.folder + "/" + symbol, toPath: scratch.path("back-symbol.json"))
+        }
         let backVerify = try CLI.run(["verify", model.checkpoint, back] + model.sideFiles)
         #expect(backVerify.status == 0, "\(backVerify.stdout)\(backVerify.stderr)")
+    }
+
+    /// The trident branches come from the MXNet symbol beside the weights: without it the same weights are
+    /// another network, and `verify` says so instead of comparing the outputs both happen to share.
+    @Test func aNetworkWithOtherOutputsFailsVerify() throws {
+        let folder = CLI.fixture("zoo/simpledet/tridentnet_r50v2c4_c5_1x"), scratch = try Scratch()
+        let plain = scratch.path("plain-0000.params")
+        let write = try CLI.run("convert", folder + "/checkpoint-0006.params", "--layout", "mxnext", "--to", plain)
+        #expect(write.status == 0, "\(write.stderr)")
+        #expect(write.stderr.contains("build res4 with branches of dilation 1, 2, 3"))
+        let verify = try CLI.run("verify", folder + "/checkpoint-0006.params", plain, "--input", folder + "/input.npy",
+                                 "--boxes", folder + "/boxes.npy")
+        #expect(verify.status == 1)
+        #expect(verify.stderr.contains("res4.branch0: only the reference computes this output (another network)\n"))
+        #expect(verify.stderr.contains("res4: only the candidate computes this output"))
     }
 
     @Test(arguments: rows.filter { !$0.served })

@@ -24,6 +24,8 @@ public struct SourceFacts: Sendable, Equatable {
     public var symbolFile: String?
     /// How an MXNet file names its arrays: `module` for `arg:`/`aux:` prefixes.
     public var mxnetNaming: String?
+    /// The dilations of TridentNet's branches, from the file's network description (an MXNet symbol).
+    public var tridentDilations: [Int]?
 
     public init() {}
 
@@ -42,6 +44,7 @@ public struct SourceFacts: Sendable, Equatable {
         result["source.archive_member"] = archiveMember
         result["source.symbol_file"] = symbolFile
         result["source.mxnet_naming"] = mxnetNaming
+        result["source.trident_dilations"] = tridentDilations?.map(String.init).joined(separator: ",")
         return result
     }
 

@@ -15,6 +15,7 @@ extension WeightSemantics: Decodable {
         case centernessOn = "centerness_on"
         case inputNorm = "input_norm"
         case res5Dilation = "res5_dilation"
+        case tridentDilations = "trident_dilations"
     }
 
     public init(from decoder: Decoder) throws {
@@ -33,6 +34,7 @@ extension WeightSemantics: Decodable {
         centernessOn = try container.decodeIfPresent(Tower.self, forKey: .centernessOn)
         inputNorm = try container.decodeIfPresent(InputNormalization.self, forKey: .inputNorm)
         res5Dilation = try container.decodeIfPresent(Int.self, forKey: .res5Dilation)
+        tridentDilations = try container.decodeIfPresent([Int].self, forKey: .tridentDilations)
         note = try container.decodeIfPresent(String.self, forKey: .note)
         if let text = try container.decodeIfPresent(String.self, forKey: .ese) {
             guard let placement = EsePlacement(text: text) else {

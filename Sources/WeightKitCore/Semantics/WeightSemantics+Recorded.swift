@@ -2,7 +2,7 @@ extension WeightSemantics {
     /// The container keys these semantics are recorded under.
     public static let recordedKeys: [ContainerKey] = [
         .norm, .normEps, .strideIn, .channelOrder, .pixelMean, .pixelStd, .pixelScale, .classOrder, .roiAlign, .ese,
-        .centernessOn, .inputNorm, .res5Dilation, .note,
+        .centernessOn, .inputNorm, .res5Dilation, .tridentDilations, .note,
     ]
 
     /// The semantics as a container records them (`weightkit.norm_eps`: `1e-05`), for every stated field.
@@ -21,6 +21,7 @@ extension WeightSemantics {
         result[.centernessOn] = centernessOn?.rawValue
         result[.inputNorm] = inputNorm?.rawValue
         result[.res5Dilation] = res5Dilation.map(String.init)
+        result[.tridentDilations] = tridentDilations?.map(String.init).joined(separator: ",")
         result[.note] = note
         return result
     }
@@ -51,6 +52,10 @@ extension WeightSemantics {
         centernessOn = try value(.centernessOn, Tower.init(rawValue:))
         inputNorm = try value(.inputNorm, InputNormalization.init(rawValue:))
         res5Dilation = try value(.res5Dilation) { Int($0) }
+        tridentDilations = try value(.tridentDilations) { text in
+            let values = text.split(separator: ",").compactMap { Int($0) }
+            return values.isEmpty ? nil : values
+        }
         note = metadata[ContainerKey.note.rawValue]
         do {
             try validate()

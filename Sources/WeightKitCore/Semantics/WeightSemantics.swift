@@ -22,6 +22,9 @@ public struct WeightSemantics: Sendable, Equatable {
     /// The dilation of the ResNet's res5 (stride 1 in its first block instead of 2): SimpleDet's c4c5
     /// backbones and detectron2's `RES5_DILATION: 2`.
     public var res5Dilation: Int?
+    /// TridentNet: res4's blocks after the first run once per branch with these 3x3 dilations, every branch
+    /// with the same weights (SimpleDet's trident units; its network definition states them).
+    public var tridentDilations: [Int]?
     /// A sentence for people about what the source's names or values mean.
     public var note: String?
 
@@ -38,7 +41,7 @@ public struct WeightSemantics: Sendable, Equatable {
         }
         take(\.norm); take(\.normEps); take(\.strideIn); take(\.channelOrder); take(\.pixelMean); take(\.pixelStd)
         take(\.pixelScale); take(\.classOrder); take(\.roiAlign); take(\.ese); take(\.centernessOn); take(\.inputNorm)
-        take(\.res5Dilation)
+        take(\.res5Dilation); take(\.tridentDilations)
         take(\.note)
         return result
     }
@@ -53,6 +56,9 @@ public struct WeightSemantics: Sendable, Equatable {
         }
         if let dilation = res5Dilation, !(1...2).contains(dilation) {
             throw WeightKitError(.invalidArgument, "a res5 dilation of \(dilation) is neither 1 nor 2, the ones frameworks build")
+        }
+        if let dilations = tridentDilations, !(1...4).contains(dilations.count) || !dilations.allSatisfy({ (1...8).contains($0) }) {
+            throw WeightKitError(.invalidArgument, "trident dilations \(dilations) are not 1 to 4 branches of dilation 1 to 8")
         }
         for (key, values) in [("pixel_mean", pixelMean), ("pixel_std", pixelStd)] {
             guard let values else { continue }

@@ -11,6 +11,8 @@ struct MXNetSymbol {
     }
 
     var norms: [Norm] = []
+    /// Per branch index, the dilation of a trident unit's shared 3x3 convolution (`..._conv2_shared<i>`).
+    var tridentDilations: [Int: Int] = [:]
 
     /// The most a symbol file may be: graphs of real networks are well under a megabyte.
     static let maximumLength = 16 << 20
@@ -35,6 +37,11 @@ struct MXNetSymbol {
             throw WeightKitError(.malformed, "the MXNet symbol is not a graph of nodes: \(error)")
         }
         try budget.charge(values: graph.nodes.count, for: "\(graph.nodes.count) symbol nodes")
+        for node in graph.nodes where node.op == "Convolution" {
+            guard let branch = Self.tridentBranch(node.name) else { continue }
+            let attributes = node.attrs ?? node.attr ?? node.param ?? [:]
+            tridentDilations[branch] = attributes["dilate"].flatMap(Self.firstNumber) ?? 1
+        }
         for node in graph.nodes where node.op == "BatchNorm" {
             // MXNet 1.x writes `attrs`; older files `attr` or `param`.
             let attributes = node.attrs ?? node.attr ?? node.param ?? [:]
@@ -44,9 +51,27 @@ struct MXNetSymbol {
         }
     }
 
+    /// The branch index of a trident unit's 3x3 convolution node (`stage3_unit2_conv2_shared1` -> 1); a
+    /// handful of branches at most.
+    private static func tridentBranch(_ name: String) -> Int? {
+        guard name.hasPrefix("stage3_unit"), let range = name.range(of: "_conv2_shared"),
+              let branch = Int(name[range.upperBound...]), (0..<4).contains(branch)
+        else { return nil }
+        return branch
+    }
+
+    /// The first integer of an MXNet tuple attribute (`(2, 2)` -> 2).
+    private static func firstNumber(_ text: String) -> Int? {
+        Int(text.drop { !$0.isNumber }.prefix { $0.isNumber })
+    }
+
     /// Records the norms' facts: one eps when every norm agrees, else the distinct values; the norms whose
-    /// gamma is fixed to 1.
+    /// gamma is fixed to 1; the trident branches' dilations.
     func record(in facts: inout SourceFacts) {
+        let branches = tridentDilations.keys.sorted()
+        if !branches.isEmpty, branches == Array(0..<branches.count) {
+            facts.tridentDilations = branches.compactMap { tridentDilations[$0] }
+        }
         guard !norms.isEmpty else { return }
         let epsValues = Set(norms.map(\.eps))
         if epsValues.count == 1, let eps = epsValues.first {

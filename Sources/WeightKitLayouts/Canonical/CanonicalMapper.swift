@@ -168,6 +168,7 @@ public struct CanonicalMapper: Sendable {
         }
         var semantics = layout.semantics(for: collection.metadata, grouped: grouped)
         if let eps = collection.sourceFacts.normEps { semantics.normEps = eps }
+        if let dilations = collection.sourceFacts.tridentDilations { semantics.tridentDilations = dilations }
         semantics = semantics.overridden(by: collection.semantics)
         try semantics.validate()
         return semantics

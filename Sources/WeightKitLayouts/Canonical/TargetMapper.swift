@@ -235,6 +235,10 @@ public struct TargetMapper: Sendable {
         let sourceEps = source.effectiveNormEps
         if layout.epsInConfig == true {
             conversions.append("\(layout.name) reads norm eps from its network definition: build it with eps \(WeightSemantics.format(targetEps))")
+            if let branches = source.tridentDilations {
+                conversions.append("\(layout.name) reads trident branches from its network definition: build res4 with "
+                    + "branches of dilation \(branches.map(String.init).joined(separator: ", "))")
+            }
         } else if targetEps != sourceEps {
             try Self.absorbEps(&collection, from: sourceEps, to: targetEps)
             conversions.append("norm eps \(WeightSemantics.format(sourceEps)) -> \(WeightSemantics.format(targetEps)), absorbed into running_var")
@@ -374,6 +378,10 @@ public struct TargetMapper: Sendable {
         let expressible = variants.filter { variant in
             guard let stride = source.strideIn, let wanted = variant.semantics.strideIn else { return true }
             return wanted == stride
+        }
+        if let branches = source.tridentDilations, layout.epsInConfig != true {
+            throw WeightKitError(.unsupported, "\(layout.name) has no trident branches; these weights run res4 once per "
+                + "dilation \(branches.map(String.init).joined(separator: ", ")), so renaming them would change what they compute")
         }
         let dilation = source.res5Dilation ?? 1
         guard dilation == 1 || base.res5Dilation == dilation else {

@@ -109,8 +109,13 @@ package struct ResNetFamily: NetworkFamily {
         x = try weights.convolutionWithNorm(x, Self.stem, stride: 2)
         x = try weights.maxPool(x, kernel: 3, stride: 2, padding: 1, ceilMode: false)
         state.emit("stem", x)
+        let trident = weights.collection.semantics.tridentDilations
         for (index, count) in blocks.enumerated() {
             let stage = index + 2
+            if stage == 4, let trident, count > 1 {
+                try runTrident(&state, &x, blocks: count, dilations: trident, weights)
+                continue
+            }
             for block in 0..<count {
                 let prefix = Self.block(stage: stage, block: block)
                 // A dilated res5 keeps stride 16 and widens its 3x3 convolutions instead.
@@ -129,6 +134,32 @@ package struct ResNetFamily: NetworkFamily {
             state.emit("res5.postact", final)
             state.classifierInput = final
         }
+    }
+
+    /// res4 as TridentNet runs it: the first block once, then the others once per branch with that branch's
+    /// dilation and the same weights; each branch's output is `res4.branchI`, and the parts after the
+    /// backbone run once per branch.
+    private func runTrident(
+        _ state: inout ForwardState, _ x: inout FeatureMap, blocks: Int, dilations: [Int], _ weights: NetworkWeights
+    ) throws(WeightKitError) {
+        let strideIn1x1 = weights.collection.semantics.strideIn != .threeByThree
+        func block(_ y: FeatureMap, _ number: Int, stride: Int, dilation: Int) throws(WeightKitError) -> FeatureMap {
+            let prefix = Self.block(stage: 4, block: number)
+            return preActivation
+                ? try preActivationBlock(y, prefix, stride: stride, dilation: dilation, weights)
+                : try residualBlock(y, prefix, stride: stride, dilation: dilation, strideIn1x1: strideIn1x1, weights)
+        }
+        let shared = try block(x, 0, stride: 2, dilation: 1)
+        var branches: [FeatureMap] = []
+        for (number, dilation) in dilations.enumerated() {
+            var y = shared
+            for index in 1..<blocks { y = try block(y, index, stride: 1, dilation: dilation) }
+            state.emit("res4.branch\(number)", y)
+            branches.append(y)
+        }
+        state.stages[4] = branches.first
+        state.branches = branches
+        x = branches.first ?? shared
     }
 
     /// A v1 bottleneck (stride in the 1x1 or the 3x3) or basic block, with its shortcut, then ReLU.

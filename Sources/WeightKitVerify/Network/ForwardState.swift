@@ -18,6 +18,8 @@ package struct ForwardState {
     var pyramid: [(name: String, value: FeatureMap)] = []
     /// What the ROI heads pool from when it is not the pyramid (a reduce neck's single stride-16 level).
     var roiFeatures: [(name: String, value: FeatureMap)]?
+    /// A trident backbone's res4 per branch: the parts after it run once per branch.
+    var branches: [FeatureMap]?
 
     init(weights: NetworkWeights, input: FeatureMap, boxes: [RegionOfInterest]) {
         self.weights = weights
@@ -27,6 +29,13 @@ package struct ForwardState {
 
     mutating func emit(_ name: String, _ map: FeatureMap) {
         outputs.append((name, map))
+    }
+
+    /// The state without the outputs emitted so far: a branch's run, whose outputs are renamed.
+    var withoutOutputs: ForwardState {
+        var copy = self
+        copy.outputs = []
+        return copy
     }
 
     /// Emits a backbone stage's output and keeps it for the parts after it.

@@ -72,7 +72,7 @@ extension RecognizedNetwork {
         let side = Self.shapeCheckSide
         let input = try memory.map(channels: 3, height: side, width: side, for: "the shape check's input")
         var state = ForwardState(weights: weights, input: input, boxes: [RegionOfInterest(x1: 16, y1: 16, x2: 112, y2: 112)])
-        for part in parts { try part.run(&state) }
+        try state.run(parts)
         return state.outputs
     }
 }
