@@ -103,6 +103,14 @@ import Testing
         #expect(detectron.semantics(for: [:]).strideIn == .oneByOne)
         let torchvisionInit = "RESNETS: !!python/object/new:detectron.utils.collections.AttrDict\n  dictitems:\n    STRIDE_1X1: false\n"
         #expect(detectron.semantics(for: ["cfg": torchvisionInit]).strideIn == .threeByThree)
+        // Only the config's code states a setting: not a comment, not another value's string.
+        let mmdet = try #require(CanonicalMapper.standard.layouts.first { $0.name == "mmdet-rcnn" })
+        let code = "model = dict(\n    backbone=dict(type='ResNet', depth=50, style='caffe'))\n"
+        #expect(mmdet.semantics(for: ["meta.config": code]).strideIn == .oneByOne)
+        let comment = "model = dict(backbone=dict(type='ResNet', style='pytorch'))  # was style='caffe'\n"
+        #expect(mmdet.semantics(for: ["meta.config": comment]).strideIn == .threeByThree)
+        let quoted = "note = \"style='caffe' models need BGR\"\nmodel = dict(backbone=dict(style='pytorch'))\n"
+        #expect(mmdet.semantics(for: ["meta.config": quoted]).strideIn == .threeByThree)
         let fcos = try canonical("canonical/mmdet-fcos_r50_fpn.pth").collection
         #expect(fcos.semantics.centernessOn == .regression)
         #expect(fcos[.architecture] == "resnet-50" && fcos[.heads] == "fcos")

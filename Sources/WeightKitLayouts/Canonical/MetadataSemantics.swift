@@ -28,9 +28,11 @@ extension LayoutDefinition {
             setting = try container.decodeIfPresent(String.self, forKey: .setting)
         }
 
-        /// Whether the file's metadata states these semantics.
+        /// Whether the file's metadata states these semantics: `contains` in the config's code, not in a
+        /// comment or inside another value's string (`# style='caffe'`, `note="style='caffe'"` say nothing).
         func holds(in metadata: [String: String]) -> Bool {
-            metadata[self.metadata]?.contains(contains) == true
+            guard let text = metadata[self.metadata] else { return false }
+            return ConfigText(text).codeContains(contains)
         }
 
         /// What a target framework must be told for these semantics to hold.
