@@ -2,7 +2,8 @@ import WeightKitCore
 
 extension Verifier {
     /// Runs `a` and `b` on one input (`b` sees it in its own channel order), both in the reference precision,
-    /// and compares every output both have; an output only one of them computes fails. The noise floor is `a` run again with its weights moved by half
+    /// and compares every output both have. An output only `b` computes fails (another network); one only `a`
+    /// computes is listed without a verdict (a head `b`'s layout could not hold). The noise floor is `a` run again with its weights moved by half
     /// an ulp of the coarser storage of the two: what rounding weights to their storage (folding, casting)
     /// changes, and nothing else.
     ///
@@ -18,14 +19,14 @@ extension Verifier {
         var comparisons: [Comparison] = []
         for (name, value) in reference {
             guard let other = candidate.first(where: { $0.name == name })?.value else {
-                comparisons.append(.computedByOneOnly(name, by: "reference"))
+                comparisons.append(.missingFromCandidate(name))
                 continue
             }
             guard let moved = probe.first(where: { $0.name == name })?.value else { continue }
             comparisons.append(try compare(name, reference: value, candidate: other, noise: moved))
         }
         for (name, _) in candidate where !reference.contains(where: { $0.name == name }) {
-            comparisons.append(.computedByOneOnly(name, by: "candidate"))
+            comparisons.append(.onlyInCandidate(name))
         }
         return comparisons
     }

@@ -20,10 +20,19 @@ extension Verifier {
 
         public var passed: Bool { verdict == .pass }
 
-        /// An output only one of two files computes: they are not the same network, whatever the others show.
-        static func computedByOneOnly(_ output: String, by file: String) -> Comparison {
+        /// An output the candidate does not compute: its file lacks that part (a head its layout cannot
+        /// hold), which proves nothing either way.
+        static func missingFromCandidate(_ output: String) -> Comparison {
             Comparison(output: output, maxAbsoluteError: .nan, relativeError: .nan, snrDecibels: .nan, noiseFloor: .nan,
-                       margin: 0, verdict: .fail, failureReason: "only the \(file) computes this output (another network)")
+                       margin: 0, verdict: .noSignal,
+                       failureReason: "the candidate does not compute this output (its file lacks this part); not compared")
+        }
+
+        /// An output only the candidate computes: the files hold different networks, whatever the others show.
+        static func onlyInCandidate(_ output: String) -> Comparison {
+            Comparison(output: output, maxAbsoluteError: .nan, relativeError: .nan, snrDecibels: .nan, noiseFloor: .nan,
+                       margin: 0, verdict: .fail,
+                       failureReason: "only the candidate computes this output: the files hold different networks")
         }
     }
 
