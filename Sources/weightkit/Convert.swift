@@ -76,6 +76,9 @@ struct Convert: ParsableCommand {
     @Flag(help: "No progress bar.")
     var quiet = false
 
+    @Flag(help: "Print one JSON object on stdout: what was changed, left unmapped, left out or not folded.")
+    var json = false
+
     @OptionGroup var memory: MemoryLimit
     @OptionGroup var member: ArchiveMemberOption
     @OptionGroup var hash: HashCheckOption
@@ -123,6 +126,7 @@ struct Convert: ParsableCommand {
             let report = try conversion.run(
                 from: source, to: output ?? "", progress: bar.map { bar in { bar.update($0, of: $1) } })
             warn(report, source)
+            if json { try StandardOutput.write(line: try ConversionReport(source: source, output: output ?? "", report: report).json()) }
         }
     }
 
@@ -136,6 +140,9 @@ struct Convert: ParsableCommand {
         try reportingErrors { () throws(WeightKitError) in
             for outcome in outcomes {
                 switch outcome.result {
+                case .success(let report) where json:
+                    try StandardOutput.write(line: try ConversionReport(source: outcome.source, output: outcome.output, report: report).json())
+                    warn(report, outcome.source)
                 case .success(let report):
                     let layout = report.targetLayout ?? report.layout ?? "source names"
                     try StandardOutput.write(line: "ok      \(outcome.source) -> \(outcome.output) (\(report.tensorCount) tensors, \(layout))"

@@ -154,3 +154,20 @@ import WeightKit
         #expect(rows.allSatisfy { $0.hasSuffix("FAIL") }, "\(result.stdout)")
     }
 }
+
+/// `convert --json`: one object a script reads instead of the notes on stderr.
+@Suite struct ConvertJSONTests {
+    @Test func reportsWhatWasChangedAndLeftOut() throws {
+        let scratch = try Scratch()
+        let source = CLI.fixture("zoo/maskrcnn-benchmark/e2e_mask_rcnn_X_101_32x8d_FPN_1x/model_final.pth")
+        let output = scratch.path("back.pth")
+        let result = try CLI.run("convert", source, "--layout", "maskrcnn-benchmark", "--to", output, "--json")
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(object["source"] as? String == source && object["output"] as? String == output)
+        #expect(object["layout"] as? String == "maskrcnn-benchmark" && object["target_layout"] as? String == "maskrcnn-benchmark")
+        let changed = try #require(object["changed"] as? [String])
+        #expect(changed.contains("set MODEL.RESNETS.STRIDE_IN_1X1: False in the maskrcnn-benchmark config"))
+        #expect((object["left_out"] as? [String])?.isEmpty == true && (object["tensors"] as? Int ?? 0) > 100)
+    }
+}
