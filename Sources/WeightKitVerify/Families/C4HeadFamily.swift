@@ -34,6 +34,12 @@ package struct C4HeadFamily: NetworkFamily {
     }
 
     package func describe(_ description: inout NetworkDescription) {
+        // The backbone ends at res4; with the head's res5 it is the whole ResNet, named as such.
+        if description.architecture == nil {
+            ResNetFamily(blocks: backbone.blocks + [blocks], bottleneck: backbone.bottleneck, groups: backbone.groups,
+                         widthPerGroup: backbone.widthPerGroup, preActivation: backbone.preActivation)
+                .describe(&description)
+        }
         if hasBox { description.heads.append("box (res5, C4)") }
         if hasMask { description.heads.append("mask (res5, C4)") }
     }
