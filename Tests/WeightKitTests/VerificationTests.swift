@@ -8,6 +8,28 @@ import Testing
 @testable import WeightKitVerify
 
 @Suite struct VerificationTests {
+    /// A weight whose rank contradicts its role in a head (a scalar box predictor, a matrix RPN convolution)
+    /// is refused at recognition, naming the tensor, instead of being named and converted.
+    @Test(arguments: [
+        ("roi_heads.box_predictor.cls_score.weight", [Int](), 2),
+        ("proposal_generator.rpn_head.objectness_logits.weight", [3, 8], 4),
+        ("roi_heads.mask_head.predictor.weight", [3], 4),
+        ("backbone.fpn_lateral2.weight", [8, 16], 4),
+    ])
+    func headWeightsOfTheWrongRankAreRefused(name: String, shape: [Int], rank: Int) throws {
+        var tensors = TensorCollection(format: .safetensors)
+        let count = shape.reduce(1, *)
+        try tensors.append(Tensor(name: "backbone.bottom_up.stem.conv1.weight", dtype: .float32, shape: Shape([4, 3, 7, 7]),
+                                  data: TensorData([UInt8](repeating: 0, count: 4 * 3 * 49 * 4))))
+        try tensors.append(Tensor(name: name, dtype: .float32, shape: Shape(shape), data: TensorData([UInt8](repeating: 0, count: count * 4))))
+        #expect {
+            _ = try RecognizedNetwork(tensors)
+        } throws: { error in
+            let message = "\(error)"
+            return message.contains(name) && message.contains("where the network needs rank \(rank)")
+        }
+    }
+
     /// Head outputs per pyramid level, as torchvision's own heads produced them (make_head_fixtures.py).
     static let rpn = (2...6).flatMap { ["rpn.objectness.p\($0)", "rpn.deltas.p\($0)"] }
     static let retina = (3...7).flatMap { ["retina.cls.p\($0)", "retina.deltas.p\($0)"] }

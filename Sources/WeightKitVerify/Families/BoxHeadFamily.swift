@@ -23,7 +23,10 @@ package struct BoxHeadFamily: NetworkFamily {
 
     let stages: [Stage]
 
-    package static func recognize(_ tensors: TensorCollection, after parts: [any NetworkFamily]) -> BoxHeadFamily? {
+    package static func recognize(_ tensors: TensorCollection, after parts: [any NetworkFamily]) throws(WeightKitError) -> BoxHeadFamily? {
+        for tensor in tensors.tensors where tensor.name.hasPrefix(predictor) && tensor.name.hasSuffix(".weight") {
+            try tensors.requireRank(tensor.name, 2)
+        }
         guard !C4HeadFamily.isPresent(in: tensors) else { return nil }
         if tensors[predictor + "cls_score.weight"] != nil {
             return BoxHeadFamily(stages: [stage(infix: "", output: "box.", in: tensors)])

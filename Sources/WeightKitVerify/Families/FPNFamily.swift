@@ -19,9 +19,12 @@ package struct FPNFamily: NetworkFamily {
     /// P6 as a max-pooled P5, which detectron2 adds for the RPN when there is no P6 convolution.
     let pooledP6: Bool
 
-    package static func recognize(_ tensors: TensorCollection, after parts: [any NetworkFamily]) -> FPNFamily? {
+    package static func recognize(_ tensors: TensorCollection, after parts: [any NetworkFamily]) throws(WeightKitError) -> FPNFamily? {
         let levels = (2...5).filter { tensors[lateral($0) + ".weight"] != nil }
         guard !levels.isEmpty else { return nil }
+        for level in 2...7 {
+            for name in [lateral(level), output(level), topBlock(level)] { try tensors.requireRank(name + ".weight", 4) }
+        }
         let extra = [6, 7].filter { tensors[topBlock($0) + ".weight"] != nil }
         return FPNFamily(levels: levels, extraLevels: extra, pooledP6: extra.isEmpty && RPNFamily.isPresent(in: tensors))
     }

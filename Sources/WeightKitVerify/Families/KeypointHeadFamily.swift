@@ -8,6 +8,7 @@ package struct KeypointHeadFamily: MarkedHead {
     package static let marker = head + "score_lowres.weight"
     package static let name = "keypoint"
     static let poolSize = 14
+    package static let ranks = [marker: 4]
 
     package init() {}
 

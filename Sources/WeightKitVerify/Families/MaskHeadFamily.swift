@@ -10,10 +10,13 @@ package struct MaskHeadFamily: MarkedHead {
     package static let name = "mask"
     static let poolSize = 14
 
+    package static let ranks = [head + "predictor.weight": 4, head + "deconv.weight": 4]
+
     package init() {}
 
-    package static func recognize(_ tensors: TensorCollection, after parts: [any NetworkFamily]) -> MaskHeadFamily? {
-        tensors[marker] != nil && !C4HeadFamily.isPresent(in: tensors) ? MaskHeadFamily() : nil
+    package static func recognize(_ tensors: TensorCollection, after parts: [any NetworkFamily]) throws(WeightKitError) -> MaskHeadFamily? {
+        try checkRanks(tensors)
+        return tensors[marker] != nil && !C4HeadFamily.isPresent(in: tensors) ? MaskHeadFamily() : nil
     }
 
     package func run(_ state: inout ForwardState) throws(WeightKitError) {

@@ -16,8 +16,9 @@ package struct RPNFamily: NetworkFamily {
         tensors[head + "conv.weight"] != nil || tensors[head + "conv.conv0.weight"] != nil
     }
 
-    package static func recognize(_ tensors: TensorCollection, after parts: [any NetworkFamily]) -> RPNFamily? {
+    package static func recognize(_ tensors: TensorCollection, after parts: [any NetworkFamily]) throws(WeightKitError) -> RPNFamily? {
         guard tensors[head + "objectness_logits.weight"] != nil else { return nil }
+        for layer in ["objectness_logits", "anchor_deltas", "conv"] { try tensors.requireRank(head + layer + ".weight", 4) }
         var convolutions = tensors[head + "conv.weight"] != nil ? [head + "conv"] : []
         var index = 0
         while tensors[head + "conv.conv\(index).weight"] != nil {

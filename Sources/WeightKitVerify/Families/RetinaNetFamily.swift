@@ -18,6 +18,7 @@ package struct RetinaNetFamily: NetworkFamily {
 
     package static func recognize(_ tensors: TensorCollection, after parts: [any NetworkFamily]) throws(WeightKitError) -> RetinaNetFamily? {
         guard tensors[head + "cls_score.weight"] != nil, tensors[head + "bbox_pred.weight"] != nil else { return nil }
+        for layer in ["cls_score", "bbox_pred"] { try tensors.requireRank(head + layer + ".weight", 4) }
         let perLevel = tensors.tensors.contains { $0.name.hasPrefix(levelPrefix(0)) }
         let prefix = perLevel ? levelPrefix(0) : head
         return RetinaNetFamily(classification: convolutions(prefix + "cls_subnet", tensors),

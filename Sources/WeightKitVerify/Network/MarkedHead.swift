@@ -7,12 +7,23 @@ package protocol MarkedHead: NetworkFamily {
     static var marker: String { get }
     /// Its name in `weightkit.heads`.
     static var name: String { get }
+    /// The ranks its weights must have (a scalar where a convolution belongs is refused, not run).
+    static var ranks: [String: Int] { get }
     init()
 }
 
 extension MarkedHead {
-    package static func recognize(_ tensors: TensorCollection, after parts: [any NetworkFamily]) -> Self? {
-        tensors[marker] != nil ? Self() : nil
+    package static var ranks: [String: Int] { [:] }
+
+    package static func recognize(_ tensors: TensorCollection, after parts: [any NetworkFamily]) throws(WeightKitError) -> Self? {
+        guard tensors[marker] != nil else { return nil }
+        try checkRanks(tensors)
+        return Self()
+    }
+
+    /// Refuses a weight of `ranks` whose rank contradicts its role.
+    static func checkRanks(_ tensors: TensorCollection) throws(WeightKitError) {
+        for (name, rank) in ranks { try tensors.requireRank(name, rank) }
     }
 
     package func describe(_ description: inout NetworkDescription) {
