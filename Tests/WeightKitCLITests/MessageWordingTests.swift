@@ -135,10 +135,15 @@ import WeightKit
         #expect(try FileManager.default.contentsOfDirectory(atPath: out).sorted()
                     == ["gluon-net.safetensors", "gluon-resnet-v1.safetensors", "timm-vovnet-ese.safetensors",
                         "torchvision-resnext.safetensors"])
-        // Two sources with one name: the second is refused, the first written.
-        arguments = ["convert", sources[0], sources[0], "--to-dir", scratch.path("out"), "--force"]
+        // Two sources with one name: the batch is refused before anything is written.
+        let empty = scratch.path("empty")
+        try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: false)
+        arguments = ["convert", sources[0], sources[0], "--to-dir", empty, "--force"]
         result = try CLI.run(arguments)
-        #expect(self.lines(result.stdout)[1] == "failed  \(sources[0]): would write the same output as \(sources[0])")
+        #expect(result.status == 1)
+        #expect(result.stderr == "error: \(sources[0]) and \(sources[0]) would both write \(empty)/torchvision-resnext.safetensors; "
+            + "nothing was converted (give them different names or folders)\n")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: empty).isEmpty)
         let missing = try CLI.run(["convert"] + sources + ["--to", scratch.path("x.bin")])
         #expect(missing.stderr == "error: 5 sources need --to-dir, not --to (see weightkit convert --help)\n")
     }

@@ -32,8 +32,8 @@ public struct BatchConversion: Sendable {
     }
 
     /// Converts every source into `directory`, `jobs` at a time, in any order; outcomes come back in the
-    /// sources' order. Two sources that would write one output: the second fails, nothing is replaced. A
-    /// folder that does not exist fails the whole batch, once.
+    /// sources' order. Two sources that would write one output, or a folder that does not exist, fail the
+    /// whole batch before anything is written.
     public func run(_ sources: [String], into directory: String) throws(WeightKitError) -> [Outcome] {
         guard (try? FilePath(directory).stat())?.type == .directory else {
             throw WeightKitError(.io, "the output folder does not exist", file: directory)
@@ -43,8 +43,14 @@ public struct BatchConversion: Sendable {
         job.format = format
         let outputs = sources.map { Self.output(for: $0, in: directory, format: format) }
         var firstWriter: [String: Int] = [:]
-        for (index, output) in outputs.enumerated() where firstWriter[output] == nil { firstWriter[output] = index }
-        let pending = outputs.indices.filter { firstWriter[outputs[$0]] == $0 }
+        for (index, output) in outputs.enumerated() {
+            if let first = firstWriter[output] {
+                throw WeightKitError(.invalidArgument, "\(sources[first]) and \(sources[index]) would both write \(output); "
+                    + "nothing was converted (give them different names or folders)")
+            }
+            firstWriter[output] = index
+        }
+        let pending = Array(outputs.indices)
         let work = Work(count: sources.count)
         let single = job
         DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, pending.count))) { _ in
@@ -58,9 +64,7 @@ public struct BatchConversion: Sendable {
             }
         }
         return sources.indices.map { index in
-            let result = work.result(index) ?? .failure(WeightKitError(
-                .invalidArgument, "would write the same output as \(sources[firstWriter[outputs[index]] ?? index])",
-                file: sources[index]))
+            let result = work.result(index) ?? .failure(WeightKitError(.invalidArgument, "was not converted", file: sources[index]))
             return Outcome(source: sources[index], output: outputs[index], result: result)
         }
     }
