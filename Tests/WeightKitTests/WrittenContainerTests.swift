@@ -47,7 +47,7 @@ import Testing
         let scratch = try ScratchDirectory()
         let directory = scratch.url
         for (name, step) in try Self.steps(manifest) {
-            let source = step.source.hasPrefix("verify/") ? Fixtures.path(step.source)
+            let source = step.source.hasPrefix("verify/") || step.source.hasPrefix("zoo/") ? Fixtures.path(step.source)
                 : directory.appendingPathComponent(step.source).path
             let output = directory.appendingPathComponent(name).path
             var conversion = Conversion()
