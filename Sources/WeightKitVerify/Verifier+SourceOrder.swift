@@ -14,7 +14,7 @@ extension Verifier {
     ) -> (produced: FeatureMap, expected: FeatureMap) {
         if output.hasPrefix("rpn.objectness."), expected.channels == 2 * produced.channels,
            expected.height == produced.height, expected.width == produced.width,
-           hasRule(in: layout, to: "objectness_logits", where: { $0.softmaxPairsToLogits == true })
+           rules(of: layout).contains(where: { $0.to?.contains("objectness_logits") == true && $0.softmaxPairsToLogits == true })
         {
             return (produced, foregroundMinusBackground(expected))
         }
@@ -27,11 +27,10 @@ extension Verifier {
             components.removeLast()
         }
         let last = components.last.map(String.init) ?? ""
-        guard components.first == "box" || components == ["mask", "logits"], let (module, layer) = predictors[last], let layout,
-              let definition = CanonicalMapper.standard.layouts.first(where: { $0.name == layout }),
+        guard components.first == "box" || components == ["mask", "logits"], let (module, layer) = predictors[last],
               produced.channels > 0, produced.width > 0
         else { return (produced, expected) }
-        let rules = CanonicalMapper.standard.rules(of: definition).filter {
+        let predictorRules = rules(of: layout).filter {
             guard let to = $0.to, let range = to.range(of: module) else { return false }
             return to[range.upperBound...].contains(layer)
         }
@@ -44,24 +43,20 @@ extension Verifier {
         }
         // A class is one row of a score or delta matrix and `width` rows of a mask.
         let unit = produced.width
-        if let moved = rules.compactMap(\.moveFirstRowsToEnd).first {
+        if let moved = predictorRules.compactMap(\.moveFirstRowsToEnd).first {
             produced = perBox(produced) { row in Array(row.suffix(moved * unit) + row.dropLast(moved * unit)) }
         }
-        if let dropped = rules.compactMap(\.dropFirstRows).first, expected.height == produced.height + dropped * unit {
+        if let dropped = predictorRules.compactMap(\.dropFirstRows).first, expected.height == produced.height + dropped * unit {
             let count = dropped * unit * expected.width
             expected = perBox(expected) { row in Array(row.dropFirst(count)) }
         }
         return (produced, expected)
     }
 
-    /// Whether `layout` has a rule naming `target` that `condition` holds for.
-    private static func hasRule(
-        in layout: String?, to target: String, where condition: (LayoutDefinition.Rule) -> Bool
-    ) -> Bool {
-        guard let layout, let definition = CanonicalMapper.standard.layouts.first(where: { $0.name == layout }) else {
-            return false
-        }
-        return CanonicalMapper.standard.rules(of: definition).contains { $0.to?.contains(target) == true && condition($0) }
+    /// The rules of the layout named `layout`, its fragments' included; none for an unknown layout.
+    private static func rules(of layout: String?) -> [LayoutDefinition.Rule] {
+        guard let layout, let definition = CanonicalMapper.standard.layouts.first(where: { $0.name == layout }) else { return [] }
+        return CanonicalMapper.standard.rules(of: definition)
     }
 
     /// A map of background channels then foreground channels as the foreground minus background logits.

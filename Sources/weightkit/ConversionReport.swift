@@ -3,7 +3,7 @@ import WeightKit
 
 /// What `convert --json` prints: one object per converted file with what was changed, dropped or refused,
 /// for scripts and CI.
-struct ConversionReport: Encodable {
+struct ConversionReport: JSONReport {
     var source: String
     var output: String
     var layout: String?
@@ -36,15 +36,5 @@ struct ConversionReport: Encodable {
         case source, output, layout, architecture, tensors, changed, unmapped, unfolded
         case targetLayout = "target_layout"
         case leftOut = "left_out"
-    }
-
-    func json() throws(WeightKitError) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        do {
-            return String(decoding: try encoder.encode(self), as: UTF8.self)
-        } catch {
-            throw WeightKitError(.invalidArgument, "cannot encode the report: \(error)")
-        }
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 import WeightKit
 
 /// What `inspect` prints, as a table or as one JSON object.
-struct InspectionReport: Encodable {
+struct InspectionReport: JSONReport {
     struct TensorRow: Encodable {
         var name: String
         var dtype: String
@@ -51,18 +51,6 @@ struct InspectionReport: Encodable {
     private enum CodingKeys: String, CodingKey {
         case file, format, layout, architecture, tensors, metadata
         case tensorCount = "tensor_count", parameters, bytes
-    }
-
-    func json() throws(WeightKitError) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        do {
-            return String(decoding: try encoder.encode(self), as: UTF8.self)
-        } catch {
-            throw WeightKitError(.invalidArgument, "cannot encode the report: \(error)", file: file)
-        }
     }
 
     func table() -> String {

@@ -2,7 +2,7 @@ import Foundation
 import WeightKit
 
 /// What `verify --json` prints: one object with the files, the verdict and every output's numbers.
-struct VerificationReport: Encodable {
+struct VerificationReport: JSONReport {
     struct Row: Encodable {
         var output: String
         var maxAbsoluteError: Double
@@ -45,16 +45,5 @@ struct VerificationReport: Encodable {
     enum CodingKeys: String, CodingKey {
         case reference, candidate, expected, passed, outputs
         case noiseFactor = "noise_factor"
-    }
-
-    func json() throws(WeightKitError) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        do {
-            return String(decoding: try encoder.encode(self), as: UTF8.self)
-        } catch {
-            throw WeightKitError(.invalidArgument, "cannot encode the report: \(error)")
-        }
     }
 }

@@ -42,20 +42,17 @@ public struct BatchConversion: Sendable {
         let format = conversion.format ?? .safetensors
         job.format = format
         let outputs = sources.map { Self.output(for: $0, in: directory, format: format) }
-        var firstWriter: [String: Int] = [:]
+        var writer: [String: Int] = [:]
         for (index, output) in outputs.enumerated() {
-            if let first = firstWriter[output] {
+            if let first = writer.updateValue(index, forKey: output) {
                 throw WeightKitError(.invalidArgument, "\(sources[first]) and \(sources[index]) would both write \(output); "
                     + "nothing was converted (give them different names or folders)")
             }
-            firstWriter[output] = index
         }
-        let pending = Array(outputs.indices)
         let work = Work(count: sources.count)
         let single = job
-        DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, pending.count))) { _ in
-            while let position = work.next(below: pending.count) {
-                let index = pending[position]
+        DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, sources.count))) { _ in
+            while let index = work.next(below: sources.count) {
                 do throws(WeightKitError) {
                     work.set(index, .success(try single.run(from: sources[index], to: outputs[index])))
                 } catch {

@@ -30,7 +30,7 @@ extension TensorCollection {
     /// Whether the canonical ResNet's first bottleneck groups its 3x3 convolution (a ResNeXt): the 1x1
     /// before it produces more channels than each group of the 3x3 reads.
     public var hasGroupedBottlenecks: Bool {
-        let block = "backbone.bottom_up.res2.0."
+        let block = CanonicalName.bottomUp + "res2.0."
         guard let reduce = self[block + "conv1.weight"]?.shape.dimensions,
               let spatial = self[block + "conv2.weight"]?.shape.dimensions,
               reduce.count == 4, spatial.count == 4, spatial[1] > 0
