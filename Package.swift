@@ -44,7 +44,7 @@ let package = Package(
         ),
         .target(
             name: "WeightKitFormats",
-            dependencies: ["WeightKitCore", "CLibzip", "CProtobufC", "CCaffe2Proto"]
+            dependencies: ["WeightKitCore", "CLibzip", "CProtobufC", "CCaffe2Proto", "CONNXProto"]
         ),
         .target(
             name: "WeightKitLayouts",
@@ -96,7 +96,10 @@ let package = Package(
         ),
         .testTarget(
             name: "WeightKitCLITests",
-            dependencies: ["weightkit", "WeightKit", "WeightKitTestSupport"]
+            dependencies: [
+                "weightkit", "WeightKit", "WeightKitTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
     ]
 )

@@ -1,0 +1,27 @@
+import CONNXProto
+import CProtobufC
+import WeightKitCore
+
+/// Writes an `ONNXModel` as one protobuf file through libprotobuf-c, streamed into the output in chunks:
+/// the only copy of a mapped initializer's bytes is the one in the file.
+package enum ONNXModelWriter {
+    /// The largest file protobuf parsers take; larger models need their weights in an external file.
+    package static let protobufLimit = Int(Int32.max)
+
+    /// - Parameters:
+    ///   - model: the graph and its metadata.
+    ///   - output: where the bytes go; the caller commits or discards it.
+    /// - Throws: `WeightKitError` when an initializer's bytes cannot be produced, the model exceeds 2 GiB, or
+    ///   the write fails.
+    package static func write(_ model: ONNXModel, to output: AtomicOutputFile) throws(WeightKitError) {
+        var builder = ONNXMessageBuilder()
+        let message = try builder.model(model)
+        let base = UnsafeMutableRawPointer(message).assumingMemoryBound(to: ProtobufCMessage.self)
+        let size = protobuf_c_message_get_packed_size(base)
+        guard size <= protobufLimit else {
+            throw WeightKitError(.limitExceeded, "the model is \(size) bytes, more than the 2 GiB a protobuf file can hold")
+        }
+        let sink = ProtobufOutputSink(output)
+        try withExtendedLifetime(builder) { () throws(WeightKitError) in try sink.pack(base) }
+    }
+}
