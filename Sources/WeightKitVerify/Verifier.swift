@@ -17,6 +17,9 @@ public struct Verifier: Sendable {
     /// the reference as WeightKit's float32 pass does, and a 1 % change of one weight tensor, of one norm's
     /// running variance or of the norm eps 16 times or more (README, Verification).
     public var noiseFactor = 8.0
+    /// Whether saved per-box outputs are in the source framework's class order (a framework's own arrays),
+    /// rather than WeightKit's canonical one (an exported model's outputs).
+    public var expectsSourceOrder = true
 
     /// A floor for outputs whose spread is near zero: four float32 ulps of the values themselves, what the
     /// last operations of a framework and the storing of both maps round (a bias-dominated head's output).

@@ -40,6 +40,10 @@ struct Verify: ParsableCommand {
     @Option(help: "The output --expect holds: stem, res2..res5, stage2..stage5, p2..p7, rpn.objectness.pN, rpn.deltas.pN, retina.cls.pN, retina.deltas.pN, box.cls_score, box.bbox_pred, mask.logits, keypoint.logits, logits.")
     var output: String?
 
+    @Flag(name: .customLong("canonical-order"),
+          help: "The --expect arrays list classes in WeightKit's canonical order (an exported model's outputs), not the source framework's.")
+    var canonicalOrder = false
+
     @Option(name: .customLong("noise-factor"), help: "How many times the noise floor an error may be.")
     var noiseFactor: Double = 8
 
@@ -64,6 +68,7 @@ struct Verify: ParsableCommand {
         ForwardMemory.reuseFreedMemory()
         var verifier = Verifier()
         verifier.noiseFactor = noiseFactor
+        verifier.expectsSourceOrder = !canonicalOrder
         var failed = false
         try reportingErrors { () throws(WeightKitError) in
             let comparisons = try compare(verifier)

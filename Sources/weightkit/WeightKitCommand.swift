@@ -47,7 +47,7 @@ struct WeightKitCommand: ParsableCommand {
         commandName: "weightkit",
         abstract: "Read detection-model weights from PyTorch, Detectron, MXNet and Caffe2 files and write one canonical container.",
         version: WeightKitVersion.current,
-        subcommands: [Inspect.self, Convert.self, Verify.self]
+        subcommands: [Inspect.self, Convert.self, Verify.self, Export.self]
     )
 }
 

@@ -86,7 +86,7 @@ public struct Conversion: Sendable {
         var structure = NetworkStructure()
     }
 
-    private static func refuseWritingOverSource(_ source: String, _ destination: String) throws(WeightKitError) {
+    static func refuseWritingOverSource(_ source: String, _ destination: String) throws(WeightKitError) {
         if let sourceIdentity = FileIdentity.of(source), let destinationIdentity = FileIdentity.of(destination),
            sourceIdentity.isSameFile(as: destinationIdentity)
         {

@@ -56,7 +56,7 @@ package struct BoxHeadFamily: NetworkFamily {
             var maps: [FeatureMap] = []
             for stage in stages {
                 let features = try Self.features(pooled, stage, weights)
-                maps += try Self.predict(features, weights, infix: stage.infix) + [Self.map(features)]
+                maps += try Self.predict(features, weights, infix: stage.infix) + [features]
             }
             return maps
         }
@@ -64,26 +64,20 @@ package struct BoxHeadFamily: NetworkFamily {
 
     /// What one stage's head gives its predictor for one pooled box.
     private static func features(_ pooled: FeatureMap, _ stage: Stage, _ weights: NetworkWeights)
-        throws(WeightKitError) -> [Float]
+        throws(WeightKitError) -> FeatureMap
     {
-        var features = try weights.numberedConvolutions(pooled, head + stage.infix + "conv").values
+        var features = try weights.numberedConvolutions(pooled, head + stage.infix + "conv")
         for index in 0..<stage.fullyConnected {
-            features = try weights.linear(features, head + stage.infix + "fc\(index + 1)").map { max($0, 0) }
+            features = try weights.linear(features, head + stage.infix + "fc\(index + 1)")
+            try weights.relu(&features)
         }
         return features
     }
 
-    /// The predictor's class scores and box deltas for one box's features, each as a 1 x K x 1 map.
-    static func predict(_ features: [Float], _ weights: NetworkWeights, infix: String = "") throws(WeightKitError)
+    /// The predictor's class scores and box deltas for one box's features, each as a K x 1 x 1 map.
+    static func predict(_ features: FeatureMap, _ weights: NetworkWeights, infix: String = "") throws(WeightKitError)
         -> [FeatureMap]
     {
-        let score = try weights.linear(features, predictor + infix + "cls_score")
-        let delta = try weights.linear(features, predictor + infix + "bbox_pred")
-        return [map(score), map(delta)]
-    }
-
-    /// One box's values as a 1 x K x 1 map, the shape per-box outputs are stacked from.
-    static func map(_ values: [Float]) -> FeatureMap {
-        FeatureMap(channels: 1, height: values.count, width: 1, values: values)
+        [try weights.linear(features, predictor + infix + "cls_score"), try weights.linear(features, predictor + infix + "bbox_pred")]
     }
 }

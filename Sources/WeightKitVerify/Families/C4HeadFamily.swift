@@ -67,12 +67,12 @@ package struct C4HeadFamily: NetworkFamily {
             let features = try res5Features(pooled, firstStride: maxPooled ? 1 : 2, weights)
             var maps: [FeatureMap] = []
             if hasBox {
-                let vector = Operations.globalAveragePool(features)
-                maps += [BoxHeadFamily.map(vector)] + (try BoxHeadFamily.predict(vector, weights))
+                let vector = try weights.globalAveragePool(features)
+                maps += [vector] + (try BoxHeadFamily.predict(vector, weights))
             }
             if hasMask {
                 var y = try weights.transposedConvolution(features, Self.mask + "deconv", stride: 2, padding: 0)
-                Operations.relu(&y)
+                try weights.relu(&y)
                 maps.append(try weights.convolution(y, weight: Self.mask + "predictor.weight", bias: Self.mask + "predictor.bias"))
             }
             return maps

@@ -12,7 +12,6 @@ package struct ClassifierFamily: MarkedHead {
 
     package func run(_ state: inout ForwardState) throws(WeightKitError) {
         guard let features = state.classifierInput ?? state.lastStage else { return }
-        let logits = try state.weights.linear(Operations.globalAveragePool(features), Self.layer)
-        state.emit("logits", FeatureMap(channels: logits.count, height: 1, width: 1, values: logits))
+        state.emit("logits", try state.weights.linear(try state.weights.globalAveragePool(features), Self.layer))
     }
 }

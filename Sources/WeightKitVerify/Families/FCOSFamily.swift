@@ -23,10 +23,9 @@ package struct FCOSFamily: MarkedHead {
                 centernessOnClasses ? classes : boxes, weight: head + "ctrness.weight", bias: head + "ctrness.bias"))
             var regression = try weights.convolution(boxes, weight: head + "bbox_pred.weight", bias: head + "bbox_pred.bias")
             if weights.has(head + "scales.\(level).scale") {
-                let scale = try weights.vector(head + "scales.\(level).scale", count: 1)[0]
-                for index in regression.values.indices { regression.values[index] *= scale }
+                try weights.scale(&regression, by: head + "scales.\(level).scale")
             }
-            Operations.relu(&regression)
+            try weights.relu(&regression)
             state.emit("fcos_bbox_pred.\(name)", regression)
         }
     }
@@ -39,7 +38,7 @@ package struct FCOSFamily: MarkedHead {
             let convolution = Self.head + "\(name).\(index)"
             y = try weights.convolution(y, weight: convolution + ".weight", bias: convolution + ".bias")
             try weights.groupNormIfPresent(&y, Self.head + "\(name).\(index + 1)")
-            Operations.relu(&y)
+            try weights.relu(&y)
             index += 3
         }
         return y

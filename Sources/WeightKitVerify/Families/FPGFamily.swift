@@ -49,7 +49,7 @@ package struct FPGFamily: NetworkFamily {
         }
         for (level, map) in current.enumerated() {
             var activated = try state.weights.copy(map)
-            Operations.relu(&activated)
+            try state.weights.relu(&activated)
             let name = Self.output(level)
             let output = try state.weights.convolution(activated, weight: name + ".weight", bias: name + ".bias")
             state.pyramid.append(("p\(start + level)", output))
@@ -94,15 +94,15 @@ package struct FPGFamily: NetworkFamily {
         var sum = lateral
         if level > 0, weights.has(prefix + "same_up.weight") {
             sum = try Self.activatedConvolution(next[level - 1], prefix + "same_up", stride: 2, weights)
-            try Operations.add(&sum, lateral)
+            try weights.add(&sum, lateral)
         }
         if level + 1 < current.count, weights.has(prefix + "across_down.weight") {
             let above = current[level + 1]
-            let upsampled = try weights.upsampleNearest(above, height: above.height * 2, width: above.width * 2)
-            try Operations.add(&sum, try Self.activatedConvolution(upsampled, prefix + "across_down", weights))
+            let upsampled = try weights.upsampleNearest(above, factor: 2)
+            try weights.add(&sum, try Self.activatedConvolution(upsampled, prefix + "across_down", weights))
         }
         if weights.has(prefix + "across_skip.weight") {
-            try Operations.add(&sum, try Self.activatedConvolution(features[level], prefix + "across_skip", weights))
+            try weights.add(&sum, try Self.activatedConvolution(features[level], prefix + "across_skip", weights))
         }
         return sum
     }
@@ -112,7 +112,7 @@ package struct FPGFamily: NetworkFamily {
         _ x: FeatureMap, _ name: String, stride: Int = 1, _ weights: NetworkWeights
     ) throws(WeightKitError) -> FeatureMap {
         var activated = try weights.copy(x)
-        Operations.relu(&activated)
+        try weights.relu(&activated)
         return try weights.convolutionWithNorm(activated, name, stride: stride, relu: false)
     }
 }

@@ -44,7 +44,7 @@ package struct FPNFamily: NetworkFamily {
             var lateral = try weights.convolution(feature, weight: Self.lateral(level) + ".weight", bias: Self.lateral(level) + ".bias")
             try weights.normalize(&lateral, Self.lateral(level) + ".norm")
             if let previous {
-                try Operations.add(&lateral, try weights.upsampleNearest(previous, height: lateral.height, width: lateral.width))
+                try weights.add(&lateral, try weights.upsampleNearest(previous, toSizeOf: lateral))
             }
             previous = lateral
             var output = try weights.convolution(lateral, weight: Self.output(level) + ".weight", bias: Self.output(level) + ".bias")
@@ -69,7 +69,7 @@ package struct FPNFamily: NetworkFamily {
             state.pyramid.append(("p6", p6))
             if extraLevels.contains(7) {
                 var activated = try weights.copy(p6)
-                Operations.relu(&activated)
+                try weights.relu(&activated)
                 let p7Name = Self.topBlock(7)
                 state.pyramid.append(("p7", try weights.convolution(activated, weight: p7Name + ".weight", bias: p7Name + ".bias", stride: 2)))
             }

@@ -17,9 +17,7 @@ package struct KeypointHeadFamily: MarkedHead {
         try state.emitPerBox(["keypoint.logits"], pooledBy: state.pyramidPooler, size: Self.poolSize) { (pooled) throws(WeightKitError) in
             let y = try weights.transposedConvolution(try weights.numberedConvolutions(pooled, head + "conv_fcn"),
                                                       head + "score_lowres", stride: 2, padding: 1)
-            return [try weights.memory.tracked(channels: y.channels, height: y.height * 2, width: y.width * 2, for: "upsampling keypoints") {
-                Operations.upsampleBilinear(y, factor: 2)
-            }]
+            return [try weights.upsampleBilinear(y, factor: 2)]
         }
     }
 }

@@ -24,7 +24,7 @@ package struct MaskHeadFamily: MarkedHead {
         try state.emitPerBox(["mask.logits"], pooledBy: state.pyramidPooler, size: Self.poolSize) { (pooled) throws(WeightKitError) in
             var y = try weights.numberedConvolutions(pooled, head + "mask_fcn")
             y = try weights.transposedConvolution(y, head + "deconv", stride: 2, padding: 0)
-            Operations.relu(&y)
+            try weights.relu(&y)
             return [try weights.convolution(y, weight: head + "predictor.weight", bias: head + "predictor.bias")]
         }
     }

@@ -38,7 +38,7 @@ package struct RPNFamily: NetworkFamily {
             var hidden = feature
             for convolution in convolutions {
                 hidden = try weights.convolution(hidden, weight: convolution + ".weight", bias: convolution + ".bias")
-                Operations.relu(&hidden)
+                try weights.relu(&hidden)
             }
             state.emit("rpn.objectness.\(name)", try weights.convolution(
                 hidden, weight: head + "objectness_logits.weight", bias: head + "objectness_logits.bias"))

@@ -21,7 +21,7 @@ package struct ReduceNeckFamily: NetworkFamily {
             throw WeightKitError(.malformed, "the reduce neck has no backbone output to read")
         }
         var reduced = try state.weights.convolution(input, weight: Self.reduce + ".weight", bias: Self.reduce + ".bias")
-        Operations.relu(&reduced)
+        try state.weights.relu(&reduced)
         state.emit("box.reduce", reduced)
         state.roiFeatures = [("p4", reduced)]
     }

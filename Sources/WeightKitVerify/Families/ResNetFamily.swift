@@ -130,7 +130,7 @@ package struct ResNetFamily: NetworkFamily {
         if weights.has(Self.postActivationNorm + ".weight") {
             var final = try weights.copy(x)
             try weights.normalize(&final, Self.postActivationNorm)
-            Operations.relu(&final)
+            try weights.relu(&final)
             state.emit("res5.postact", final)
             state.classifierInput = final
         }
@@ -177,8 +177,8 @@ package struct ResNetFamily: NetworkFamily {
         }
         let shortcut = weights.has(prefix + "shortcut.weight")
             ? try weights.convolutionWithNorm(x, prefix + "shortcut", stride: stride, relu: false) : x
-        try Operations.add(&y, shortcut)
-        Operations.relu(&y)
+        try weights.add(&y, shortcut)
+        try weights.relu(&y)
         return y
     }
 
@@ -189,13 +189,13 @@ package struct ResNetFamily: NetworkFamily {
     ) throws(WeightKitError) -> FeatureMap {
         var activated = try weights.copy(x)
         try weights.normalize(&activated, prefix + "preact.norm")
-        Operations.relu(&activated)
+        try weights.relu(&activated)
         var y = try weights.convolutionWithNorm(activated, prefix + "conv1")
         y = try weights.convolutionWithNorm(y, prefix + "conv2", stride: stride, dilation: dilation)
         y = try weights.convolution(y, weight: prefix + "conv3.weight", bias: prefix + "conv3.bias")
         let shortcut = weights.has(prefix + "shortcut.weight")
             ? try weights.convolution(activated, weight: prefix + "shortcut.weight", stride: stride) : x
-        try Operations.add(&y, shortcut)
+        try weights.add(&y, shortcut)
         return y
     }
 }

@@ -65,7 +65,7 @@ package struct RetinaNetFamily: NetworkFamily {
             } else {
                 try weights.groupNormIfPresent(&y, "\(subnet).\(index + 1)")
             }
-            Operations.relu(&y)
+            try weights.relu(&y)
         }
         return y
     }

@@ -156,7 +156,7 @@ package struct VoVNetFamily: NetworkFamily {
         y = try weights.convolution(concatenating: features, weight: concat + "/conv.weight", bias: concat + "/conv.bias")
         try weights.normalize(&y, concat + "/norm", relu: true)
         try squeezeExcite(&y, Self.ese(stage: stage, block: block), weights)
-        if eseBlocks > 0, block > 1 { try Operations.add(&y, x) }
+        if eseBlocks > 0, block > 1 { try weights.add(&y, x) }
         return y
     }
 
@@ -178,12 +178,12 @@ package struct VoVNetFamily: NetworkFamily {
     /// hard sigmoid, channel scaling.
     private func squeezeExcite(_ y: inout FeatureMap, _ ese: String, _ weights: NetworkWeights) throws(WeightKitError) {
         guard weights.has(ese + ".weight") else { return }
-        let pooled = FeatureMap(channels: y.channels, height: 1, width: 1, values: Operations.globalAveragePool(y))
+        let pooled = try weights.globalAveragePool(y)
         let gate = try weights.convolution(pooled, weight: ese + ".weight", bias: ese + ".bias")
         guard gate.channels == y.channels else {
             throw WeightKitError(.malformed, "eSE gives \(gate.channels) gates for \(y.channels) channels",
                                  location: .init(tensor: ese + ".weight"))
         }
-        Operations.scaleChannels(&y, by: gate.values.map(Operations.hardSigmoid))
+        try weights.gate(&y, by: gate)
     }
 }

@@ -10,6 +10,8 @@ public struct FeatureMap: Sendable {
     public var values: [Float]
     /// The forward pass's reservation for `values`, returned when the last copy of this map goes away.
     var reservation: ForwardMemory.Reservation?
+    /// The graph value this map stands for in a traced pass (see `GraphTrace`); nil when nothing is traced.
+    var symbol: String?
 
     public init(channels: Int, height: Int, width: Int, values: [Float]) {
         precondition(values.count == channels * height * width, "feature map size mismatch")

@@ -1,21 +1,24 @@
 import WeightKitCore
 
 extension NetworkWeights {
-    /// The fully connected layer `name` (`[out, in]` weight, optional bias) on `input`, its shape checked.
-    func linear(_ input: [Float], _ name: String) throws(WeightKitError) -> [Float] {
+    /// The fully connected layer `name` (`[out, in]` weight, optional bias) on every value of `input`, its
+    /// shape checked; the output is a K x 1 x 1 map.
+    func linear(_ input: FeatureMap, _ name: String) throws(WeightKitError) -> FeatureMap {
         let shape = try self.shape(name + ".weight")
-        guard shape.count == 2, shape[0] > 0, shape[1] == input.count else {
-            throw WeightKitError(.malformed, "\(shape) does not take \(input.count) features", location: .init(tensor: name + ".weight"))
+        guard shape.count == 2, shape[0] > 0, shape[1] == input.values.count else {
+            throw WeightKitError(.malformed, "\(shape) does not take \(input.values.count) features", location: .init(tensor: name + ".weight"))
         }
         try Self.checkBLASDimensions(shape, name + ".weight")
         if checksShapesOnly {
             _ = try optionalVector(name + ".bias", count: shape[0])
-            return [Float](repeating: 0, count: shape[0])
+            var output = FeatureMap(channels: shape[0], height: 1, width: 1)
+            output.symbol = try trace?.linear(trace?.value(input, readBy: name) ?? "", name)
+            return output
         }
         let blas = try self.blas
-        return Operations.linear(input, weight: try floats(name + ".weight"),
-                                 bias: try optionalVector(name + ".bias", count: shape[0]), outFeatures: shape[0],
-                                 precision: precision, blas: blas)
+        return FeatureMap(channels: shape[0], height: 1, width: 1, values: Operations.linear(
+            input.values, weight: try floats(name + ".weight"), bias: try optionalVector(name + ".bias", count: shape[0]),
+            outFeatures: shape[0], precision: precision, blas: blas))
     }
 
     /// `prefix1`, `prefix2`, ... while they exist: a 3x3 convolution each, its norm where the file has one
@@ -41,7 +44,10 @@ extension NetworkWeights {
         let out = (x.height - 1) * stride - 2 * padding + shape[2]
         if checksShapesOnly {
             _ = try optionalVector(name + ".bias", count: shape[1])
-            return try memory.map(channels: shape[1], height: max(out, 0), width: max(out, 0), for: "the output of \(name)")
+            var output = try memory.map(channels: shape[1], height: max(out, 0), width: max(out, 0), for: "the output of \(name)")
+            output.symbol = try trace?.transposedConvolution(trace?.value(x, readBy: name) ?? "", weight: name + ".weight",
+                                                             bias: name + ".bias", kernel: shape[2], stride: stride, padding: padding)
+            return output
         }
         return try memory.tracked(channels: shape[1], height: max(out, 0), width: max(out, 0), for: "the output of \(name)") {
             () throws(WeightKitError) in
@@ -67,10 +73,12 @@ extension NetworkWeights {
         guard has(prefix + ".weight"), try shape(prefix + ".weight").count == 1, y.channels > 0 else { return }
         if checksShapesOnly {
             for part in ["weight", "bias"] { _ = try vector(prefix + "." + part, count: y.channels) }
+            y.symbol = try trace?.groupNorm(trace?.value(y, readBy: prefix) ?? "", prefix, groups: Self.groupNormGroups(y.channels),
+                                            channels: y.channels, eps: 1e-5)
             return
         }
         Operations.groupNorm(&y, groups: Self.groupNormGroups(y.channels), weight: try vector(prefix + ".weight", count: y.channels),
-                             bias: try vector(prefix + ".bias", count: y.channels), eps: 1e-5)
+                             bias: try vector(prefix + ".bias", count: y.channels), eps: 1e-5, precision: precision)
     }
 
     /// GroupNorm(32, C) as AdelaiDet builds it, or the largest divisor of C below 32 for narrow heads.

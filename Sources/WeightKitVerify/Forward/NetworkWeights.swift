@@ -17,6 +17,8 @@ package struct NetworkWeights {
     /// Whether the pass only checks that every tensor's shape fits where the network reads it: layers make
     /// maps of zeros of the right shapes, no weight is converted and nothing is computed.
     let checksShapesOnly: Bool
+    /// Where a shape-checking pass records its layers as ONNX nodes; nil when nothing is traced.
+    let trace: GraphTrace?
     private let converted: [String: [Float]]
     private let reservation: ForwardMemory.Reservation
 
@@ -30,6 +32,7 @@ package struct NetworkWeights {
         self.memory = memory
         self.precision = precision
         checksShapesOnly = false
+        trace = nil
         library = try BLAS.load()
         eps = collection.semantics.effectiveNormEps
         var total = 0
@@ -52,12 +55,14 @@ package struct NetworkWeights {
         self.converted = converted
     }
 
-    /// Weights that only check shapes: nothing converted, no library loaded.
-    init(checkingShapesOf collection: TensorCollection, memory: ForwardMemory) throws(WeightKitError) {
+    /// Weights that only check shapes: nothing converted, no library loaded; the layers are recorded in
+    /// `trace` where one is given.
+    init(checkingShapesOf collection: TensorCollection, memory: ForwardMemory, trace: GraphTrace? = nil) throws(WeightKitError) {
         self.collection = collection
         self.memory = memory
         precision = .float32
         checksShapesOnly = true
+        self.trace = trace
         library = nil
         eps = collection.semantics.effectiveNormEps
         converted = [:]
@@ -158,7 +163,13 @@ package struct NetworkWeights {
                 + "map it reads (padded), so the network's output would be empty", location: .init(tensor: weight))
         }
         try Self.checkBLASDimensions([shape[0], height &* width, input.channels / groups &* shape[2] &* shape[3]], weight)
-        if checksShapesOnly { return try memory.map(channels: shape[0], height: height, width: width, for: "the output of \(weight)") }
+        if checksShapesOnly {
+            var output = try memory.map(channels: shape[0], height: height, width: width, for: "the output of \(weight)")
+            output.symbol = try trace?.convolution(trace?.value(input, readBy: weight) ?? "", weight: weight, bias: bias,
+                                                   kernel: (shape[2], shape[3]), stride: stride, padding: geometry.padding,
+                                                   dilation: dilation, groups: groups)
+            return output
+        }
         let scratch = try memory.reserve(Operations.scratchBytes(input, convolution), of: 1,
                                          for: "unfolding the input of \(weight)")
         let filters = try floats(weight), blas = try self.blas
@@ -193,7 +204,10 @@ package struct NetworkWeights {
         }
         let biasValues = try optionalVector(bias, count: shape[0])
         try Self.checkBLASDimensions([shape[0], first.height &* first.width, channels], weight)
-        if checksShapesOnly { return try memory.map(channels: shape[0], height: first.height, width: first.width, for: "the output of \(weight)") }
+        if checksShapesOnly {
+            guard trace == nil else { return try convolution(concat(parts), weight: weight, bias: bias) }
+            return try memory.map(channels: shape[0], height: first.height, width: first.width, for: "the output of \(weight)")
+        }
         let blas = try self.blas
         let product = BandedProduct<Double>(blas: blas, m: shape[0], units: channels, rowsPerUnit: 1, outH: first.height,
                                             outW: first.width)
@@ -220,22 +234,47 @@ package struct NetworkWeights {
     /// Max pooling with its output reserved first.
     func maxPool(_ input: FeatureMap, kernel: Int, stride: Int, padding: Int, ceilMode: Bool) throws(WeightKitError) -> FeatureMap {
         let (height, width) = Operations.poolSize(input, kernel: kernel, stride: stride, padding: padding, ceilMode: ceilMode)
-        return try memory.tracked(channels: input.channels, height: height, width: width, for: "max pooling") {
+        var output = try memory.tracked(channels: input.channels, height: height, width: width, for: "max pooling") {
             Operations.maxPool(input, kernel: kernel, stride: stride, padding: padding, ceilMode: ceilMode)
         }
+        if let trace {
+            output.symbol = trace.maxPool(try trace.value(input, readBy: "max pooling"), kernel: kernel, stride: stride, padding: padding,
+                                          ceilMode: ceilMode)
+        }
+        return output
     }
 
     /// Channel concatenation with its output reserved first.
     func concat(_ maps: [FeatureMap]) throws(WeightKitError) -> FeatureMap {
         let channels = maps.reduce(0) { $0 &+ max($1.channels, 0) }
-        return try memory.tracked(channels: channels, height: maps.first?.height ?? 0, width: maps.first?.width ?? 0,
-                                  for: "concatenating \(maps.count) maps") { () throws(WeightKitError) in
+        var output = try memory.tracked(channels: channels, height: maps.first?.height ?? 0, width: maps.first?.width ?? 0,
+                                        for: "concatenating \(maps.count) maps") { () throws(WeightKitError) in
             try Operations.concat(maps)
         }
+        if let trace {
+            output.symbol = trace.concat(try maps.map { map throws(WeightKitError) in try trace.value(map, readBy: "a concatenation") })
+        }
+        return output
     }
 
-    /// Nearest upsampling with its output reserved first.
-    func upsampleNearest(_ input: FeatureMap, height: Int, width: Int) throws(WeightKitError) -> FeatureMap {
+    /// Nearest upsampling to the height and width of `reference`, its output reserved first.
+    func upsampleNearest(_ input: FeatureMap, toSizeOf reference: FeatureMap) throws(WeightKitError) -> FeatureMap {
+        var output = try upsampleNearest(input, height: reference.height, width: reference.width)
+        if let trace {
+            output.symbol = try trace.upsampleNearest(try trace.value(input, readBy: "upsampling"),
+                                                      toSizeOf: try trace.value(reference, readBy: "upsampling"))
+        }
+        return output
+    }
+
+    /// Nearest upsampling by an integer factor, its output reserved first.
+    func upsampleNearest(_ input: FeatureMap, factor: Int) throws(WeightKitError) -> FeatureMap {
+        var output = try upsampleNearest(input, height: input.height * factor, width: input.width * factor)
+        if let trace { output.symbol = try trace.upsampleNearest(try trace.value(input, readBy: "upsampling"), factor: factor) }
+        return output
+    }
+
+    private func upsampleNearest(_ input: FeatureMap, height: Int, width: Int) throws(WeightKitError) -> FeatureMap {
         guard input.values.count > 0 || height * width == 0 else {
             throw WeightKitError(.malformed, "cannot upsample an empty \(input.channels)x\(input.height)x\(input.width) map")
         }
@@ -246,21 +285,27 @@ package struct NetworkWeights {
 
     /// A copy of `map` that may be changed in place, reserved first.
     func copy(_ map: FeatureMap) throws(WeightKitError) -> FeatureMap {
-        try memory.tracked(channels: map.channels, height: map.height, width: map.width, for: "a copy of a map") {
+        var copy = try memory.tracked(channels: map.channels, height: map.height, width: map.width, for: "a copy of a map") {
             FeatureMap(channels: map.channels, height: map.height, width: map.width, values: Array(map.values))
         }
+        copy.symbol = map.symbol
+        return copy
     }
 
     /// The norm `prefix.{weight,bias,running_mean,running_var}` if present (a folded file has none), then
     /// ReLU when `relu` is set (in the norm's pass where there is one).
     func normalize(_ input: inout FeatureMap, _ prefix: String, relu: Bool = false) throws(WeightKitError) {
         guard has(prefix + ".weight") else {
-            if relu { Operations.relu(&input) }
+            if relu { try self.relu(&input) }
             return
         }
         let channels = input.channels
         if checksShapesOnly {
             for part in ["weight", "bias", "running_mean", "running_var"] { _ = try vector(prefix + "." + part, count: channels) }
+            if let trace {
+                let normalized = try trace.batchNorm(try trace.value(input, readBy: prefix), prefix, eps: eps)
+                input.symbol = relu ? trace.relu(normalized) : normalized
+            }
             return
         }
         Operations.batchNorm(

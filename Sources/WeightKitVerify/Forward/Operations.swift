@@ -178,18 +178,18 @@ package enum Operations {
         return output
     }
 
-    static func groupNorm(_ input: inout FeatureMap, groups: Int, weight: [Float], bias: [Float], eps: Double) {
+    /// GroupNorm in place. The reference sums in float64; the float32 pass takes each group's mean and then
+    /// its centred variance in float32, as float32 runtimes do, so that its spread from the reference is
+    /// what such a runtime's is.
+    static func groupNorm(
+        _ input: inout FeatureMap, groups: Int, weight: [Float], bias: [Float], eps: Double, precision: ForwardPrecision = .reference
+    ) {
         let perGroup = input.channels / groups
         for group in 0..<groups {
             let start = group * perGroup * input.plane, end = start + perGroup * input.plane
-            var sum: Double = 0, squares: Double = 0
-            for index in start..<end {
-                sum += Double(input.values[index])
-                squares += Double(input.values[index]) * Double(input.values[index])
-            }
-            let count = Double(end - start)
-            let mean = sum / count
-            let inverse = 1 / (squares / count - mean * mean + eps).squareRoot()
+            let (mean, variance) = precision == .reference
+                ? moments(input.values[start..<end], in: Double.self) : moments(input.values[start..<end], in: Float.self)
+            let inverse = 1 / (variance + eps).squareRoot()
             for channel in group * perGroup..<(group + 1) * perGroup {
                 let base = channel * input.plane
                 let scale = inverse * Double(weight[channel]), shift = Double(bias[channel]) - mean * scale
@@ -198,6 +198,17 @@ package enum Operations {
                 }
             }
         }
+    }
+
+    /// The mean and the mean squared deviation from it, summed in `Scalar`.
+    private static func moments<Scalar: BinaryFloatingPoint>(_ values: ArraySlice<Float>, in _: Scalar.Type) -> (Double, Double) {
+        let count = Scalar(values.count)
+        var sum: Scalar = 0
+        for value in values { sum += Scalar(value) }
+        let mean = sum / count
+        var squares: Scalar = 0
+        for value in values { squares += (Scalar(value) - mean) * (Scalar(value) - mean) }
+        return (Double(mean), Double(squares / count))
     }
 
     /// y = W x + b with W [out, in], summed in `precision`.

@@ -13,6 +13,15 @@ extension ForwardState {
         _ head: (FeatureMap) throws(WeightKitError) -> [FeatureMap]
     ) throws(WeightKitError) {
         guard !boxes.isEmpty, let pooler else { return }
+        if let trace = weights.trace {
+            // A traced head runs once on the pooled map of every box: its nodes take the (R, ...) batch.
+            let maps = try head(try pooler.traced(size: poolSize, trace))
+            guard maps.count == names.count else {
+                throw WeightKitError(.malformed, "a head gave \(maps.count) outputs for \(names.count) names")
+            }
+            for (name, map) in zip(names, maps) { emit(name, map) }
+            return
+        }
         var outputs = names.map { PerBoxOutput($0, boxes: boxes.count) }
         for box in boxes {
             let maps = try head(try pooler.pool(box, size: poolSize))
