@@ -9,4 +9,5 @@ public enum WeightFormat: String, Sendable, Codable, CaseIterable {
     case numpyNpz = "numpy-npz"
     case mxnetParams = "mxnet-params"
     case caffe2Protobuf = "caffe2-protobuf"
+    case onnx
 }

@@ -19,7 +19,7 @@ package final class Caffe2Message<Message> {
 
     /// Unpacks `bytes` as the message `descriptor` describes, after a census of the wire data has charged
     /// the messages and memory unpacking will build to `budget`; nil when the bytes are not that message.
-    private static func unpack(
+    static func unpack(
         _ bytes: UnsafeRawBufferPointer, _ descriptor: UnsafePointer<ProtobufCMessageDescriptor>, budget: ReadBudget,
         free: @escaping (UnsafeMutablePointer<Message>) -> Void
     ) throws(WeightKitError) -> Caffe2Message<Message>? {

@@ -2,6 +2,11 @@ import WeightKitCore
 
 /// ONNX's `TensorProto.DataType` codes for WeightKit's dtypes.
 enum ONNXElementType {
+    /// The dtype of `code`; nil for types WeightKit does not hold (strings, 4-bit and 6-bit types, ...).
+    static func dtype(of code: Int32) -> DType? {
+        DType.allCases.first { self.code(of: $0) == code }
+    }
+
     static func code(of dtype: DType) -> Int32? {
         switch dtype {
         case .float32: return 1

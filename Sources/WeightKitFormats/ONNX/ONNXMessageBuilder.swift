@@ -87,6 +87,8 @@ struct ONNXMessageBuilder {
                 let utf8 = try arena.array(Array(text.utf8))
                 (message.type, message.has_s) = (ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING, 1)
                 message.s = ProtobufCBinaryData(len: text.utf8.count, data: utf8)
+            case .tensor(let constant):
+                (message.type, message.t) = (ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR, try self.constant(constant))
             }
         }
     }
@@ -123,6 +125,20 @@ struct ONNXMessageBuilder {
             return try data.withUnsafeBytes { bytes throws(WeightKitError) in try arena.bytes(bytes) }
         } catch {
             throw .recovered(from: error)
+        }
+    }
+
+    private func constant(_ constant: ONNXNode.Constant) throws(WeightKitError) -> UnsafeMutablePointer<Onnx__TensorProto> {
+        guard let code = ONNXElementType.code(of: constant.dtype) else {
+            throw WeightKitError(.unsupported, "ONNX has no element type for \(constant.dtype)")
+        }
+        let arena = arena
+        let bytes = try arena.array(constant.bytes)
+        return try arena.message(onnx__tensor_proto__init) { (message: inout Onnx__TensorProto) throws(WeightKitError) in
+            message.n_dims = constant.dimensions.count
+            message.dims = try arena.array(constant.dimensions.map(Int64.init))
+            (message.has_data_type, message.data_type) = (1, code)
+            (message.has_raw_data, message.raw_data) = (1, ProtobufCBinaryData(len: constant.bytes.count, data: bytes))
         }
     }
 

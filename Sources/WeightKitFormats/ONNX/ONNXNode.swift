@@ -1,3 +1,5 @@
+import WeightKitCore
+
 /// One node of an ONNX graph: an operator of the default domain, the values it reads and writes, and its
 /// attributes.
 public struct ONNXNode: Sendable, Equatable {
@@ -8,6 +10,21 @@ public struct ONNXNode: Sendable, Equatable {
         case ints([Int])
         case floats([Float])
         case string(String)
+        /// A small tensor held in the node itself (a Constant's value).
+        case tensor(Constant)
+    }
+
+    /// A tensor small enough to live in an attribute: its element type, shape and little-endian bytes.
+    public struct Constant: Sendable, Equatable {
+        public var dtype: DType
+        public var dimensions: [Int]
+        public var bytes: [UInt8]
+
+        public init(dtype: DType, dimensions: [Int], bytes: [UInt8]) {
+            self.dtype = dtype
+            self.dimensions = dimensions
+            self.bytes = bytes
+        }
     }
 
     public var operatorType: String

@@ -6,7 +6,7 @@ import WeightKitCore
 package enum WeightFileRegistry {
     package static let readers: [any WeightFileReader.Type] = [
         ZipWeightReader.self, TorchLegacyReader.self, NumPyFileReader.self, MXNetParamsReader.self,
-        SafetensorsReader.self, PickleFileReader.self, TarArchiveRefusal.self, Caffe2ProtobufReader.self,
+        SafetensorsReader.self, PickleFileReader.self, TarArchiveRefusal.self, ONNXReader.self, Caffe2ProtobufReader.self,
     ]
 
     /// The containers WeightKit writes, safetensors (the default) first.

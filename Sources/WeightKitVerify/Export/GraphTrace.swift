@@ -97,12 +97,12 @@ package final class GraphTrace {
                  shape: shape ?? [values.count], bytes: values.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) })
     }
 
+    /// A Constant node, so that the initializers are the weights and nothing else.
     private func constant(_ hint: String, key: String, dtype: DType, shape: [Int], bytes: [UInt8]) throws(WeightKitError) -> String {
         if let name = constants[key] { return name }
-        let shape = try Shape(shape)
-        let name = fresh(hint)
+        _ = try Shape(shape)
+        let name = node("Constant", [], ["value": .tensor(ONNXNode.Constant(dtype: dtype, dimensions: shape, bytes: bytes))], named: hint)
         constants[key] = name
-        initializers.append(OutputTensor(name: name, dtype: dtype, shape: shape) { TensorData(bytes) })
         return name
     }
 }
