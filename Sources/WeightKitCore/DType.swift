@@ -37,5 +37,6 @@ public enum DType: String, CaseIterable, Sendable, Codable {
         }
     }
 
+    /// Complex types (complex64, complex128), which WeightKit reads but never casts.
     public var isComplex: Bool { self == .complex64 || self == .complex128 }
 }
