@@ -47,6 +47,7 @@ public enum PickleValue: @unchecked Sendable {
         }
     }
 
+    /// The value of an int or bool (true is 1), or nil.
     public var intValue: Int? {
         switch self {
         case .int(let value): return value
@@ -55,6 +56,7 @@ public enum PickleValue: @unchecked Sendable {
         }
     }
 
+    /// The value of a float or int, or nil.
     public var doubleValue: Double? {
         switch self {
         case .float(let value): return value
@@ -84,6 +86,7 @@ public enum PickleValue: @unchecked Sendable {
         return result
     }
 
+    /// Whether this is Python's `None`.
     public var isNone: Bool {
         if case .none = self { return true }
         return false
