@@ -2,13 +2,21 @@
 /// the weights to a storage precision (float32, float16) does to them, to measure what such rounding does to
 /// a network's outputs. Deterministic: the same weights get the same perturbation on every run.
 public struct WeightPerturbation: Sendable, Equatable {
+    /// The largest move of a weight, as a fraction of its value.
     public var relative: Double
 
+    /// Creates a perturbation of at most `relative` of each weight.
+    ///
+    /// - Parameter relative: the largest move, as a fraction of the value.
     public init(relative: Double) {
         self.relative = relative
     }
 
     /// The rounding a dtype's storage makes, as a fraction of the value: half an ulp.
+    ///
+    ///
+    /// - Parameter dtype: the storage precision.
+    /// - Returns: a perturbation of half an ulp of that precision.
     public static func rounding(to dtype: DTypeName) -> WeightPerturbation {
         WeightPerturbation(relative: dtype.halfUlp)
     }
