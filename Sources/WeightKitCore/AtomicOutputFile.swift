@@ -102,7 +102,6 @@ public final class AtomicOutputFile {
 
     /// Appends `bytes`, retrying short and interrupted writes.
     ///
-    ///
     /// - Parameter bytes: the bytes to append.
     /// - Throws: `WeightKitError` (`io`) when the write fails or the file was already committed or discarded.
     public func write(_ bytes: UnsafeRawBufferPointer) throws(WeightKitError) {
@@ -129,7 +128,6 @@ public final class AtomicOutputFile {
 
     /// Appends `data`; bytes of a mapped file are copied by the kernel (sendfile), so they never enter
     /// this process's memory.
-    ///
     ///
     /// - Parameter data: the tensor bytes to append.
     /// - Throws: `WeightKitError` (`io`) when the write fails or the file was already committed or discarded.
@@ -170,7 +168,6 @@ public final class AtomicOutputFile {
     }
 
     /// Overwrites bytes already written, at `offset` from the start of the file.
-    ///
     ///
     /// - Parameters:
     ///   - bytes: the replacement bytes.

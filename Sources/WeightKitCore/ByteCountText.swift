@@ -21,7 +21,6 @@ public enum ByteCountText {
 
     /// Parses `512M`, `4G`, `1.5GiB`, `100000` (bytes); nil for anything else or a value that overflows.
     ///
-    ///
     /// - Parameter text: the count, with an optional `K`, `M`, `G` or `T` suffix (`B`, `iB` allowed; binary units).
     /// - Returns: the count in bytes, or nil.
     public static func parse(_ text: String) -> Int? {

@@ -44,7 +44,6 @@ public enum ContainerKey: String, CaseIterable, Sendable {
 extension TensorCollection {
     /// The value of a `weightkit.*` key.
     ///
-    ///
     /// - Parameter key: the key.
     /// - Returns: its value in `metadata`, or nil; setting nil removes it.
     public subscript(key: ContainerKey) -> String? {

@@ -6,7 +6,6 @@ public enum DTypeCast {
 
     /// The dtype `tensor` has after casting floating tensors to `target`.
     ///
-    ///
     /// - Parameters:
     ///   - dtype: the tensor's dtype.
     ///   - target: the cast target.
@@ -16,7 +15,6 @@ public enum DTypeCast {
     }
 
     /// The bytes of `tensor` as `target`, or its own bytes when no cast applies.
-    ///
     ///
     /// - Parameters:
     ///   - tensor: the tensor to cast.
@@ -36,7 +34,6 @@ public enum DTypeCast {
 
     /// `values` as little-endian `dtype` bytes (float64, float32, float16 or bfloat16, rounding to nearest
     /// even, NaN kept); the one place WeightKit turns numbers into floating bytes.
-    ///
     ///
     /// - Parameters:
     ///   - values: the numbers, in order.

@@ -23,7 +23,6 @@ public final class MappedFile: @unchecked Sendable {
     /// - Throws: `WeightKitError` naming the file when it cannot be opened, is not a regular file, or
     ///   cannot be mapped.
     ///
-    ///
     /// - Parameter path: the file to map.
     public init(path: String) throws(WeightKitError) {
         self.path = path
@@ -68,7 +67,6 @@ public final class MappedFile: @unchecked Sendable {
     }
 
     /// A read-only copy of `bytes` in anonymous memory, presented as a file named `name` (fuzzing, tests).
-    ///
     ///
     /// - Parameters:
     ///   - bytes: the contents to copy.

@@ -43,7 +43,6 @@ public final class ReadBudget {
         /// thirty-two times it in work when that is more. Real checkpoints produce about their own size
         /// (tied weights, compressed archives and big-endian files somewhat more).
         ///
-        ///
         /// - Parameter size: the file's size in bytes.
         /// - Returns: the limits for reading it.
         public static func forFile(size: Int) -> Limits {
@@ -55,7 +54,6 @@ public final class ReadBudget {
         }
 
         /// `forFile(size:)` with the bytes ceiling raised or lowered to `bytes` when given.
-        ///
         ///
         /// - Parameters:
         ///   - size: the file's size in bytes.
@@ -91,7 +89,6 @@ public final class ReadBudget {
 
     /// Charges `count` bytes produced for `what`.
     ///
-    ///
     /// - Parameters:
     ///   - count: the bytes produced.
     ///   - what: what they are for, for the message; evaluated only when the budget runs out.
@@ -101,7 +98,6 @@ public final class ReadBudget {
     }
 
     /// Charges `count` bytes produced for `what` and returns `count`, to size what is then built.
-    ///
     ///
     /// - Parameters:
     ///   - count: the bytes produced.
@@ -115,7 +111,6 @@ public final class ReadBudget {
 
     /// Charges `count` values built for `what`.
     ///
-    ///
     /// - Parameters:
     ///   - count: the values built.
     ///   - what: what they are for, for the message; evaluated only when the budget runs out.
@@ -125,7 +120,6 @@ public final class ReadBudget {
     }
 
     /// Charges `count` steps of work for `what`.
-    ///
     ///
     /// - Parameters:
     ///   - count: the steps of work.

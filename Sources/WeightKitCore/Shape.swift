@@ -7,7 +7,6 @@ public struct Shape: Hashable, Sendable, CustomStringConvertible {
 
     /// Validates dimensions that came from a file: none negative, product within `Int`.
     ///
-    ///
     /// - Parameter dimensions: the sizes, outermost first; empty for a scalar.
     /// - Throws: `WeightKitError` (`malformed`) for a negative dimension or an element count past `Int`.
     public init(_ dimensions: [Int]) throws(WeightKitError) {
@@ -38,7 +37,6 @@ public struct Shape: Hashable, Sendable, CustomStringConvertible {
     public var rank: Int { dimensions.count }
 
     /// The byte count of a tensor of this shape and `dtype`, or an error if it overflows.
-    ///
     ///
     /// - Parameter dtype: the element type.
     /// - Returns: the element count times the dtype's item size.

@@ -11,7 +11,6 @@ public struct Tensor: Sendable {
 
     /// Pairs `data` with a dtype and shape, checking that the byte count matches.
     ///
-    ///
     /// - Parameters:
     ///   - name: the tensor's name.
     ///   - dtype: the element type.

@@ -31,7 +31,6 @@ public struct TensorCollection: Sendable {
     /// Appends `tensor`; a second tensor of the same name, or a name longer than `maximumNameLength`, is
     /// an error.
     ///
-    ///
     /// - Parameter tensor: the tensor to add at the end.
     /// - Throws: `WeightKitError` (`malformed`) for a duplicate or overlong name.
     public mutating func append(_ tensor: Tensor) throws(WeightKitError) {
@@ -52,7 +51,6 @@ public struct TensorCollection: Sendable {
     }
 
     /// Replaces the tensor of the same name, keeping its position.
-    ///
     ///
     /// - Parameter tensor: the new tensor; its name picks the one it replaces.
     /// - Throws: `WeightKitError` (`invalidArgument`) when no tensor has that name.
@@ -102,7 +100,6 @@ public struct TensorCollection: Sendable {
     /// An empty collection with this one's format, metadata, semantics and source facts, to fill with
     /// rewritten tensors.
     ///
-    ///
     /// - Returns: the empty collection.
     public func replacingTensors() -> TensorCollection {
         var empty = TensorCollection(format: format, metadata: metadata)
@@ -117,7 +114,6 @@ extension TensorCollection {
     /// tensor whose rank contradicts its role (a scalar where a convolution weight belongs).
     ///
     /// - Throws: `WeightKitError` naming the tensor, its shape and the rank its role needs.
-    ///
     ///
     /// - Parameters:
     ///   - name: the tensor's name; a tensor the collection lacks passes.

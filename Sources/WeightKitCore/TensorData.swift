@@ -21,7 +21,6 @@ public struct TensorData: Sendable {
 
     /// Owned bytes.
     ///
-    ///
     /// - Parameter bytes: the tensor's bytes, contiguous and little-endian.
     public init(_ bytes: [UInt8]) {
         backing = .owned(bytes)
@@ -41,7 +40,6 @@ public struct TensorData: Sendable {
     }
 
     /// Calls `body` with the bytes; the pointer is valid only during the call.
-    ///
     ///
     /// - Parameter body: reads the bytes; deferred bytes are decoded first.
     /// - Returns: what `body` returns.
@@ -126,7 +124,6 @@ extension TensorData {
         }
 
         /// Produces the bytes and checks their length against the announced one.
-        ///
         ///
         /// - Parameter name: the tensor's name, for the error.
         /// - Returns: the bytes.

@@ -15,7 +15,6 @@ public struct TensorStatistics: Sendable, Codable, Equatable {
 
     /// Computes the statistics in float64 (Welford's update), or nil for complex tensors.
     ///
-    ///
     /// - Parameter tensor: the tensor to summarise.
     public init?(_ tensor: Tensor) {
         var count = 0

@@ -109,7 +109,6 @@ public struct WeightKitError: Error, Sendable, Equatable, CustomStringConvertibl
 
     /// The same error with the file filled in when it was not known where it was thrown.
     ///
-    ///
     /// - Parameter path: the file the error happened in.
     /// - Returns: the error, with `file` set when it was nil.
     public func inFile(_ path: String) -> WeightKitError {
@@ -120,7 +119,6 @@ public struct WeightKitError: Error, Sendable, Equatable, CustomStringConvertibl
 
     /// The same error with the entry filled in when it was not known where it was thrown.
     ///
-    ///
     /// - Parameter name: the archive entry the error happened in.
     /// - Returns: the error, with `location.entry` set when it was nil.
     public func inEntry(_ name: String) -> WeightKitError {
@@ -130,7 +128,6 @@ public struct WeightKitError: Error, Sendable, Equatable, CustomStringConvertibl
     }
 
     /// The same error with the tensor filled in when it was not known where it was thrown.
-    ///
     ///
     /// - Parameter name: the tensor the error concerns.
     /// - Returns: the error, with `location.tensor` set when it was nil.

@@ -53,7 +53,6 @@ extension Verifier {
 
     /// The verdict of several comparisons: every output with a signal passed, and at least one had one.
     ///
-    ///
     /// - Parameter comparisons: the comparisons of one check.
     /// - Returns: true when none failed and at least one passed.
     public static func passes(_ comparisons: [Comparison]) -> Bool {

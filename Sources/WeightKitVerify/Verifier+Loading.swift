@@ -48,7 +48,6 @@ extension Verifier {
 
         /// Runs the forward pass; an error names the model's file.
         ///
-        ///
         /// - Parameters:
         ///   - input: the input image.
         ///   - boxes: proposals for the ROI heads, in input pixels.

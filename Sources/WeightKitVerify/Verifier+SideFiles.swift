@@ -6,7 +6,6 @@ import WeightKitLayouts
 extension Verifier {
     /// The deterministic input image of `height` × `width`, reserved from `memory` first.
     ///
-    ///
     /// - Parameters:
     ///   - height: the image's height in pixels.
     ///   - width: the image's width in pixels.
@@ -25,7 +24,6 @@ extension Verifier {
     /// Proposals from a `.npy` file of shape (R, 4), `x1, y1, x2, y2` in pixels of a `height` x `width`
     /// input. Every number is checked: finite, ordered, within four input sizes of the image, at most 1,000
     /// boxes (a detector's usual proposal count), so a file cannot make the pooling trap or run unbounded.
-    ///
     ///
     /// - Parameters:
     ///   - path: the `.npy` file.

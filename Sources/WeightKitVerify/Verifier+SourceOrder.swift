@@ -10,7 +10,6 @@ extension Verifier {
     /// columns are left out of the comparison, since the canonical weights no longer hold them; where it
     /// turned two-class softmax objectness into logits (MXNet RPNs), the saved pairs are turned alike.
     ///
-    ///
     /// - Parameters:
     ///   - output: the output's name.
     ///   - produced: WeightKit's output, in canonical order.

@@ -99,7 +99,6 @@ extension Conversion {
 
     /// What will be written for each tensor of `collection`, without producing any bytes yet.
     ///
-    ///
     /// - Parameter collection: the tensors to write.
     /// - Returns: one output tensor per tensor, cast to `dtype` when it is set; the bytes are produced when the
     ///   writer asks for them.
@@ -119,7 +118,6 @@ extension Conversion {
     }
 
     /// The `__metadata__` of the output: the source's own metadata, then WeightKit's keys.
-    ///
     ///
     /// - Parameter collection: the tensors to write, with their metadata and semantics.
     /// - Returns: the metadata to write, with the container version, source format, naming and any cast.

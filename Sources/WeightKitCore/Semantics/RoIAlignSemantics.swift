@@ -24,7 +24,6 @@ public enum RoIAlignSemantics: String, Sendable, CaseIterable, Codable {
 
     /// The pyramid level (2 for p2, ...) a box is pooled from, within `levels`.
     ///
-    ///
     /// - Parameters:
     ///   - box: the region, in input pixels.
     ///   - levels: the pyramid levels the network has.

@@ -53,7 +53,6 @@ public struct SourceFacts: Sendable, Equatable {
 
     /// Strings as a JSON array, each escaped as JSON requires.
     ///
-    ///
     /// - Parameter values: the strings.
     /// - Returns: the array's JSON text, as `["a","b"]`.
     public static func jsonArray(_ values: [String]) -> String {

@@ -66,7 +66,6 @@ extension WeightSemantics {
 
     /// Numbers as metadata lists them: `103.53,116.28,123.675`.
     ///
-    ///
     /// - Parameter values: the numbers.
     /// - Returns: them, each as `format(_:)` spells it, joined by commas.
     public static func text(_ values: [Double]) -> String {
@@ -74,7 +73,6 @@ extension WeightSemantics {
     }
 
     /// A number as metadata spells it: the shortest text that reads back to the same value.
-    ///
     ///
     /// - Parameter value: the number.
     /// - Returns: its text: whole numbers without a decimal point.

@@ -47,7 +47,6 @@ public struct WeightSemantics: Sendable, Equatable {
 
     /// These semantics with every field `other` states taking its place.
     ///
-    ///
     /// - Parameter other: the semantics that win where they state a field.
     /// - Returns: the merged semantics.
     public func overridden(by other: WeightSemantics) -> WeightSemantics {

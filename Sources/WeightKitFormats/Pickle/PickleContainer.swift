@@ -51,7 +51,6 @@ public final class PickleDict: PickleContainer {
 
     /// The value for a text key.
     ///
-    ///
     /// - Parameter key: the text key.
     /// - Returns: its value, or nil when the dict has no such key.
     public subscript(key: String) -> PickleValue? {

@@ -46,7 +46,6 @@ public struct PickleGlobals: Sendable {
 
     /// The role of `name`, or nil if the pickle may not name it.
     ///
-    ///
     /// - Parameter name: the global the pickle names.
     /// - Returns: its role; `record` for a class under a record prefix.
     public func role(of name: PythonName) -> Role? {
@@ -58,7 +57,6 @@ public struct PickleGlobals: Sendable {
     }
 
     /// Both allow-lists together.
-    ///
     ///
     /// - Parameter other: the second allow-list; this one's roles win where both name a global.
     /// - Returns: the combined allow-list.

@@ -28,7 +28,6 @@ public struct OutputTensor {
 
     /// An entry that writes `tensor` as it is.
     ///
-    ///
     /// - Parameter tensor: the tensor, written under its own name, dtype and shape.
     public init(_ tensor: Tensor) {
         self.init(name: tensor.name, dtype: tensor.dtype, shape: tensor.shape) { tensor.data }

@@ -7,7 +7,6 @@ public enum WeightFile {
 
     /// Maps `path` and reads its tensors with the reader its bytes call for.
     ///
-    ///
     /// - Parameters:
     ///   - path: the weight file.
     ///   - options: which tensors to show and the budget to read within.
@@ -28,7 +27,6 @@ public enum WeightFile {
 
     /// Reads the tensors of an already mapped file with the first registered reader that recognises its
     /// bytes (`WeightFileRegistry`).
-    ///
     ///
     /// - Parameters:
     ///   - file: the mapped weight file.
@@ -53,7 +51,6 @@ public enum WeightFile {
 
     /// Reads `file` with the reader of `format`, whatever its content says. Zip archives (`pytorchZip`,
     /// `torchScript`, `numpyNpz`) are told apart by their entries.
-    ///
     ///
     /// - Parameters:
     ///   - file: the mapped weight file.

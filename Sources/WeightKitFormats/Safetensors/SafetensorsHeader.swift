@@ -51,7 +51,6 @@ public struct SafetensorsHeader: Sendable {
     /// reference writer uses: larger elements first (so every tensor starts at a multiple of its element
     /// size: the header is padded to 8), the given order kept among tensors of one element size.
     ///
-    ///
     /// - Parameters:
     ///   - tensors: the tensors to lay out, in the order given.
     ///   - metadata: the `__metadata__` string map.
@@ -91,7 +90,6 @@ public struct SafetensorsHeader: Sendable {
     ///
     /// With `slot`, that metadata key's value (which must be its final length, e.g. a placeholder digest)
     /// is reported as a byte range of the returned bytes, so it can be overwritten after the data is written.
-    ///
     ///
     /// - Parameter slot: the metadata key whose value is to be overwritten later, if any.
     /// - Returns: the header's bytes (without the 8-byte length before it), and the slot's byte range in them.

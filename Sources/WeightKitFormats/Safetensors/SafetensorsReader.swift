@@ -25,7 +25,6 @@ public enum SafetensorsReader: WeightFileReader {
     /// Reads the tensors of a mapped safetensors file as views into it, in data order. Decoding the header
     /// draws on `budget` (by default one sized by the file).
     ///
-    ///
     /// - Parameters:
     ///   - file: the mapped safetensors file.
     ///   - budget: the read's budget; nil for the default of the file's size.

@@ -294,7 +294,6 @@ public struct CanonicalMapper: Sendable {
     /// When no layout recognises a file: the layout whose rules map the most of its names, and how many,
     /// so a user sees how near the file is to a known family (nil when no rule maps any name).
     ///
-    ///
     /// - Parameter collection: tensors under a source's names.
     /// - Returns: the layout's name and how many names its rules map, or nil.
     /// - Throws: `WeightKitError` when the layouts failed to load or a rule's pattern cannot be compiled.

@@ -216,7 +216,6 @@ extension LayoutDefinition {
     /// The layout's semantics, with those of a ResNeXt when `grouped`, then what the file's own metadata
     /// states applied over them in order.
     ///
-    ///
     /// - Parameters:
     ///   - metadata: the source file's metadata.
     ///   - grouped: whether the network is a ResNeXt.

@@ -45,7 +45,6 @@ public struct FeatureMap: Sendable {
 
     /// A deterministic pseudo-random input in [-1, 1) (a linear congruential sequence), the same on every run.
     ///
-    ///
     /// - Parameters:
     ///   - channels: the number of channels.
     ///   - height: the height.

@@ -14,7 +14,6 @@ public struct WeightPerturbation: Sendable, Equatable {
 
     /// The rounding a dtype's storage makes, as a fraction of the value: half an ulp.
     ///
-    ///
     /// - Parameter dtype: the storage precision.
     /// - Returns: a perturbation of half an ulp of that precision.
     public static func rounding(to dtype: DTypeName) -> WeightPerturbation {

@@ -18,7 +18,6 @@ public struct NetworkDescription: Sendable, Equatable {
 
     /// Records the description under the documented `weightkit.*` keys.
     ///
-    ///
     /// - Parameter collection: the collection whose metadata (and eSE semantics) receive the description.
     public func record(in collection: inout TensorCollection) {
         collection[.architecture] = architecture
