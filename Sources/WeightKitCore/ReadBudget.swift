@@ -68,6 +68,7 @@ public final class ReadBudget {
 
     /// The currencies, for messages and callers that branch on which ran out.
     public enum Resource: String, Sendable {
+        /// Bytes produced, values built, steps of work.
         case bytes, values, work
     }
 

@@ -3,21 +3,31 @@ import WeightKitCore
 /// A value built by the pickle machine. Containers are reference types so a memo entry used many times
 /// is one shared object, never a copy.
 public enum PickleValue: @unchecked Sendable {
+    /// Python's `None`.
     case none
+    /// A `bool`.
     case bool(Bool)
+    /// An `int` that fits in `Int`.
     case int(Int)
     /// An integer too large for `Int`: little-endian two's complement bytes.
     case bigInt([UInt8])
+    /// A `float`.
     case float(Double)
+    /// A `str`.
     case string(String)
     /// A large `str` kept as its UTF-8 bytes (a view into the file), decoded only when its text is needed.
     case utf8Text(TensorData)
     /// A Python 2 `str`: text decoded as latin-1 where a name is wanted, raw bytes where data is.
     case binaryString(TensorData)
+    /// A `bytes` or `bytearray`.
     case bytes(TensorData)
+    /// A tuple.
     case tuple(PickleTuple)
+    /// A list.
     case list(PickleList)
+    /// A dict, in insertion order.
     case dict(PickleDict)
+    /// A `set` or `frozenset`, its items in pickle order.
     case set(PickleList)
     /// A global that was allowed to be named; it is never resolved to code.
     case global(PythonName)

@@ -103,7 +103,9 @@ public struct LayoutDefinition: Decodable, Sendable {
 
     /// The value a created tensor is filled with.
     public enum SynthesisValue: Decodable, Sendable {
+        /// Every element is this number.
         case number(Double)
+        /// Every element is 1 minus the layout's norm eps.
         case oneMinusEps
 
         /// Decodes a number or the string `"1-eps"`.

@@ -32,6 +32,7 @@ public struct WeightPerturbation: Sendable, Equatable {
 
     /// The floating storage precisions a file's weights can have.
     public enum DTypeName: Sendable {
+        /// The precision the weights are stored in.
         case float64, float32, float16, bfloat16
 
         var halfUlp: Double {
