@@ -93,7 +93,8 @@ public struct SafetensorsHeader: Sendable {
     ///
     /// - Parameter slot: the metadata key whose value is to be overwritten later, if any.
     /// - Returns: the header's bytes (without the 8-byte length before it), and the slot's byte range in them.
-    /// - Throws: `WeightKitError` (`invalidArgument`) when the JSON cannot be encoded.
+    /// - Throws: `WeightKitError` (`invalidArgument`) when the JSON cannot be encoded or `slot` is not a
+    ///   metadata key.
     public func encoded(slot: String? = nil) throws(WeightKitError) -> (bytes: [UInt8], slot: Range<Int>?) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
