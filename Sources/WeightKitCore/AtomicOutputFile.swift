@@ -10,6 +10,7 @@ import SystemPackage
 /// removed on failure and on the signals the command line handles. A failed write (a full disk, a
 /// read-only filesystem) discards everything written.
 public final class AtomicOutputFile {
+    /// The path the finished file gets.
     public let destination: String
     /// The hidden temporary file's path, when the filesystem needed one and it still exists.
     public private(set) var temporaryPath: String?
@@ -100,6 +101,9 @@ public final class AtomicOutputFile {
     }
 
     /// Appends `bytes`, retrying short and interrupted writes.
+    ///
+    /// - Parameter bytes: the bytes to append.
+    /// - Throws: `WeightKitError` (`io`) when the write fails or the file was already committed or discarded.
     public func write(_ bytes: UnsafeRawBufferPointer) throws(WeightKitError) {
         let file = try open()
         do {
@@ -110,6 +114,10 @@ public final class AtomicOutputFile {
         bytesWritten += bytes.count
     }
 
+    /// Appends `bytes`.
+    ///
+    /// - Parameter bytes: the bytes to append.
+    /// - Throws: `WeightKitError` (`io`) when the write fails or the file was already committed or discarded.
     public func write(_ bytes: [UInt8]) throws(WeightKitError) {
         do {
             try bytes.withUnsafeBytes { try write($0) }
@@ -120,6 +128,9 @@ public final class AtomicOutputFile {
 
     /// Appends `data`; bytes of a mapped file are copied by the kernel (sendfile), so they never enter
     /// this process's memory.
+    ///
+    /// - Parameter data: the tensor bytes to append.
+    /// - Throws: `WeightKitError` (`io`) when the write fails or the file was already committed or discarded.
     public func write(_ data: TensorData) throws(WeightKitError) {
         var done = 0
         if let (file, start) = data.fileRegion, let source = file.descriptor {
@@ -157,6 +168,11 @@ public final class AtomicOutputFile {
     }
 
     /// Overwrites bytes already written, at `offset` from the start of the file.
+    ///
+    /// - Parameters:
+    ///   - bytes: the replacement bytes.
+    ///   - offset: where they go, from the start of the file.
+    /// - Throws: `WeightKitError` (`io`) when the write fails or the file was already committed or discarded.
     public func overwrite(_ bytes: [UInt8], at offset: Int) throws(WeightKitError) {
         let file = try open()
         do {

@@ -2,6 +2,10 @@ import Foundation
 
 /// Byte counts as people read them: `512 MiB`, `3.2 GiB`, `96 bytes`.
 public enum ByteCountText {
+    /// A byte count in the largest binary unit that keeps it at least 1, with one decimal when not whole.
+    ///
+    /// - Parameter bytes: the count.
+    /// - Returns: the text, as `96 bytes`, `512 MiB` or `3.2 GiB`.
     public static func describe(_ bytes: Int) -> String {
         let units = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
         guard bytes >= 1024 else { return "\(bytes) bytes" }
@@ -16,6 +20,9 @@ public enum ByteCountText {
     }
 
     /// Parses `512M`, `4G`, `1.5GiB`, `100000` (bytes); nil for anything else or a value that overflows.
+    ///
+    /// - Parameter text: the count, with an optional `K`, `M`, `G` or `T` suffix (`B`, `iB` allowed; binary units).
+    /// - Returns: the count in bytes, or nil.
     public static func parse(_ text: String) -> Int? {
         let trimmed = text.trimmingCharacters(in: .whitespaces).uppercased()
         let digits = trimmed.prefix { $0.isNumber || $0 == "." }

@@ -5,11 +5,22 @@ public enum DTypeCast {
     public static let targets: [DType] = [.float32, .float16, .bfloat16]
 
     /// The dtype `tensor` has after casting floating tensors to `target`.
+    ///
+    /// - Parameters:
+    ///   - dtype: the tensor's dtype.
+    ///   - target: the cast target.
+    /// - Returns: `target` for a floating dtype, `dtype` itself otherwise.
     public static func resultType(of dtype: DType, castingTo target: DType) -> DType {
         dtype.isFloatingPoint ? target : dtype
     }
 
     /// The bytes of `tensor` as `target`, or its own bytes when no cast applies.
+    ///
+    /// - Parameters:
+    ///   - tensor: the tensor to cast.
+    ///   - target: one of `targets`.
+    /// - Returns: the cast bytes; the tensor's own when it is not floating or already `target`.
+    /// - Throws: `WeightKitError` (`invalidArgument`) when `target` is not in `targets`.
     public static func cast(_ tensor: Tensor, to target: DType) throws(WeightKitError) -> TensorData {
         guard targets.contains(target) else {
             throw WeightKitError(.invalidArgument, "cannot cast to \(target.rawValue); choose float32, float16 or bfloat16")
@@ -23,6 +34,12 @@ public enum DTypeCast {
 
     /// `values` as little-endian `dtype` bytes (float64, float32, float16 or bfloat16, rounding to nearest
     /// even, NaN kept); the one place WeightKit turns numbers into floating bytes.
+    ///
+    /// - Parameters:
+    ///   - values: the numbers, in order.
+    ///   - dtype: float64, float32, float16 or bfloat16.
+    /// - Returns: the encoded bytes.
+    /// - Throws: `WeightKitError` (`unsupported`) for any other dtype.
     public static func encode(_ values: some Sequence<Double>, as dtype: DType) throws(WeightKitError) -> TensorData {
         guard dtype.isFloatingPoint, !dtype.isComplex, dtype.itemSize >= 2 else {
             throw WeightKitError(.unsupported, "cannot write numbers as \(dtype.rawValue)")

@@ -8,7 +8,9 @@ import SystemPackage
 /// folder is refused before anything is read (opening is non-blocking, so a FIFO with no writer cannot hang).
 public final class MappedFile: @unchecked Sendable {
     // Immutable after init and never written through: sharing across threads is safe.
+    /// The path the file was opened by (the name given, for an in-memory copy).
     public let path: String
+    /// The file's size in bytes.
     public let count: Int
     private let base: UnsafeRawPointer?
     /// The open file, kept for kernel-side copies and reads that bypass the mapping; nil for in-memory copies.
@@ -20,6 +22,8 @@ public final class MappedFile: @unchecked Sendable {
     ///
     /// - Throws: `WeightKitError` naming the file when it cannot be opened, is not a regular file, or
     ///   cannot be mapped.
+    ///
+    /// - Parameter path: the file to map.
     public init(path: String) throws(WeightKitError) {
         self.path = path
         let opened: FileDescriptor
@@ -63,6 +67,11 @@ public final class MappedFile: @unchecked Sendable {
     }
 
     /// A read-only copy of `bytes` in anonymous memory, presented as a file named `name` (fuzzing, tests).
+    ///
+    /// - Parameters:
+    ///   - bytes: the contents to copy.
+    ///   - name: the name errors report as the file's path.
+    /// - Throws: `WeightKitError` (`io`) when the memory cannot be allocated.
     public init(copying bytes: UnsafeRawBufferPointer, name: String) throws(WeightKitError) {
         path = name
         count = bytes.count

@@ -10,5 +10,6 @@ public struct NetworkStructure: Sendable, Equatable {
     /// Norms that cannot fold into the convolution the naming rule pairs them with, and why.
     public var unfoldableNorms: [String: String] = [:]
 
+    /// Creates an empty structure: what a collection with no recognised network gets.
     public init() {}
 }

@@ -17,10 +17,19 @@ import Foundation
 public final class ReadBudget {
     /// The ceilings of one read.
     public struct Limits: Sendable, Equatable {
+        /// The most bytes the read may produce.
         public var bytes: Int
+        /// The most objects the read may build.
         public var values: Int
+        /// The most steps of multipliable work the read may do.
         public var work: Int
 
+        /// Creates limits in each currency.
+        ///
+        /// - Parameters:
+        ///   - bytes: the most bytes the read may produce.
+        ///   - values: the most objects it may build.
+        ///   - work: the most steps of multipliable work it may do.
         public init(bytes: Int, values: Int, work: Int) {
             self.bytes = bytes
             self.values = values
@@ -33,6 +42,9 @@ public final class ReadBudget {
         /// The default for a file of `size` bytes: the floor, or four times the file's size in bytes and
         /// thirty-two times it in work when that is more. Real checkpoints produce about their own size
         /// (tied weights, compressed archives and big-endian files somewhat more).
+        ///
+        /// - Parameter size: the file's size in bytes.
+        /// - Returns: the limits for reading it.
         public static func forFile(size: Int) -> Limits {
             let size = max(size, 0)
             let (bytes, overflow) = size.multipliedReportingOverflow(by: 4)
@@ -42,6 +54,11 @@ public final class ReadBudget {
         }
 
         /// `forFile(size:)` with the bytes ceiling raised or lowered to `bytes` when given.
+        ///
+        /// - Parameters:
+        ///   - size: the file's size in bytes.
+        ///   - bytes: the bytes ceiling to use instead of the default, or nil.
+        /// - Returns: the limits for reading it.
         public static func forFile(size: Int, bytes: Int?) -> Limits {
             var limits = forFile(size: size)
             if let bytes { limits.bytes = bytes }
@@ -51,35 +68,64 @@ public final class ReadBudget {
 
     /// The currencies, for messages and callers that branch on which ran out.
     public enum Resource: String, Sendable {
+        /// Bytes produced, values built, steps of work.
         case bytes, values, work
     }
 
+    /// The ceilings this budget enforces.
     public let limits: Limits
+    /// Bytes charged so far.
     public private(set) var bytesUsed = 0
+    /// Values charged so far.
     public private(set) var valuesUsed = 0
+    /// Work charged so far.
     public private(set) var workUsed = 0
 
+    /// Creates a budget with nothing charged yet.
+    ///
+    /// - Parameter limits: the ceilings of the read.
     public init(_ limits: Limits) {
         self.limits = limits
     }
 
     /// Charges `count` bytes produced for `what`.
+    ///
+    /// - Parameters:
+    ///   - count: the bytes produced.
+    ///   - what: what they are for, for the message; evaluated only when the budget runs out.
+    /// - Throws: `WeightKitError` (`limitExceeded`, `budget` `.bytes`) when the charge would pass the limit.
     public func charge(bytes count: Int, for what: @autoclosure () -> String) throws(WeightKitError) {
         bytesUsed = try Self.add(count, to: bytesUsed, limit: limits.bytes, .bytes, what)
     }
 
     /// Charges `count` bytes produced for `what` and returns `count`, to size what is then built.
+    ///
+    /// - Parameters:
+    ///   - count: the bytes produced.
+    ///   - what: what they are for, for the message; evaluated only when the budget runs out.
+    /// - Returns: `count`.
+    /// - Throws: `WeightKitError` (`limitExceeded`, `budget` `.bytes`) when the charge would pass the limit.
     public func charged(bytes count: Int, for what: @autoclosure () -> String) throws(WeightKitError) -> Int {
         try charge(bytes: count, for: what())
         return count
     }
 
     /// Charges `count` values built for `what`.
+    ///
+    /// - Parameters:
+    ///   - count: the values built.
+    ///   - what: what they are for, for the message; evaluated only when the budget runs out.
+    /// - Throws: `WeightKitError` (`limitExceeded`, `budget` `.values`) when the charge would pass the limit.
     public func charge(values count: Int, for what: @autoclosure () -> String) throws(WeightKitError) {
         valuesUsed = try Self.add(count, to: valuesUsed, limit: limits.values, .values, what)
     }
 
     /// Charges `count` steps of work for `what`.
+    ///
+    /// - Parameters:
+    ///   - count: the steps of work.
+    ///   - what: what they are for, for the message; evaluated only when the budget runs out.
+    /// - Throws: `WeightKitError` (`limitExceeded`, `budget` `.work`) when the charge would pass the limit.
     public func charge(work count: Int, for what: @autoclosure () -> String) throws(WeightKitError) {
         workUsed = try Self.add(count, to: workUsed, limit: limits.work, .work, what)
     }

@@ -11,6 +11,13 @@ public struct ReadOptions: Sendable {
     /// name or the end of it.
     public var member: String?
 
+    /// Creates read options; the defaults show the model weights within the default budget.
+    ///
+    /// - Parameters:
+    ///   - includeAll: whether to show every tensor in the file, not only the model weights.
+    ///   - limits: the budget of one read; nil for the default of the file's size.
+    ///   - maximumBytes: the bytes ceiling of the default budget.
+    ///   - member: the weight file to read from an archive that holds several.
     public init(includeAll: Bool = false, limits: ReadBudget.Limits? = nil, maximumBytes: Int? = nil,
                 member: String? = nil) {
         self.includeAll = includeAll

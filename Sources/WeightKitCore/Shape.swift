@@ -1,10 +1,14 @@
 /// The dimensions of a tensor, with an element count that is known not to overflow.
 public struct Shape: Hashable, Sendable, CustomStringConvertible {
+    /// The size of each dimension, outermost first.
     public let dimensions: [Int]
     /// The product of the dimensions; 1 for a 0-d (scalar) shape.
     public let elementCount: Int
 
     /// Validates dimensions that came from a file: none negative, product within `Int`.
+    ///
+    /// - Parameter dimensions: the sizes, outermost first; empty for a scalar.
+    /// - Throws: `WeightKitError` (`malformed`) for a negative dimension or an element count past `Int`.
     public init(_ dimensions: [Int]) throws(WeightKitError) {
         var count = 1
         for dimension in dimensions {
@@ -21,6 +25,7 @@ public struct Shape: Hashable, Sendable, CustomStringConvertible {
         self.elementCount = count
     }
 
+    /// The shape of a 0-d tensor: no dimensions, one element.
     public static let scalar = Shape(trusted: [], elementCount: 1)
 
     private init(trusted dimensions: [Int], elementCount: Int) {
@@ -28,9 +33,14 @@ public struct Shape: Hashable, Sendable, CustomStringConvertible {
         self.elementCount = elementCount
     }
 
+    /// The number of dimensions.
     public var rank: Int { dimensions.count }
 
     /// The byte count of a tensor of this shape and `dtype`, or an error if it overflows.
+    ///
+    /// - Parameter dtype: the element type.
+    /// - Returns: the element count times the dtype's item size.
+    /// - Throws: `WeightKitError` (`malformed`) when the product overflows `Int`.
     public func byteCount(of dtype: DType) throws(WeightKitError) -> Int {
         let (bytes, overflow) = elementCount.multipliedReportingOverflow(by: dtype.itemSize)
         guard !overflow else {
@@ -39,5 +49,6 @@ public struct Shape: Hashable, Sendable, CustomStringConvertible {
         return bytes
     }
 
+    /// The dimensions as `[64, 3, 7, 7]`.
     public var description: String { "[" + dimensions.map(String.init).joined(separator: ", ") + "]" }
 }

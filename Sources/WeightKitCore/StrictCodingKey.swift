@@ -1,13 +1,21 @@
 /// A coding key for any name, so a decoder can list every key an object has and refuse those it does not
 /// know: a misspelt key in a layout file is an error, not a silently missing value.
 public struct StrictCodingKey: CodingKey, Hashable {
+    /// The key's name.
     public var stringValue: String
+    /// Always nil: the key names object members only.
     public var intValue: Int? { nil }
 
+    /// Creates a key for any name.
+    ///
+    /// - Parameter stringValue: the key's name.
     public init(stringValue: String) {
         self.stringValue = stringValue
     }
 
+    /// Always nil: the key names object members only.
+    ///
+    /// - Parameter intValue: ignored.
     public init?(intValue: Int) {
         nil
     }

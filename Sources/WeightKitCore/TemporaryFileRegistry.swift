@@ -2,6 +2,7 @@ import Glibc
 
 /// The temporary files in flight, so a signal handler can remove them before the process dies.
 public final class TemporaryFileRegistry: @unchecked Sendable {
+    /// The registry every `AtomicOutputFile` records its hidden temporary in.
     public static let shared = TemporaryFileRegistry()
     private var lock = pthread_mutex_t()
     private var paths: Set<String> = []

@@ -1,6 +1,9 @@
 extension Tensor {
     /// Calls `body` with every element as a `Double`, in C order. Complex tensors have no single real
     /// value per element and return false without calling `body`.
+    ///
+    /// - Parameter body: called once per element.
+    /// - Returns: true when every element was passed to `body`, false for a complex tensor.
     @discardableResult
     public func forEachScalar(_ body: (Double) -> Void) -> Bool {
         data.withUnsafeBytes { bytes in

@@ -14,6 +14,11 @@ public struct TensorCollection: Sendable {
     public var sourceFacts = SourceFacts()
     private var indexByName: [String: Int] = [:]
 
+    /// Creates an empty collection.
+    ///
+    /// - Parameters:
+    ///   - format: the format the tensors come from.
+    ///   - metadata: free-form text about the file.
     public init(format: WeightFormat, metadata: [String: String] = [:]) {
         self.format = format
         self.metadata = metadata
@@ -25,6 +30,9 @@ public struct TensorCollection: Sendable {
 
     /// Appends `tensor`; a second tensor of the same name, or a name longer than `maximumNameLength`, is
     /// an error.
+    ///
+    /// - Parameter tensor: the tensor to add at the end.
+    /// - Throws: `WeightKitError` (`malformed`) for a duplicate or overlong name.
     public mutating func append(_ tensor: Tensor) throws(WeightKitError) {
         try Self.checkNameLength(tensor.name.utf8.count)
         guard indexByName[tensor.name] == nil else {
@@ -43,6 +51,9 @@ public struct TensorCollection: Sendable {
     }
 
     /// Replaces the tensor of the same name, keeping its position.
+    ///
+    /// - Parameter tensor: the new tensor; its name picks the one it replaces.
+    /// - Throws: `WeightKitError` (`invalidArgument`) when no tensor has that name.
     public mutating func replace(_ tensor: Tensor) throws(WeightKitError) {
         guard let index = indexByName[tensor.name] else {
             throw WeightKitError(.invalidArgument, "no tensor to replace", location: .init(tensor: tensor.name))
@@ -50,11 +61,17 @@ public struct TensorCollection: Sendable {
         tensors[index] = tensor
     }
 
+    /// The tensor called `name`, or nil when there is none.
+    ///
+    /// - Parameter name: the tensor's name.
+    /// - Returns: the tensor, found by name in constant time.
     public subscript(name: String) -> Tensor? {
         indexByName[name].map { tensors[$0] }
     }
 
+    /// The number of tensors.
     public var count: Int { tensors.count }
+    /// The tensors' names, in order.
     public var names: [String] { tensors.map(\.name) }
     /// Total elements over all tensors.
     public var parameterCount: Int { tensors.reduce(0) { $0 + $1.elementCount } }
@@ -82,6 +99,8 @@ public struct TensorCollection: Sendable {
 
     /// An empty collection with this one's format, metadata, semantics and source facts, to fill with
     /// rewritten tensors.
+    ///
+    /// - Returns: the empty collection.
     public func replacingTensors() -> TensorCollection {
         var empty = TensorCollection(format: format, metadata: metadata)
         empty.semantics = semantics
@@ -95,6 +114,10 @@ extension TensorCollection {
     /// tensor whose rank contradicts its role (a scalar where a convolution weight belongs).
     ///
     /// - Throws: `WeightKitError` naming the tensor, its shape and the rank its role needs.
+    ///
+    /// - Parameters:
+    ///   - name: the tensor's name; a tensor the collection lacks passes.
+    ///   - rank: the number of dimensions its role needs.
     public func requireRank(_ name: String, _ rank: Int) throws(WeightKitError) {
         guard let tensor = self[name], tensor.shape.rank != rank else { return }
         throw WeightKitError(.malformed, "has rank \(tensor.shape.rank) (shape \(tensor.shape.dimensions)) where the network "

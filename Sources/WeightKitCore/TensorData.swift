@@ -20,6 +20,8 @@ public struct TensorData: Sendable {
     }
 
     /// Owned bytes.
+    ///
+    /// - Parameter bytes: the tensor's bytes, contiguous and little-endian.
     public init(_ bytes: [UInt8]) {
         backing = .owned(bytes)
         count = bytes.count
@@ -38,6 +40,9 @@ public struct TensorData: Sendable {
     }
 
     /// Calls `body` with the bytes; the pointer is valid only during the call.
+    ///
+    /// - Parameter body: reads the bytes; deferred bytes are decoded first.
+    /// - Returns: what `body` returns.
     public func withUnsafeBytes<Result>(
         _ body: (UnsafeRawBufferPointer) throws -> Result
     ) rethrows -> Result {
@@ -103,15 +108,26 @@ extension TensorData {
 extension TensorData {
     /// Bytes of a known length produced only when they are written, so a writer holds one tensor at a time.
     public struct Producer {
+        /// The number of bytes `produce` must return.
         public var count: Int
+        /// Makes the bytes, when the writer reaches the tensor.
         public var produce: () throws(WeightKitError) -> TensorData
 
+        /// Creates a producer.
+        ///
+        /// - Parameters:
+        ///   - count: the number of bytes it will produce.
+        ///   - produce: makes the bytes.
         public init(count: Int, produce: @escaping () throws(WeightKitError) -> TensorData) {
             self.count = count
             self.produce = produce
         }
 
         /// Produces the bytes and checks their length against the announced one.
+        ///
+        /// - Parameter name: the tensor's name, for the error.
+        /// - Returns: the bytes.
+        /// - Throws: what `produce` throws, or `WeightKitError` (`malformed`) when the length differs from `count`.
         public func callAsFunction(name: String) throws(WeightKitError) -> TensorData {
             let data = try produce()
             guard data.count == count else {

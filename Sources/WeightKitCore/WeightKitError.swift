@@ -27,18 +27,29 @@ public struct WeightKitError: Error, Sendable, Equatable, CustomStringConvertibl
 
     /// Where in the input the problem was found; every part is optional.
     public struct Location: Sendable, Equatable, CustomStringConvertible {
+        /// The byte offset in the file (or archive entry) where the problem was found.
         public var byteOffset: Int?
+        /// The archive entry (a zip member, a pickle record) the problem is in.
         public var entry: String?
+        /// The tensor the problem concerns, by name.
         public var tensor: String?
 
+        /// Creates a location from the parts that are known.
+        ///
+        /// - Parameters:
+        ///   - byteOffset: the byte offset of the problem.
+        ///   - entry: the archive entry it is in.
+        ///   - tensor: the tensor it concerns.
         public init(byteOffset: Int? = nil, entry: String? = nil, tensor: String? = nil) {
             self.byteOffset = byteOffset
             self.entry = entry
             self.tensor = tensor
         }
 
+        /// Whether no part of the location is known.
         public var isEmpty: Bool { byteOffset == nil && entry == nil && tensor == nil }
 
+        /// The known parts, as `entry 'E', tensor 'T', offset N`.
         public var description: String {
             var parts: [String] = []
             if let entry { parts.append("entry '\(entry)'") }
@@ -48,13 +59,25 @@ public struct WeightKitError: Error, Sendable, Equatable, CustomStringConvertibl
         }
     }
 
+    /// What went wrong, coarsely.
     public var kind: Kind
+    /// The file the problem is in, when known.
     public var file: String?
+    /// Where in the file the problem is.
     public var location: Location
+    /// What went wrong, in words a user can act on.
     public var reason: String
     /// The per-file budget that ran out, for `limitExceeded` errors a caller may lift by raising it.
     public var budget: ReadBudget.Resource?
 
+    /// Creates an error.
+    ///
+    /// - Parameters:
+    ///   - kind: what went wrong, coarsely.
+    ///   - reason: what went wrong, in words a user can act on.
+    ///   - file: the file the problem is in.
+    ///   - location: where in the file it is.
+    ///   - budget: the per-file budget that ran out, for `limitExceeded` errors.
     public init(
         _ kind: Kind, _ reason: String, file: String? = nil, location: Location = Location(),
         budget: ReadBudget.Resource? = nil
@@ -85,6 +108,9 @@ public struct WeightKitError: Error, Sendable, Equatable, CustomStringConvertibl
     }
 
     /// The same error with the file filled in when it was not known where it was thrown.
+    ///
+    /// - Parameter path: the file the error happened in.
+    /// - Returns: the error, with `file` set when it was nil.
     public func inFile(_ path: String) -> WeightKitError {
         var copy = self
         if copy.file == nil { copy.file = path }
@@ -92,6 +118,9 @@ public struct WeightKitError: Error, Sendable, Equatable, CustomStringConvertibl
     }
 
     /// The same error with the entry filled in when it was not known where it was thrown.
+    ///
+    /// - Parameter name: the archive entry the error happened in.
+    /// - Returns: the error, with `location.entry` set when it was nil.
     public func inEntry(_ name: String) -> WeightKitError {
         var copy = self
         if copy.location.entry == nil { copy.location.entry = name }
@@ -99,6 +128,9 @@ public struct WeightKitError: Error, Sendable, Equatable, CustomStringConvertibl
     }
 
     /// The same error with the tensor filled in when it was not known where it was thrown.
+    ///
+    /// - Parameter name: the tensor the error concerns.
+    /// - Returns: the error, with `location.tensor` set when it was nil.
     public func inTensor(_ name: String) -> WeightKitError {
         var copy = self
         if copy.location.tensor == nil { copy.location.tensor = name }

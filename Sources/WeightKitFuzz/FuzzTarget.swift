@@ -98,6 +98,12 @@ struct FuzzTarget {
     }
 }
 
+/// libFuzzer's entry point: runs the selected fuzz target on one input.
+///
+/// - Parameters:
+///   - data: the input's bytes (nil when it is empty).
+///   - size: the input's length in bytes.
+/// - Returns: 0, as libFuzzer requires.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     FuzzTarget.selected.run(UnsafeRawBufferPointer(start: data, count: data == nil ? 0 : size))

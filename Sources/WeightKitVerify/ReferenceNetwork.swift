@@ -4,6 +4,7 @@ import WeightKitCore
 /// ones `RecognizedNetwork` found, run in order.
 public struct ReferenceNetwork {
     let weights: NetworkWeights
+    /// The parts recognised from the weights' names and shapes, run in this order.
     public let network: RecognizedNetwork
 
     /// Recognises the network from canonical names; the weights' float32 copies and every map the pass makes
@@ -37,6 +38,8 @@ public struct ReferenceNetwork {
     ///   - input: the image, as the network's first layer receives it.
     ///   - boxes: proposals for the ROI heads, in input pixels; none skips them.
     /// - Throws: `WeightKitError` when a tensor does not fit the network or a map exceeds the memory plan.
+    ///
+    /// - Returns: each output's name and map, in network order.
     public func run(_ input: FeatureMap, boxes: [RegionOfInterest] = []) throws(WeightKitError) -> [(name: String, value: FeatureMap)] {
         var state = ForwardState(weights: weights, input: input, boxes: boxes)
         try state.run(network.parts)

@@ -8,6 +8,13 @@ extension Verifier {
     /// changes, and nothing else.
     ///
     /// - Throws: `WeightKitError` naming the file whose pass failed.
+    ///
+    /// - Parameters:
+    ///   - a: the reference file.
+    ///   - b: the candidate file.
+    ///   - input: the image both see, in `a`'s channel order.
+    ///   - boxes: proposals for the ROI heads, in input pixels; none runs only the dense parts.
+    /// - Returns: one comparison per output either file produces.
     public func compare(_ a: Model, _ b: Model, input: FeatureMap, boxes: [RegionOfInterest] = []) throws(WeightKitError) -> [Comparison] {
         let reference = try a.run(input, boxes: boxes)
         let flipped = a.channelOrder != nil && b.channelOrder != nil && a.channelOrder != b.channelOrder
@@ -36,6 +43,14 @@ extension Verifier {
     /// framework saves per-box outputs.
     ///
     /// - Throws: `WeightKitError` when the network has no such output, or a pass fails.
+    ///
+    /// - Parameters:
+    ///   - model: the file to run.
+    ///   - output: the output's name (`res5`, `p3`, `box.cls_score`).
+    ///   - expected: the array the framework saved for it.
+    ///   - input: the input the framework saw.
+    ///   - boxes: the proposals the framework pooled, for per-box outputs.
+    /// - Returns: the comparison.
     public func check(
         _ model: Model, output: String, expected: FeatureMap, input: FeatureMap, boxes: [RegionOfInterest] = []
     ) throws(WeightKitError) -> Comparison {
@@ -47,8 +62,14 @@ extension Verifier {
 
     /// Compares several saved outputs at once (one reference pass and one float32 pass for all of them).
     ///
-    /// - Parameter expected: each output's name and the array the framework saved for it.
+    /// - Parameters:
+    ///   - model: the file to run.
+    ///   - expected: each output's name and the array the framework saved for it.
+    ///   - input: the input the framework saw.
+    ///   - boxes: the proposals the framework pooled, for per-box outputs.
     /// - Throws: `WeightKitError` when the network has no output of one of the names, or a pass fails.
+    ///
+    /// - Returns: one comparison per expected output, in the order given.
     public func check(
         _ model: Model, expected: [(name: String, value: FeatureMap)], input: FeatureMap, boxes: [RegionOfInterest] = []
     ) throws(WeightKitError) -> [Comparison] {

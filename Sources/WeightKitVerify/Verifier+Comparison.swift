@@ -1,7 +1,9 @@
 extension Verifier {
     /// One output compared against its reference and noise floor.
     public struct Comparison: Sendable {
+        /// The output's name.
         public var output: String
+        /// max |candidate - reference| over the finite values.
         public var maxAbsoluteError: Double
         /// maxAbsoluteError / max |reference|.
         public var relativeError: Double
@@ -13,11 +15,13 @@ extension Verifier {
         /// How many times the error fits in what is allowed (the tighter of RMS and largest value): above 1
         /// passes.
         public var margin: Double
+        /// Whether the output passed, failed or had nothing to compare.
         public var verdict: Verdict
         /// Why the output failed or proves nothing when the error numbers alone do not say (no signal,
         /// non-finite values, one value far off); nil when it passed or its error is simply too large.
         public var failureReason: String?
 
+        /// Whether the verdict is `pass`.
         public var passed: Bool { verdict == .pass }
 
         /// An output the candidate does not compute: its file lacks that part (a head its layout cannot
@@ -48,6 +52,9 @@ extension Verifier {
     }
 
     /// The verdict of several comparisons: every output with a signal passed, and at least one had one.
+    ///
+    /// - Parameter comparisons: the comparisons of one check.
+    /// - Returns: true when none failed and at least one passed.
     public static func passes(_ comparisons: [Comparison]) -> Bool {
         comparisons.contains { $0.verdict == .pass } && !comparisons.contains { $0.verdict == .fail }
     }

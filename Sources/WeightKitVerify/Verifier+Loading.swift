@@ -8,12 +8,19 @@ extension Verifier {
     /// networks are built when a pass needs them, one at a time, so their float32 weights are held only
     /// while they run.
     public struct Model {
+        /// The weights under canonical names, with their semantics.
         public let collection: TensorCollection
         /// The file the weights came from, named in every error the forward pass reports.
         public var path: String?
         /// What its passes may hold.
         public let memory: ForwardMemory
 
+        /// Creates a model from weights already read and named canonically.
+        ///
+        /// - Parameters:
+        ///   - collection: the weights under canonical names.
+        ///   - memory: what its passes may hold; the default plan's 1 GiB.
+        ///   - path: the file they came from, for errors.
         public init(collection: TensorCollection, memory: ForwardMemory = ForwardMemory(), path: String? = nil) {
             self.collection = collection
             self.memory = memory
@@ -24,6 +31,11 @@ extension Verifier {
         ///
         /// - Throws: `WeightKitError` naming the file when the names hold no backbone WeightKit runs, a weight
         ///   is NaN or infinite, or the weights do not fit in the memory plan.
+        ///
+        /// - Parameters:
+        ///   - precision: the precision the pass computes in.
+        ///   - perturbation: how far to move every weight, for a noise estimate.
+        /// - Returns: the network, ready to run.
         public func network(
             _ precision: ForwardPrecision = .reference, perturbation: WeightPerturbation? = nil
         ) throws(WeightKitError) -> ReferenceNetwork {
@@ -35,6 +47,14 @@ extension Verifier {
         }
 
         /// Runs the forward pass; an error names the model's file.
+        ///
+        /// - Parameters:
+        ///   - input: the input image.
+        ///   - boxes: proposals for the ROI heads, in input pixels.
+        ///   - precision: the precision the pass computes in.
+        ///   - perturbation: how far to move every weight, for a noise estimate.
+        /// - Returns: every output, named like detectron2's (`res5`, `p3`, `box.cls_score`), in run order.
+        /// - Throws: `WeightKitError` naming the file when the network cannot be built or its pass fails.
         public func run(
             _ input: FeatureMap, boxes: [RegionOfInterest] = [], precision: ForwardPrecision = .reference,
             perturbation: WeightPerturbation? = nil
@@ -47,6 +67,7 @@ extension Verifier {
             }
         }
 
+        /// The input channel order its weights expect, when the file states one.
         public var channelOrder: ChannelOrder? {
             collection.semantics.channelOrder
         }
@@ -65,6 +86,12 @@ extension Verifier {
     /// the pass runs; its passes reserve from `memory`.
     ///
     /// - Throws: `WeightKitError` naming the file when it cannot be read or mapped, or holds no network.
+    ///
+    /// - Parameters:
+    ///   - path: the weight file, of any format WeightKit reads.
+    ///   - memory: what its passes may hold.
+    ///   - options: how the file is read.
+    /// - Returns: the model.
     public static func load(
         _ path: String, memory: ForwardMemory = ForwardMemory(), options: WeightFile.ReadOptions = .init()
     ) throws(WeightKitError) -> Model {

@@ -5,6 +5,13 @@ import WeightKitLayouts
 
 extension Verifier {
     /// The deterministic input image of `height` × `width`, reserved from `memory` first.
+    ///
+    /// - Parameters:
+    ///   - height: the image's height in pixels.
+    ///   - width: the image's width in pixels.
+    ///   - memory: the plan the image is reserved in.
+    /// - Returns: a 3-channel image, the same for the same size.
+    /// - Throws: `WeightKitError` when the size has no pixels or does not fit in `memory`.
     public static func input(height: Int, width: Int, memory: ForwardMemory) throws(WeightKitError) -> FeatureMap {
         guard height > 0, width > 0 else {
             throw WeightKitError(.invalidArgument, "an input of \(height)x\(width) has no pixels")
@@ -17,6 +24,13 @@ extension Verifier {
     /// Proposals from a `.npy` file of shape (R, 4), `x1, y1, x2, y2` in pixels of a `height` x `width`
     /// input. Every number is checked: finite, ordered, within four input sizes of the image, at most 1,000
     /// boxes (a detector's usual proposal count), so a file cannot make the pooling trap or run unbounded.
+    ///
+    /// - Parameters:
+    ///   - path: the `.npy` file.
+    ///   - height: the input's height in pixels.
+    ///   - width: the input's width in pixels.
+    /// - Returns: the boxes, in file order.
+    /// - Throws: `WeightKitError` naming the file when it is no (R, 4) array or a box is out of bounds.
     public static func boxes(fromNpy path: String, height: Int, width: Int) throws(WeightKitError) -> [RegionOfInterest] {
         let collection = try WeightFile.read(path)
         guard collection.format == .numpyNpy, let tensor = collection.tensors.first else {
@@ -53,6 +67,8 @@ extension Verifier {
     ///   - memory: the plan the array is reserved in.
     ///   - finite: refuse NaN and infinite values (an input image must have none: a pass on it proves nothing).
     /// - Throws: `WeightKitError` naming the file when it is no such array.
+    ///
+    /// - Returns: the array as channels x height x width float32 values.
     public static func featureMap(
         fromNpy path: String, memory: ForwardMemory = ForwardMemory(), finite: Bool = false
     ) throws(WeightKitError) -> FeatureMap {
@@ -99,6 +115,12 @@ extension Verifier {
     ///
     /// - Throws: `WeightKitError` naming the folder when it holds no output of the network, or an array is
     ///   not readable.
+    ///
+    /// - Parameters:
+    ///   - folder: the folder the framework saved its outputs in.
+    ///   - model: the file whose network's outputs are looked for.
+    ///   - memory: the plan the arrays are reserved in.
+    /// - Returns: each saved output's name and array, in the network's output order.
     public static func savedOutputs(in folder: String, for model: Model, memory: ForwardMemory = ForwardMemory())
         throws(WeightKitError) -> [(name: String, value: FeatureMap)]
     {

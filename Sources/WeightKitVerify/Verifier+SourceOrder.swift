@@ -9,6 +9,13 @@ extension Verifier {
     /// produced columns move back; where it dropped rows (background box deltas), the saved array's first
     /// columns are left out of the comparison, since the canonical weights no longer hold them; where it
     /// turned two-class softmax objectness into logits (MXNet RPNs), the saved pairs are turned alike.
+    ///
+    /// - Parameters:
+    ///   - output: the output's name.
+    ///   - produced: WeightKit's output, in canonical order.
+    ///   - expected: the framework's saved array.
+    ///   - layout: the layout the file was read with (`weightkit.layout`).
+    /// - Returns: both arrays, ready to compare element by element.
     public static func inSourceOrder(
         _ output: String, produced: FeatureMap, expected: FeatureMap, layout: String?
     ) -> (produced: FeatureMap, expected: FeatureMap) {

@@ -25,6 +25,7 @@ public struct Verifier: Sendable {
     /// last operations of a framework and the storing of both maps round (a bias-dominated head's output).
     static let storageRounding = 0x1p-21
 
+    /// Creates a verifier with the default `noiseFactor`.
     public init() {}
 
     /// Compares one output: `candidate` (a framework's output, or a second file's) against `reference`, with
@@ -33,6 +34,12 @@ public struct Verifier: Sendable {
     /// - Returns: the errors, the floor they were held to, and the verdict; an output with no signal to
     ///   compare (empty, NaN or infinite everywhere, one value everywhere) fails with the reason.
     /// - Throws: `WeightKitError` when the shapes differ.
+    ///
+    /// - Parameters:
+    ///   - name: the output's name, for the comparison and its messages.
+    ///   - reference: the reference pass's output.
+    ///   - candidate: the output under test, of the same shape.
+    ///   - noise: a second correct computation of the reference, of the same shape.
     public func compare(
         _ name: String, reference: FeatureMap, candidate: FeatureMap, noise: FeatureMap
     ) throws(WeightKitError) -> Comparison {

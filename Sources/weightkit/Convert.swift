@@ -6,6 +6,7 @@ extension StrideIn: ExpressibleByArgument {}
 extension CheckpointWrapping: ExpressibleByArgument {}
 
 extension DType: ExpressibleByArgument {
+    /// The dtypes `--dtype` accepts: the cast targets only.
     public static var allValueStrings: [String] { DTypeCast.targets.map(\.rawValue) }
 }
 

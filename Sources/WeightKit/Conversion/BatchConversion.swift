@@ -9,15 +9,24 @@ import WeightKitFormats
 public struct BatchConversion: Sendable {
     /// What became of one source.
     public struct Outcome: Sendable {
+        /// The source file this outcome is for, as it was passed to `run(_:into:)`.
         public var source: String
+        /// The output path the source was (or would have been) written to.
         public var output: String
+        /// The conversion's report, or the error that stopped this one source.
         public var result: Result<Conversion.Report, WeightKitError>
     }
 
+    /// The settings every source is converted with; its `format` also picks the outputs' extension.
     public var conversion: Conversion
     /// How many files convert at once (at least 1).
     public var jobs = 1
 
+    /// Creates a batch that converts with `conversion`, `jobs` files at a time.
+    ///
+    /// - Parameters:
+    ///   - conversion: the settings applied to every source.
+    ///   - jobs: how many files convert at once.
     public init(conversion: Conversion, jobs: Int = 1) {
         self.conversion = conversion
         self.jobs = jobs
@@ -25,6 +34,12 @@ public struct BatchConversion: Sendable {
 
     /// The output for `source` in `directory`: its name without its last extension, then the container's
     /// (`.safetensors`, `.pth`, `.pkl`, `.npz`, `.params`).
+    ///
+    /// - Parameters:
+    ///   - source: the source file's path.
+    ///   - directory: the output folder.
+    ///   - format: the container the output is written in.
+    /// - Returns: the output path.
     public static func output(for source: String, in directory: String, format: WeightFormat) -> String {
         let name = source.split(separator: "/").last.map(String.init) ?? source
         let stem = name.lastIndex(of: ".").map { $0 == name.startIndex ? name : String(name[..<$0]) } ?? name
@@ -34,6 +49,12 @@ public struct BatchConversion: Sendable {
     /// Converts every source into `directory`, `jobs` at a time, in any order; outcomes come back in the
     /// sources' order. Two sources that would write one output, or a folder that does not exist, fail the
     /// whole batch before anything is written.
+    ///
+    /// - Parameters:
+    ///   - sources: the files to convert.
+    ///   - directory: an existing folder the outputs are written into.
+    /// - Returns: one outcome per source, in the order of `sources`; a source that failed carries its error.
+    /// - Throws: `WeightKitError` when the folder does not exist or two sources would write the same output.
     public func run(_ sources: [String], into directory: String) throws(WeightKitError) -> [Outcome] {
         guard (try? FilePath(directory).stat())?.type == .directory else {
             throw WeightKitError(.io, "the output folder does not exist", file: directory)

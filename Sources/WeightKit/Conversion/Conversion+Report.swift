@@ -2,7 +2,9 @@ extension Conversion {
     /// What a conversion did besides writing: the layout chosen, what it could not map or express, and what
     /// it changed or asks the user to set so the target computes the same function.
     public struct Report: Sendable {
+        /// The layout that recognised the source's names; nil when none did (the names were kept).
         public var layout: String?
+        /// The network the canonical names describe (`weightkit.architecture`), when it was recognised.
         public var architecture: String?
         /// Source names no layout rule maps, kept under those names in the output.
         public var unmapped: [String] = []
@@ -17,6 +19,7 @@ extension Conversion {
         /// What was changed so that the target computes the same function, and what the user must set in
         /// the target framework's config.
         public var conversions: [String] = []
+        /// How many tensors were written.
         public var tensorCount = 0
     }
 }

@@ -98,6 +98,11 @@ extension Conversion {
     }
 
     /// What will be written for each tensor of `collection`, without producing any bytes yet.
+    ///
+    /// - Parameter collection: the tensors to write.
+    /// - Returns: one output tensor per tensor, cast to `dtype` when it is set; the bytes are produced when the
+    ///   writer asks for them.
+    /// - Throws: `WeightKitError` when `dtype` is not a cast target (float32, float16, bfloat16).
     public func plan(_ collection: TensorCollection) throws(WeightKitError) -> [OutputTensor] {
         if let dtype, !DTypeCast.targets.contains(dtype) {
             throw WeightKitError(.invalidArgument, "cannot cast to \(dtype.rawValue); choose float32, float16 or bfloat16")
@@ -113,6 +118,9 @@ extension Conversion {
     }
 
     /// The `__metadata__` of the output: the source's own metadata, then WeightKit's keys.
+    ///
+    /// - Parameter collection: the tensors to write, with their metadata and semantics.
+    /// - Returns: the metadata to write, with the container version, source format, naming and any cast.
     public func metadata(for collection: TensorCollection) -> [String: String] {
         var metadata = collection.containerMetadata
         metadata[ContainerKey.containerVersion.rawValue] = Conversion.containerVersion

@@ -8,6 +8,7 @@ public struct Conversion: Sendable {
     /// How tensors are named in the output.
     public typealias Naming = WeightKitCore.Naming
 
+    /// Whether the output gets canonical names (the default) or keeps the source's own.
     public var naming: Naming = .canonical
     /// Cast floating tensors to this dtype; nil keeps every dtype.
     public var dtype: DType?
@@ -28,6 +29,7 @@ public struct Conversion: Sendable {
     public var archiveMember: String?
     /// The bytes the source may produce when read (`ReadBudget`); nil for the default of its size.
     public var maximumReadBytes: Int?
+    /// The layouts used to recognise and rename the source; the embedded ones unless replaced.
     public var mapper = CanonicalMapper.standard
     /// The layout (or family) to write names in: `canonical` or nil keeps canonical names.
     public var targetLayout: String?
@@ -37,6 +39,8 @@ public struct Conversion: Sendable {
     /// and `bare` for source names.
     public var wrapping: CheckpointWrapping?
 
+    /// Creates a conversion with the defaults: canonical names, every dtype kept, nothing folded or reordered,
+    /// the output's container chosen by its name.
     public init() {}
 
     /// The version of the `weightkit.*` metadata keys this build writes.

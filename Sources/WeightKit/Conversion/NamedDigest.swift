@@ -37,6 +37,9 @@ public struct NamedDigest: Sendable, Equatable {
     }
 
     /// The line a user reads: that the digest matches, or that the file is not the one its name promises.
+    ///
+    /// - Parameter path: the file's path, as the user gave it.
+    /// - Returns: one line for the user.
     public func message(for path: String) -> String {
         matches
             ? "\(path): sha256 matches the name (\(promised))"

@@ -16,6 +16,9 @@ public enum EsePlacement: Sendable, Equatable {
         }
     }
 
+    /// Reads a placement from its text form.
+    ///
+    /// - Parameter text: `every-block`, `last-block-of-stage` or `N-of-M-blocks` (N at most M).
     public init?(text: String) {
         switch text {
         case "every-block": self = .everyBlock

@@ -17,11 +17,17 @@ public enum RoIAlignSemantics: String, Sendable, CaseIterable, Codable {
     /// floor(4 + log2(sqrt((w + 1)(h + 1)) / 224 + 1e-6)) (mxnext's fpn_roi_assign).
     case simpledet
 
+    /// Whether sample positions carry ROIAlign's half-pixel offset (`aligned=True`).
     public var aligned: Bool { self == .detectron2 || self == .mmdet }
     /// Samples per bin along each axis; 0 means ceil(region size / output size), as both frameworks say it.
     public var samplingRatio: Int { self == .torchvision || self == .simpledet ? 2 : 0 }
 
     /// The pyramid level (2 for p2, ...) a box is pooled from, within `levels`.
+    ///
+    /// - Parameters:
+    ///   - box: the region, in input pixels.
+    ///   - levels: the pyramid levels the network has.
+    /// - Returns: the level by this framework's formula, clamped to `levels`.
     public func level(of box: RegionOfInterest, levels: ClosedRange<Int>) -> Int {
         let size = self == .simpledet
             ? ((box.x2 - box.x1 + 1) * (box.y2 - box.y1 + 1)).squareRoot()

@@ -14,6 +14,7 @@ public struct SourceFacts: Sendable, Equatable {
     public var weightsKey: String?
     /// Classes of pickled objects that were recorded, never instantiated (`torch.save(model)`).
     public var pickledObjects: [String]?
+    /// The pickle protocol the file declares.
     public var pickleProtocol: Int?
     /// The folder every entry of a torch zip sits under.
     public var archivePrefix: String?
@@ -21,12 +22,14 @@ public struct SourceFacts: Sendable, Equatable {
     public var byteOrder: String?
     /// The weight file read from a release archive, and the symbol file found beside it.
     public var archiveMember: String?
+    /// The MXNet `-symbol.json` found beside the weights.
     public var symbolFile: String?
     /// How an MXNet file names its arrays: `module` for `arg:`/`aux:` prefixes.
     public var mxnetNaming: String?
     /// The dilations of TridentNet's branches, from the file's network description (an MXNet symbol).
     public var tridentDilations: [Int]?
 
+    /// Creates facts with nothing found yet.
     public init() {}
 
     /// The facts as a container's metadata records them (`source.weights_key`: `model`).
@@ -49,6 +52,9 @@ public struct SourceFacts: Sendable, Equatable {
     }
 
     /// Strings as a JSON array, each escaped as JSON requires.
+    ///
+    /// - Parameter values: the strings.
+    /// - Returns: the array's JSON text, as `["a","b"]`.
     public static func jsonArray(_ values: [String]) -> String {
         "[" + values.map(jsonString).joined(separator: ",") + "]"
     }

@@ -18,6 +18,10 @@ extension WeightSemantics: Decodable {
         case tridentDilations = "trident_dilations"
     }
 
+    /// Decodes the semantics a layout file states.
+    ///
+    /// - Parameter decoder: a decoder positioned at the semantics object.
+    /// - Throws: `DecodingError` for an unknown key, a value of the wrong type, or a value `validate()` refuses.
     public init(from decoder: Decoder) throws {
         try decoder.refuseUnknownKeys(Set(CodingKeys.allCases.map(\.rawValue)))
         let container = try decoder.container(keyedBy: CodingKeys.self)

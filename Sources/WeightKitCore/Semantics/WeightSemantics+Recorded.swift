@@ -65,11 +65,17 @@ extension WeightSemantics {
     }
 
     /// Numbers as metadata lists them: `103.53,116.28,123.675`.
+    ///
+    /// - Parameter values: the numbers.
+    /// - Returns: them, each as `format(_:)` spells it, joined by commas.
     public static func text(_ values: [Double]) -> String {
         values.map(format).joined(separator: ",")
     }
 
     /// A number as metadata spells it: the shortest text that reads back to the same value.
+    ///
+    /// - Parameter value: the number.
+    /// - Returns: its text: whole numbers without a decimal point.
     public static func format(_ value: Double) -> String {
         value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : "\(value)"
     }

@@ -6,18 +6,29 @@ public struct WeightSemantics: Sendable, Equatable {
     /// The eps of every norm when nothing states one (torch, detectron2 and gluon use it).
     public static let defaultNormEps = 1e-5
 
+    /// The kind of norm the backbone uses.
     public var norm: NormKind?
+    /// The eps every norm adds to the variance; `effectiveNormEps` applies the default.
     public var normEps: Double?
+    /// Where the ResNet bottlenecks put their stride.
     public var strideIn: StrideIn?
+    /// The order of the input channels the first convolution expects.
     public var channelOrder: ChannelOrder?
     /// Per input channel, in `channelOrder`.
     public var pixelMean: [Double]?
+    /// Per input channel, in `channelOrder`: what the input is divided by after the mean is taken.
     public var pixelStd: [Double]?
+    /// The range of the pixel values the weights expect.
     public var pixelScale: PixelScale?
+    /// Where the classifiers put the background class.
     public var classOrder: ClassOrder?
+    /// How the framework pools boxes from the feature pyramid.
     public var roiAlign: RoIAlignSemantics?
+    /// Which VoVNet blocks carry effective squeeze-excitation.
     public var ese: EsePlacement?
+    /// The tower an FCOS centerness branch reads.
     public var centernessOn: Tower?
+    /// A learned normalisation of the raw input before the stem.
     public var inputNorm: InputNormalization?
     /// The dilation of the ResNet's res5 (stride 1 in its first block instead of 2): SimpleDet's c4c5
     /// backbones and detectron2's `RES5_DILATION: 2`.
@@ -28,12 +39,16 @@ public struct WeightSemantics: Sendable, Equatable {
     /// A sentence for people about what the source's names or values mean.
     public var note: String?
 
+    /// Creates semantics that state nothing.
     public init() {}
 
     /// The eps every norm computes with.
     public var effectiveNormEps: Double { normEps ?? Self.defaultNormEps }
 
     /// These semantics with every field `other` states taking its place.
+    ///
+    /// - Parameter other: the semantics that win where they state a field.
+    /// - Returns: the merged semantics.
     public func overridden(by other: WeightSemantics) -> WeightSemantics {
         var result = self
         func take<Value>(_ field: WritableKeyPath<WeightSemantics, Value?>) {

@@ -9,7 +9,9 @@ public class PickleContainer {
     func clear() {}
 }
 
+/// A Python tuple.
 public final class PickleTuple: PickleContainer {
+    /// The tuple's items, in order.
     public private(set) var items: [PickleValue]
 
     init(_ items: [PickleValue]) {
@@ -19,7 +21,9 @@ public final class PickleTuple: PickleContainer {
     override func clear() { items = [] }
 }
 
+/// A Python list.
 public final class PickleList: PickleContainer {
+    /// The list's items, in order.
     public internal(set) var items: [PickleValue] = []
 
     override func clear() { items = [] }
@@ -27,7 +31,9 @@ public final class PickleList: PickleContainer {
 
 /// A dict in insertion order. BUILD on a dict (an OrderedDict's `_metadata`) sets `attributes`, not items.
 public final class PickleDict: PickleContainer {
+    /// The dict's entries, in insertion order.
     public private(set) var entries: [(key: PickleValue, value: PickleValue)] = []
+    /// The state BUILD gave the dict object itself (an OrderedDict's `_metadata`), kept apart from its items.
     public internal(set) var attributes: PickleValue?
     private var positionByKey: [PickleKey: Int] = [:]
 
@@ -44,6 +50,9 @@ public final class PickleDict: PickleContainer {
     }
 
     /// The value for a text key.
+    ///
+    /// - Parameter key: the text key.
+    /// - Returns: its value, or nil when the dict has no such key.
     public subscript(key: String) -> PickleValue? {
         positionByKey[.text(key)].map { entries[$0].value }
     }
@@ -58,8 +67,11 @@ public final class PickleDict: PickleContainer {
 /// An instance of an allowed class or the result of an allowed call, kept as data: the callable's name,
 /// its arguments and the state BUILD gave it.
 public final class PickleObject: PickleContainer {
+    /// The class or callable that built the object.
     public let type: PythonName
+    /// The arguments it was called with.
     public private(set) var arguments: [PickleValue]
+    /// The state BUILD gave the object, if any.
     public internal(set) var state: PickleValue?
     /// The byte offset of the opcode that built the object, for error messages.
     public let offset: Int

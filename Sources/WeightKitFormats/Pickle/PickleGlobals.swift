@@ -29,16 +29,25 @@ public struct PickleGlobals: Sendable {
         case reconstructor
     }
 
+    /// The globals a pickle may name, each with what calling it builds.
     public private(set) var roles: [PythonName: Role]
     /// Module prefixes whose classes may be instantiated as records (TorchScript's `__torch__.`).
     public private(set) var recordModulePrefixes: [String]
 
+    /// Creates an allow-list.
+    ///
+    /// - Parameters:
+    ///   - roles: the globals a pickle may name, with their roles.
+    ///   - recordModulePrefixes: module prefixes whose classes may be instantiated as records.
     public init(roles: [PythonName: Role], recordModulePrefixes: [String] = []) {
         self.roles = roles
         self.recordModulePrefixes = recordModulePrefixes
     }
 
     /// The role of `name`, or nil if the pickle may not name it.
+    ///
+    /// - Parameter name: the global the pickle names.
+    /// - Returns: its role; `record` for a class under a record prefix.
     public func role(of name: PythonName) -> Role? {
         if let role = roles[name] { return role }
         if recordModulePrefixes.contains(where: { name.module == $0 || name.module.hasPrefix($0 + ".") }) {
@@ -48,6 +57,9 @@ public struct PickleGlobals: Sendable {
     }
 
     /// Both allow-lists together.
+    ///
+    /// - Parameter other: the second allow-list; this one's roles win where both name a global.
+    /// - Returns: the combined allow-list.
     public func merging(_ other: PickleGlobals) -> PickleGlobals {
         PickleGlobals(
             roles: roles.merging(other.roles) { first, _ in first },

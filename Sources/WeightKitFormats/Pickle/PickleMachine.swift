@@ -14,9 +14,11 @@ public struct PickleMachine: Sendable {
         /// another rebuild): a pickle can make its arguments contain themselves.
         public var maximumCallDepth = 16
 
+        /// Creates the default limits.
         public init() {}
     }
 
+    /// The allow-list of globals the pickle may name.
     public var globals: PickleGlobals
     /// Whether BINPERSID may appear: torch files use it for storages; a plain pickle has none.
     public var allowsPersistentIDs: Bool
@@ -24,8 +26,14 @@ public struct PickleMachine: Sendable {
     /// record of its name and state, as `torch.save(model)` pickles modules. Such a global can never be
     /// called (REDUCE): that is refused as before, so nothing a file names ever runs.
     public var recordsUnknownClasses = true
+    /// Bounds on the shape of one pickle.
     public var limits = Limits()
 
+    /// Creates a machine with the default limits, recording unknown classes as inert objects.
+    ///
+    /// - Parameters:
+    ///   - globals: the allow-list of globals.
+    ///   - allowsPersistentIDs: whether BINPERSID may appear (torch storages).
     public init(globals: PickleGlobals, allowsPersistentIDs: Bool) {
         self.globals = globals
         self.allowsPersistentIDs = allowsPersistentIDs
@@ -34,11 +42,16 @@ public struct PickleMachine: Sendable {
     /// Runs the pickle that starts at `start` in `data`.
     ///
     /// - Parameters:
+    ///   - data: the bytes holding the pickle.
+    ///   - start: where the pickle starts in `data`.
     ///   - baseOffset: where `data` starts in its file, so errors give file offsets.
     ///   - mustEndAtSTOP: refuse bytes after STOP (a whole pickle file or entry); false for a stream of
     ///     pickles, where the result's `end` says where the next one starts.
     ///   - budget: the budget of the file the pickle belongs to, shared with the file's other pickles and
     ///     readers; nil gives this pickle a budget of its own sized by `data`.
+    /// - Returns: the value built, where the pickle ended, its declared protocol and its persistent IDs.
+    /// - Throws: `WeightKitError` for a malformed or truncated pickle, a global off the allow-list (`unsafe`), or a
+    ///   limit or budget exceeded.
     public func load(
         _ data: TensorData, from start: Int = 0, baseOffset: Int = 0, mustEndAtSTOP: Bool = true,
         budget: ReadBudget? = nil

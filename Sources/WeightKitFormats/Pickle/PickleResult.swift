@@ -4,6 +4,7 @@ import WeightKitCore
 /// when the result goes away, so that a deeply nested graph is never released by deep recursion.
 /// Values taken from the result stay complete only while the result is alive.
 public final class PickleResult {
+    /// The top-level value the pickle built.
     public let value: PickleValue
     /// The offset (within the data) just after STOP.
     public let end: Int

@@ -3,21 +3,31 @@ import WeightKitCore
 /// A value built by the pickle machine. Containers are reference types so a memo entry used many times
 /// is one shared object, never a copy.
 public enum PickleValue: @unchecked Sendable {
+    /// Python's `None`.
     case none
+    /// A `bool`.
     case bool(Bool)
+    /// An `int` that fits in `Int`.
     case int(Int)
     /// An integer too large for `Int`: little-endian two's complement bytes.
     case bigInt([UInt8])
+    /// A `float`.
     case float(Double)
+    /// A `str`.
     case string(String)
     /// A large `str` kept as its UTF-8 bytes (a view into the file), decoded only when its text is needed.
     case utf8Text(TensorData)
     /// A Python 2 `str`: text decoded as latin-1 where a name is wanted, raw bytes where data is.
     case binaryString(TensorData)
+    /// A `bytes` or `bytearray`.
     case bytes(TensorData)
+    /// A tuple.
     case tuple(PickleTuple)
+    /// A list.
     case list(PickleList)
+    /// A dict, in insertion order.
     case dict(PickleDict)
+    /// A `set` or `frozenset`, its items in pickle order.
     case set(PickleList)
     /// A global that was allowed to be named; it is never resolved to code.
     case global(PythonName)
@@ -47,6 +57,7 @@ public enum PickleValue: @unchecked Sendable {
         }
     }
 
+    /// The value of an int or bool (true is 1), or nil.
     public var intValue: Int? {
         switch self {
         case .int(let value): return value
@@ -55,6 +66,7 @@ public enum PickleValue: @unchecked Sendable {
         }
     }
 
+    /// The value of a float or int, or nil.
     public var doubleValue: Double? {
         switch self {
         case .float(let value): return value
@@ -84,6 +96,7 @@ public enum PickleValue: @unchecked Sendable {
         return result
     }
 
+    /// Whether this is Python's `None`.
     public var isNone: Bool {
         if case .none = self { return true }
         return false

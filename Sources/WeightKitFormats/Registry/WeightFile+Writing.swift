@@ -17,6 +17,9 @@ extension WeightFile {
     }
 
     /// The extension an output of `format` gets: its writer's preferred one.
+    ///
+    /// - Parameter format: the output's container.
+    /// - Returns: the extension without its dot; `safetensors` for a format no writer takes.
     public static func fileExtension(for format: WeightFormat) -> String {
         WeightFileRegistry.writer(of: format)?.fileExtensions.first ?? "safetensors"
     }

@@ -6,6 +6,14 @@ public enum WeightFile {
     public typealias ReadOptions = WeightKitCore.ReadOptions
 
     /// Maps `path` and reads its tensors with the reader its bytes call for.
+    ///
+    /// - Parameters:
+    ///   - path: the weight file.
+    ///   - options: which tensors to show and the budget to read within.
+    /// - Returns: the tensors, as views into the mapping where the format allows, with metadata, semantics and
+    ///   source facts.
+    /// - Throws: `WeightKitError` naming the file when it cannot be opened, is no format WeightKit reads, is
+    ///   malformed or unsafe, or exceeds its budget.
     public static func read(_ path: String, options: ReadOptions = ReadOptions()) throws(WeightKitError)
         -> TensorCollection
     {
@@ -19,6 +27,12 @@ public enum WeightFile {
 
     /// Reads the tensors of an already mapped file with the first registered reader that recognises its
     /// bytes (`WeightFileRegistry`).
+    ///
+    /// - Parameters:
+    ///   - file: the mapped weight file.
+    ///   - options: which tensors to show and the budget to read within.
+    /// - Returns: the tensors with metadata, semantics and source facts.
+    /// - Throws: `WeightKitError` when no reader recognises the bytes, or the reader refuses them.
     public static func read(_ file: MappedFile, options: ReadOptions = ReadOptions()) throws(WeightKitError)
         -> TensorCollection
     {
@@ -37,6 +51,13 @@ public enum WeightFile {
 
     /// Reads `file` with the reader of `format`, whatever its content says. Zip archives (`pytorchZip`,
     /// `torchScript`, `numpyNpz`) are told apart by their entries.
+    ///
+    /// - Parameters:
+    ///   - file: the mapped weight file.
+    ///   - format: the format to read it as.
+    ///   - options: which tensors to show and the budget to read within.
+    /// - Returns: the tensors with metadata, semantics and source facts.
+    /// - Throws: `WeightKitError` when no reader produces `format`, or the reader refuses the bytes.
     public static func read(_ file: MappedFile, as format: WeightFormat, options: ReadOptions = ReadOptions())
         throws(WeightKitError) -> TensorCollection
     {

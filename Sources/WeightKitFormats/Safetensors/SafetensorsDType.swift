@@ -25,6 +25,8 @@ extension DType {
     }
 
     /// The dtype for a safetensors code, or nil for a code WeightKit does not know.
+    ///
+    /// - Parameter code: a safetensors dtype code (`F32`, `BF16`, `I64`, ...).
     public init?(safetensorsCode code: String) {
         guard let match = DType.allCases.first(where: { $0.safetensorsCode == code }) else { return nil }
         self = match

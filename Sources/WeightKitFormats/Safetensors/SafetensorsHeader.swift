@@ -6,12 +6,22 @@ import WeightKitCore
 public struct SafetensorsHeader: Sendable {
     /// One tensor's description.
     public struct Entry: Sendable, Equatable {
+        /// The tensor's name.
         public var name: String
+        /// The tensor's dtype.
         public var dtype: DType
+        /// The tensor's shape.
         public var shape: Shape
         /// Offsets in the data section, which starts right after the header.
         public var dataOffsets: Range<Int>
 
+        /// Creates an entry.
+        ///
+        /// - Parameters:
+        ///   - name: the tensor's name.
+        ///   - dtype: its dtype.
+        ///   - shape: its shape.
+        ///   - dataOffsets: its byte range in the data section.
         public init(name: String, dtype: DType, shape: Shape, dataOffsets: Range<Int>) {
             self.name = name
             self.dtype = dtype
@@ -20,10 +30,16 @@ public struct SafetensorsHeader: Sendable {
         }
     }
 
+    /// The `__metadata__` string map.
     public var metadata: [String: String]
     /// The tensors, in data order.
     public var entries: [Entry]
 
+    /// Creates a header from its parts, as they are.
+    ///
+    /// - Parameters:
+    ///   - metadata: the `__metadata__` string map.
+    ///   - entries: the tensors, in data order.
     public init(metadata: [String: String] = [:], entries: [Entry] = []) {
         self.metadata = metadata
         self.entries = entries
@@ -34,6 +50,12 @@ public struct SafetensorsHeader: Sendable {
     /// A header for tensors of these names, dtypes and shapes, laid out back to back in the order the
     /// reference writer uses: larger elements first (so every tensor starts at a multiple of its element
     /// size: the header is padded to 8), the given order kept among tensors of one element size.
+    ///
+    /// - Parameters:
+    ///   - tensors: the tensors to lay out, in the order given.
+    ///   - metadata: the `__metadata__` string map.
+    /// - Throws: `WeightKitError` for a name used twice (or `__metadata__`), a dtype safetensors cannot hold, or
+    ///   data past 64-bit offsets.
     public init(laying tensors: [(name: String, dtype: DType, shape: Shape)], metadata: [String: String])
         throws(WeightKitError)
     {
@@ -68,6 +90,11 @@ public struct SafetensorsHeader: Sendable {
     ///
     /// With `slot`, that metadata key's value (which must be its final length, e.g. a placeholder digest)
     /// is reported as a byte range of the returned bytes, so it can be overwritten after the data is written.
+    ///
+    /// - Parameter slot: the metadata key whose value is to be overwritten later, if any.
+    /// - Returns: the header's bytes (without the 8-byte length before it), and the slot's byte range in them.
+    /// - Throws: `WeightKitError` (`invalidArgument`) when the JSON cannot be encoded or `slot` is not a
+    ///   metadata key.
     public func encoded(slot: String? = nil) throws(WeightKitError) -> (bytes: [UInt8], slot: Range<Int>?) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

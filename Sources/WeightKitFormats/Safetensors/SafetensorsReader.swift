@@ -24,6 +24,12 @@ public enum SafetensorsReader: WeightFileReader {
 
     /// Reads the tensors of a mapped safetensors file as views into it, in data order. Decoding the header
     /// draws on `budget` (by default one sized by the file).
+    ///
+    /// - Parameters:
+    ///   - file: the mapped safetensors file.
+    ///   - budget: the read's budget; nil for the default of the file's size.
+    /// - Returns: the tensors, with the `__metadata__` as metadata.
+    /// - Throws: `WeightKitError` naming the file when the header or the data offsets are invalid.
     public static func read(_ file: MappedFile, budget: ReadBudget? = nil) throws(WeightKitError) -> TensorCollection {
         do {
             return try readHeaderAndData(file, budget: budget ?? ReadBudget(.forFile(size: file.count)))

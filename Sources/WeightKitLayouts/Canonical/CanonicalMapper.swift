@@ -8,6 +8,7 @@ import WeightKitCore
 public struct CanonicalMapper: Sendable {
     /// What mapping a file produced.
     public struct Result: Sendable {
+        /// The tensors under canonical names, with the layout's semantics; unchanged when no layout recognised them.
         public var collection: TensorCollection
         /// The layout chosen, or nil when none recognised the names.
         public var layout: String?
@@ -17,6 +18,7 @@ public struct CanonicalMapper: Sendable {
         public var dropped: [String]
     }
 
+    /// The layouts this mapper chooses from, in order.
     public let layouts: [LayoutDefinition]
     /// Why the layouts could not be loaded: every use of a mapper that failed to load throws it, so a broken
     /// layout file is an error naming it, never a mapper that silently maps nothing.
@@ -31,6 +33,9 @@ public struct CanonicalMapper: Sendable {
         }
     }()
 
+    /// Creates a mapper over layouts already decoded.
+    ///
+    /// - Parameter layouts: the layouts to choose from.
     public init(layouts: [LayoutDefinition]) {
         self.layouts = layouts
         loadError = nil
@@ -136,6 +141,9 @@ public struct CanonicalMapper: Sendable {
     /// layout recognises the names.
     ///
     /// - Throws: `WeightKitError` when a rule's template cannot be expanded for a name.
+    ///
+    /// - Parameter collection: tensors under a source's names.
+    /// - Returns: the layout and the renamed tensors, or nil.
     public func recognize(_ collection: TensorCollection) throws(WeightKitError) -> Recognition? {
         try checkLoaded()
         guard let (layout, matches) = try choose(for: collection) else { return nil }
@@ -285,6 +293,10 @@ public struct CanonicalMapper: Sendable {
 
     /// When no layout recognises a file: the layout whose rules map the most of its names, and how many,
     /// so a user sees how near the file is to a known family (nil when no rule maps any name).
+    ///
+    /// - Parameter collection: tensors under a source's names.
+    /// - Returns: the layout's name and how many names its rules map, or nil.
+    /// - Throws: `WeightKitError` when the layouts failed to load or a rule's pattern cannot be compiled.
     public func closestLayout(to collection: TensorCollection) throws(WeightKitError) -> (layout: String, mapped: Int)? {
         try checkLoaded()
         var best: (layout: String, mapped: Int)?

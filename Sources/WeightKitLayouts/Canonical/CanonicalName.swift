@@ -13,6 +13,9 @@ public enum CanonicalName {
 
     /// The convolution a canonical norm follows by the naming rule: `x.norm` follows `x`, `x/norm` follows
     /// `x/conv`, `x/pw_norm` follows `x/pw_conv1x1`. Whether that convolution exists is the caller's to check.
+    ///
+    /// - Parameter norm: a canonical norm's module name.
+    /// - Returns: the convolution's weight and bias names, or nil when the name is no norm's.
     public static func convolution(forNorm norm: String) -> (weight: String, bias: String)? {
         for (suffix, convolution) in [("/norm", "/conv"), ("/pw_norm", "/pw_conv1x1"), (".norm", "")]
         where norm.hasSuffix(suffix) {

@@ -5,6 +5,7 @@ extension LayoutDefinition {
     /// although its checkpoints do not say: detectron2's and maskrcnn-benchmark's X-101 configs all set
     /// `STRIDE_IN_1X1: False`. As a target, the layout tells the user `setting`.
     public struct GroupedSemantics: Decodable, Sendable {
+        /// The semantics every ResNeXt of the framework computes with.
         public var semantics: WeightSemantics
         /// The framework config setting that makes it compute with these semantics.
         public var setting: String?
@@ -13,6 +14,10 @@ extension LayoutDefinition {
             case semantics, setting
         }
 
+        /// Decodes `semantics_when_grouped` from a layout file.
+        ///
+        /// - Parameter decoder: a decoder positioned at the object.
+        /// - Throws: `DecodingError` for an unknown key, missing `semantics` or a value of the wrong type.
         public init(from decoder: Decoder) throws {
             try decoder.refuseUnknownKeys(Set(CodingKeys.allCases.map(\.rawValue)))
             let container = try decoder.container(keyedBy: CodingKeys.self)

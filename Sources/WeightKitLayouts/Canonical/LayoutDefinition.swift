@@ -4,12 +4,17 @@ import WeightKitCore
 /// layout, and the semantics its weights carry (norm eps, stride placement, channel order). Decoded from
 /// the JSON files in `schemas/layouts/`.
 public struct LayoutDefinition: Decodable, Sendable {
+    /// How a layout recognises a file by its names: patterns that must match and patterns that must not.
     public struct Recognition: Decodable, Sendable {
         /// Every pattern must match at least one name.
         public var required: [String]
         /// No name may match any of these.
         public var forbidden: [String]?
 
+        /// Decodes `recognize` from a layout file.
+        ///
+        /// - Parameter decoder: a decoder positioned at the object.
+        /// - Throws: `DecodingError` for an unknown key or a value of the wrong type.
         public init(from decoder: Decoder) throws {
             try decoder.refuseUnknownKeys(["required", "forbidden"])
             let container = try decoder.container(keyedBy: StrictCodingKey.self)
@@ -57,6 +62,10 @@ public struct LayoutDefinition: Decodable, Sendable {
             case reverseCaptures = "reverse_captures"
         }
 
+        /// Decodes a rule from a layout file.
+        ///
+        /// - Parameter decoder: a decoder positioned at the rule.
+        /// - Throws: `DecodingError` for an unknown key or a value of the wrong type.
         public init(from decoder: Decoder) throws {
             try decoder.refuseUnknownKeys(Set(CodingKeys.allCases.map(\.rawValue)))
             let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -75,9 +84,15 @@ public struct LayoutDefinition: Decodable, Sendable {
 
     /// A tensor the layout creates: `value` is a number or `"1-eps"` (the layout's norm eps).
     public struct Synthesis: Decodable, Sendable {
+        /// The canonical name of the created tensor (captures of the rule's match allowed).
         public var to: String
+        /// What every element of the created tensor is.
         public var value: SynthesisValue
 
+        /// Decodes an `also` entry from a layout file.
+        ///
+        /// - Parameter decoder: a decoder positioned at the entry.
+        /// - Throws: `DecodingError` for an unknown key or a value of the wrong type.
         public init(from decoder: Decoder) throws {
             try decoder.refuseUnknownKeys(["to", "value"])
             let container = try decoder.container(keyedBy: StrictCodingKey.self)
@@ -86,10 +101,17 @@ public struct LayoutDefinition: Decodable, Sendable {
         }
     }
 
+    /// The value a created tensor is filled with.
     public enum SynthesisValue: Decodable, Sendable {
+        /// Every element is this number.
         case number(Double)
+        /// Every element is 1 minus the layout's norm eps.
         case oneMinusEps
 
+        /// Decodes a number or the string `"1-eps"`.
+        ///
+        /// - Parameter decoder: a decoder positioned at the value.
+        /// - Throws: `DecodingError` for anything else.
         public init(from decoder: Decoder) throws {
             let container = try decoder.singleValueContainer()
             if let number = try? container.decode(Double.self) {
@@ -102,12 +124,15 @@ public struct LayoutDefinition: Decodable, Sendable {
         }
     }
 
+    /// The layout's name, as `weightkit.layout` records it and `convert --layout` accepts it.
     public var name: String
+    /// A phrase for people: the framework and network the layout describes.
     public var description: String
     /// Fragments hold shared rules and are never chosen on their own.
     public var fragment: Bool?
     /// Fragments whose rules follow this layout's own.
     public var include: [String]?
+    /// How files in this layout are recognised; nil for fragments and layouts only written, never chosen.
     public var recognize: Recognition?
     /// Prefixes removed from every name before matching (`module.`, MXNet's `arg:`/`aux:`).
     public var stripPrefixes: [String]?
@@ -120,6 +145,7 @@ public struct LayoutDefinition: Decodable, Sendable {
     /// Why a recognised family has no canonical names (yet): mapping it is refused with this reason, so a
     /// user learns what the file is instead of reading a list of unmapped names.
     public var unsupported: String?
+    /// The rules, tried in order; the first whose `match` matches a name applies.
     public var rules: [Rule]
     /// The name users give the framework this layout belongs to (`mmdet`, `torchvision-detection`):
     /// `convert --layout FAMILY` picks the family's layout that can express the most tensors.
@@ -133,11 +159,17 @@ public struct LayoutDefinition: Decodable, Sendable {
     /// `strip_prefixes`: mmdetection's backbone under `backbone.`, MXNet's `arg:`/`aux:`).
     public var targetPrefixes: [TargetPrefix]?
 
+    /// A prefix written before the target names that match a pattern.
     public struct TargetPrefix: Decodable, Sendable {
         /// A regular expression searched in the target name (not anchored unless it says so).
         public var match: String
+        /// The text written before the name.
         public var prefix: String
 
+        /// Decodes a `target_prefixes` entry from a layout file.
+        ///
+        /// - Parameter decoder: a decoder positioned at the entry.
+        /// - Throws: `DecodingError` for an unknown key or a value of the wrong type.
         public init(from decoder: Decoder) throws {
             try decoder.refuseUnknownKeys(["match", "prefix"])
             let container = try decoder.container(keyedBy: StrictCodingKey.self)
@@ -156,6 +188,11 @@ public struct LayoutDefinition: Decodable, Sendable {
         case targetPrefixes = "target_prefixes"
     }
 
+    /// Decodes a layout file.
+    ///
+    /// - Parameter decoder: a decoder positioned at the file's top-level object.
+    /// - Throws: `DecodingError` for an unknown key, a missing `name`, `description` or `rules`, or a value of
+    ///   the wrong type.
     public init(from decoder: Decoder) throws {
         try decoder.refuseUnknownKeys(Set(CodingKeys.allCases.map(\.rawValue)))
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -180,6 +217,11 @@ public struct LayoutDefinition: Decodable, Sendable {
 extension LayoutDefinition {
     /// The layout's semantics, with those of a ResNeXt when `grouped`, then what the file's own metadata
     /// states applied over them in order.
+    ///
+    /// - Parameters:
+    ///   - metadata: the source file's metadata.
+    ///   - grouped: whether the network is a ResNeXt.
+    /// - Returns: the semantics the weights compute with.
     public func semantics(for metadata: [String: String], grouped: Bool = false) -> WeightSemantics {
         var result = semantics ?? WeightSemantics()
         if grouped, let rule = semanticsWhenGrouped { result = result.overridden(by: rule.semantics) }

@@ -6,8 +6,11 @@ extension LayoutDefinition {
     /// `contains`) into that metadata slot and tells the user `setting`, the line for the framework's own
     /// config.
     public struct MetadataSemantics: Decodable, Sendable {
+        /// The source metadata key to look in (a training config's text).
         public var metadata: String
+        /// The text whose presence in that value means `semantics` hold.
         public var contains: String
+        /// The semantics that hold when it does.
         public var semantics: WeightSemantics
         /// The config text written into the checkpoint's `metadata` slot; `contains` when not given.
         public var write: String?
@@ -18,6 +21,10 @@ extension LayoutDefinition {
             case metadata, contains, semantics, write, setting
         }
 
+        /// Decodes a `semantics_from_metadata` entry from a layout file.
+        ///
+        /// - Parameter decoder: a decoder positioned at the entry.
+        /// - Throws: `DecodingError` for an unknown key, a missing key or a value of the wrong type.
         public init(from decoder: Decoder) throws {
             try decoder.refuseUnknownKeys(Set(CodingKeys.allCases.map(\.rawValue)))
             let container = try decoder.container(keyedBy: CodingKeys.self)

@@ -11,9 +11,11 @@ import WeightKitCore
 /// layout lacks are written as zeros (never read by the target's inference); statistics a target cannot
 /// hold (AffineChannel) must be the trivial ones.
 public struct TargetMapper: Sendable {
+    /// What renaming into a target produced.
     public struct Result: Sendable {
         /// The tensors under the target's names, with metadata describing what they now mean.
         public var collection: TensorCollection
+        /// The target layout chosen (a family picks one of its layouts).
         public var layout: String
         /// How the target's `.pth` or `.pkl` holds its state dict, when the layout says.
         public var checkpoint: CheckpointWrapping?
@@ -26,8 +28,12 @@ public struct TargetMapper: Sendable {
         public var config: TargetConfig
     }
 
+    /// The layouts read backwards, and forwards again to check every name.
     public let mapper: CanonicalMapper
 
+    /// Creates a target mapper over a set of layouts.
+    ///
+    /// - Parameter mapper: the layouts; the embedded ones by default.
     public init(mapper: CanonicalMapper = .standard) {
         self.mapper = mapper
     }

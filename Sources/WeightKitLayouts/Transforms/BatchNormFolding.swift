@@ -6,7 +6,9 @@ import WeightKitCore
 /// Norms with no convolution before them (an input normalisation, a pre-activation norm) cannot fold exactly
 /// and are reported.
 public enum BatchNormFolding {
+    /// What folding produced.
     public struct Result: Sendable {
+        /// The tensors with every folded norm removed and its convolution's weight and bias replaced.
         public var collection: TensorCollection
         /// Convolutions that absorbed a norm.
         public var folded: [String]

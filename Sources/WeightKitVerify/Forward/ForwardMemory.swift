@@ -21,6 +21,9 @@ public final class ForwardMemory: @unchecked Sendable {
     /// The default limit of `weightkit verify`.
     public static let defaultLimit = 1 << 30
 
+    /// Creates a plan with nothing reserved yet.
+    ///
+    /// - Parameter limit: the most bytes that may be live at once; 1 GiB by default.
     public init(limit: Int = ForwardMemory.defaultLimit) {
         self.limit = limit
     }

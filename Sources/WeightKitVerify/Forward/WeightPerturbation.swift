@@ -2,13 +2,20 @@
 /// the weights to a storage precision (float32, float16) does to them, to measure what such rounding does to
 /// a network's outputs. Deterministic: the same weights get the same perturbation on every run.
 public struct WeightPerturbation: Sendable, Equatable {
+    /// The largest move of a weight, as a fraction of its value.
     public var relative: Double
 
+    /// Creates a perturbation of at most `relative` of each weight.
+    ///
+    /// - Parameter relative: the largest move, as a fraction of the value.
     public init(relative: Double) {
         self.relative = relative
     }
 
     /// The rounding a dtype's storage makes, as a fraction of the value: half an ulp.
+    ///
+    /// - Parameter dtype: the storage precision.
+    /// - Returns: a perturbation of half an ulp of that precision.
     public static func rounding(to dtype: DTypeName) -> WeightPerturbation {
         WeightPerturbation(relative: dtype.halfUlp)
     }
@@ -25,6 +32,7 @@ public struct WeightPerturbation: Sendable, Equatable {
 
     /// The floating storage precisions a file's weights can have.
     public enum DTypeName: Sendable {
+        /// The precision the weights are stored in.
         case float64, float32, float16, bfloat16
 
         var halfUlp: Double {

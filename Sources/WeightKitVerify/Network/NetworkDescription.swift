@@ -13,9 +13,12 @@ public struct NetworkDescription: Sendable, Equatable {
     /// Where eSE sits, for VoVNets.
     public var ese: EsePlacement?
 
+    /// Creates an empty description: no architecture, neck or heads.
     public init() {}
 
     /// Records the description under the documented `weightkit.*` keys.
+    ///
+    /// - Parameter collection: the collection whose metadata (and eSE semantics) receive the description.
     public func record(in collection: inout TensorCollection) {
         collection[.architecture] = architecture
         for (key, value) in details { collection[key] = value }

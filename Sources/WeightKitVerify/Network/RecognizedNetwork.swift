@@ -60,6 +60,9 @@ extension RecognizedNetwork {
     /// The names of the outputs the network gives, the ROI heads' included (found by the shape pass).
     ///
     /// - Throws: `WeightKitError` when a tensor is missing or does not fit the network.
+    ///
+    /// - Parameter collection: the weights the network was recognised from.
+    /// - Returns: the output names in network order; empty without a backbone.
     public func outputNames(of collection: TensorCollection) throws(WeightKitError) -> [String] {
         guard hasBackbone else { return [] }
         return try shapePass(collection).map(\.name)
