@@ -12,10 +12,13 @@ public struct ONNXExport {
         public var architecture: String?
         /// The graph's outputs, in network order.
         public var outputs: [String]
+        /// The graph's nodes.
         public var nodeCount: Int
+        /// The weights written as initializers.
         public var initializerCount: Int
     }
 
+    /// The operator set, input size, preprocessing and ROI heads of the graph.
     public var options: ONNXExportOptions
     /// How the source is read (its budget, the archive member).
     public var readOptions: WeightFile.ReadOptions

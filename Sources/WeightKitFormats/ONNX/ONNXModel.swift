@@ -8,7 +8,9 @@ public struct ONNXModel {
     public var opsetVersion: Int
     /// The IR version of the file format; the lowest one the operator set version needs.
     public var irVersion: Int
+    /// The program that wrote the model.
     public var producerName: String
+    /// That program's version.
     public var producerVersion: String
     /// Key-value pairs in the order written.
     public var metadata: [(key: String, value: String)]
@@ -32,6 +34,9 @@ public struct ONNXModel {
     }
 
     /// The lowest IR version that carries operator set `opset` (onnx/helper.py's VERSION_TABLE).
+    ///
+    /// - Parameter opset: an `ai.onnx` operator set version.
+    /// - Returns: the IR version to write with it.
     public static func irVersion(forOpset opset: Int) -> Int {
         switch opset {
         case ...8: return 3

@@ -8,6 +8,7 @@ public struct ONNXExportOptions: Sendable, Equatable {
     /// (RoiAlign-22 has none).
     public static let opsets = 16...21
 
+    /// The `ai.onnx` operator set version written.
     public var opset: Int
     /// A fixed input height and width; nil leaves them symbolic (`height`, `width`).
     public var size: (height: Int, width: Int)?
@@ -29,6 +30,7 @@ public struct ONNXExportOptions: Sendable, Equatable {
         self.roiHeads = roiHeads
     }
 
+    /// Whether two option sets write the same model.
     public static func == (lhs: ONNXExportOptions, rhs: ONNXExportOptions) -> Bool {
         lhs.opset == rhs.opset && lhs.preprocess == rhs.preprocess && lhs.roiHeads == rhs.roiHeads && lhs.size?.height == rhs.size?.height
             && lhs.size?.width == rhs.size?.width
