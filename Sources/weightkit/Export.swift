@@ -30,6 +30,10 @@ struct Export: ParsableCommand {
     @Flag(name: .customLong("without-roi-heads"), help: "Leave the ROI heads out: the graph ends at the backbone, neck and dense heads.")
     var withoutROIHeads = false
 
+    @Flag(name: .customLong("external-data"),
+          help: "Keep the weights in <output>.data beside the model (4096-aligned); always so past 2 GiB.")
+    var externalData = false
+
     @Flag(help: "Replace the output if it exists.")
     var force = false
 
@@ -39,11 +43,13 @@ struct Export: ParsableCommand {
     func run() throws {
         try reportingErrors { () throws(WeightKitError) in
             let options = ONNXExportOptions(opset: opset, size: try fixedSize(), preprocess: preprocess, roiHeads: !withoutROIHeads)
-            let export = ONNXExport(options: options, readOptions: WeightFile.ReadOptions(maximumBytes: memory.bytes, member: member.name),
+            var export = ONNXExport(options: options, readOptions: WeightFile.ReadOptions(maximumBytes: memory.bytes, member: member.name),
                                     overwrite: force)
+            export.externalData = externalData
             let report = try export.run(from: source, to: destination)
             let name = report.architecture.map { " (\($0))" } ?? ""
-            try StandardOutput.write(line: "exported \(source)\(name) to \(destination): \(report.nodeCount) nodes, "
+            let data = report.externalData.map { " (weights in \($0))" } ?? ""
+            try StandardOutput.write(line: "exported \(source)\(name) to \(destination)\(data): \(report.nodeCount) nodes, "
                 + "\(report.initializerCount) initializers, outputs \(report.outputs.joined(separator: ", "))")
         }
     }

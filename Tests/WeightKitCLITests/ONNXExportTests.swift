@@ -31,11 +31,20 @@ import WeightKitTestSupport
         var framework: [String: Agreement?]?
         var weightkit: [String: Verdict]?
         var weightkit_larger: [String: Verdict]?
+        /// The same export with `--external-data`, where the record has one.
+        var external_data: ExternalData?
+
+        struct ExternalData: Decodable, Sendable {
+            var files: [String]
+            var checker: String
+            var aligned_4096: Bool
+            var weightkit: [String: Verdict]
+        }
 
         var testDescription: String { name }
 
         private enum CodingKeys: String, CodingKey {
-            case source, refused, flags, sha256, checker, framework, weightkit, weightkit_larger
+            case source, refused, flags, sha256, checker, framework, weightkit, weightkit_larger, external_data
         }
     }
 
@@ -85,6 +94,14 @@ import WeightKitTestSupport
         for (output, agreement) in record.framework ?? [:] {
             if let agreement { #expect(agreement.within_floor, "\(output): \(agreement.rel_rms)") }
         }
+        if let external = record.external_data {
+            #expect(external.files == ["model.onnx", "model.onnx.data"] && external.checker == "ok" && external.aligned_4096)
+            #expect(external.weightkit.values.allSatisfy(\.agrees) && !external.weightkit.isEmpty)
+        }
+    }
+
+    @Test func theRecordProvesExternalData() {
+        #expect(Self.records.filter { $0.external_data != nil }.count >= 2)
     }
 
     @Test func aFileWithoutANetworkIsOneErrorAndNoOutput() throws {
@@ -124,5 +141,31 @@ import WeightKitTestSupport
         let result = try CLI.run("export", source, "--to", source, "--force")
         #expect(result.status == 1)
         #expect(FileManager.default.contents(atPath: source) == before)
+    }
+
+    @Test func externalDataLiesBesideTheModelAndReadsBack() throws {
+        let scratch = try ScratchDirectory()
+        let folder = CLI.fixture("zoo/detectron2/mask_rcnn_R_50_FPN_3x")
+        let output = scratch.path("model.onnx")
+        let export = try CLI.run("export", folder + "/model_final.pkl", "--to", output, "--external-data")
+        #expect(export.status == 0, "\(export.stderr)")
+        #expect(scratch.contents == ["model.onnx", "model.onnx.data"])
+        let data = try #require(FileManager.default.attributesOfItem(atPath: output + ".data")[.size] as? Int)
+        let model = try #require(FileManager.default.attributesOfItem(atPath: output)[.size] as? Int)
+        #expect(data > 10 * model)
+        let verify = try CLI.run("verify", folder + "/model_final.pkl", output, "--input", folder + "/input.npy",
+                                 "--boxes", folder + "/boxes.npy")
+        #expect(verify.status == 0, "\(verify.stderr)")
+    }
+
+    @Test func aRefusedModelLeavesNoDataFileBehind() throws {
+        let scratch = try ScratchDirectory()
+        let output = scratch.path("model.onnx")
+        try Data("taken".utf8).write(to: URL(fileURLWithPath: output))
+        let source = CLI.fixture("zoo/detectron2/mask_rcnn_R_50_FPN_3x/model_final.pkl")
+        let result = try CLI.run("export", source, "--to", output, "--external-data")
+        #expect(result.status == 1)
+        #expect(scratch.contents == ["model.onnx"])
+        #expect(FileManager.default.contents(atPath: output) == Data("taken".utf8))
     }
 }

@@ -1,3 +1,4 @@
+import Glibc
 import WeightKitCore
 import WeightKitFormats
 import WeightKitVerify
@@ -8,6 +9,8 @@ import WeightKitVerify
 public struct ONNXExport {
     /// What one export wrote.
     public struct Report: Sendable {
+        /// The file the initializers were written to, when they are kept beside the model.
+        public var externalData: String?
         /// The architecture WeightKit recognised, where it names one.
         public var architecture: String?
         /// The graph's outputs, in network order.
@@ -24,6 +27,10 @@ public struct ONNXExport {
     public var readOptions: WeightFile.ReadOptions
     /// Whether an existing output is replaced.
     public var overwrite: Bool
+    /// Whether the initializers' bytes go into `<output>.data` beside the model (ONNX external data, each at
+    /// a 4096-byte boundary); a model whose weights would not fit in the 2 GiB of one protobuf file is
+    /// always written so.
+    public var externalData = false
 
     /// - Parameters:
     ///   - options: the operator set, input size and preprocessing.
@@ -55,19 +62,51 @@ public struct ONNXExport {
             metadata.append((ContainerKey.sourceSHA256.rawValue, try digest.value()))
             let onnx = ONNXModel(graph: graph, opsetVersion: options.opset, producerName: "weightkit",
                                  producerVersion: WeightKitVersion.current, metadata: metadata)
-            let output = try AtomicOutputFile(destination: destination, overwrite: overwrite)
-            do {
-                try ONNXModelWriter.write(onnx, to: output)
-                try output.commit()
-            } catch {
-                output.discard()
-                throw error
-            }
-            return Report(architecture: network.description.architecture, outputs: graph.outputs.map(\.name),
+            try write(onnx, to: destination, source: source)
+            return Report(externalData: usesExternalData(graph) ? destination + ".data" : nil, architecture: network.description.architecture, outputs: graph.outputs.map(\.name),
                           nodeCount: graph.nodes.count, initializerCount: graph.initializers.count)
         } catch {
             digest.abandon()
             throw error.inFile(source)
+        }
+    }
+
+    /// Weights beyond this go beside the model: a protobuf file holds at most 2 GiB, and the graph needs room.
+    static let embeddedLimit = ONNXModelWriter.protobufLimit - (64 << 20)
+
+    private func usesExternalData(_ graph: ONNXGraph) -> Bool {
+        externalData || graph.initializers.reduce(0) { $0 &+ ((try? $1.shape.byteCount(of: $1.dtype)) ?? Int.max / 2) } > Self.embeddedLimit
+    }
+
+    /// Writes the model and, with external data, its data file; both appear or neither does (the data file
+    /// is placed first and removed again if the model cannot be).
+    private func write(_ model: ONNXModel, to destination: String, source: String) throws(WeightKitError) {
+        var data: AtomicOutputFile?
+        if usesExternalData(model.graph) {
+            try Conversion.refuseWritingOverSource(source, destination + ".data")
+            data = try AtomicOutputFile(destination: destination + ".data", overwrite: overwrite)
+        }
+        let output: AtomicOutputFile
+        do {
+            output = try AtomicOutputFile(destination: destination, overwrite: overwrite)
+        } catch {
+            data?.discard()
+            throw error
+        }
+        do {
+            let location = String(destination.split(separator: "/").last ?? "") + ".data"
+            try ONNXModelWriter.write(model, to: output, externalData: data.map { ONNXExternalDataFile($0, location: location) })
+            try data?.commit()
+        } catch {
+            data?.discard()
+            output.discard()
+            throw error
+        }
+        do {
+            try output.commit()
+        } catch {
+            if data != nil { unlink(destination + ".data") }
+            throw error
         }
     }
 }

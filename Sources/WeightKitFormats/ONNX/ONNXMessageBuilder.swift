@@ -7,6 +7,12 @@ import WeightKitCore
 struct ONNXMessageBuilder {
     let arena = ProtobufArena()
     private(set) var mappedFiles: [MappedFile] = []
+    /// Where initializer bytes go instead of `raw_data`, when they are kept beside the model.
+    let externalData: ONNXExternalDataFile?
+
+    init(externalData: ONNXExternalDataFile? = nil) {
+        self.externalData = externalData
+    }
 
     mutating func model(_ model: ONNXModel) throws(WeightKitError) -> UnsafeMutablePointer<Onnx__ModelProto> {
         let graph = try self.graph(model.graph)
@@ -103,15 +109,30 @@ struct ONNXMessageBuilder {
         guard data.count == expected else {
             throw WeightKitError(.malformed, "produced \(data.count) bytes where \(expected) were announced", location: .init(tensor: tensor.name))
         }
-        let bytes = try pointer(to: data)
         let arena = arena
+        let external = try externalData.map { file throws(WeightKitError) in try self.external(data, in: file) }
+        let bytes = external == nil ? try pointer(to: data) : nil
         return try arena.message(onnx__tensor_proto__init) { (message: inout Onnx__TensorProto) throws(WeightKitError) in
             message.n_dims = tensor.shape.dimensions.count
             message.dims = try arena.array(tensor.shape.dimensions.map(Int64.init))
             (message.has_data_type, message.data_type) = (1, code)
             message.name = try arena.string(tensor.name)
-            (message.has_raw_data, message.raw_data) = (1, ProtobufCBinaryData(len: data.count, data: bytes))
+            if let external {
+                (message.has_data_location, message.data_location) = (1, ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL)
+                (message.n_external_data, message.external_data) = (external.count, try arena.array(external))
+            } else {
+                (message.has_raw_data, message.raw_data) = (1, ProtobufCBinaryData(len: data.count, data: bytes))
+            }
         }
+    }
+
+    /// Appends `data` to the external file at its next aligned offset and returns the entries that say
+    /// where (`location`, `offset`, `length`).
+    private func external(_ data: TensorData, in file: ONNXExternalDataFile) throws(WeightKitError)
+        -> [UnsafeMutablePointer<Onnx__StringStringEntryProto>?]
+    {
+        let offset = try file.append(data)
+        return [try entry("location", file.location), try entry("offset", String(offset)), try entry("length", String(data.count))]
     }
 
     private mutating func pointer(to data: TensorData) throws(WeightKitError) -> UnsafeMutablePointer<UInt8>? {
