@@ -120,6 +120,7 @@ struct Convert: ParsableCommand {
             return
         }
         let source = sources[0]
+        MappedFileFault.reading(source)
         let bar = !quiet && StandardError.isTerminal ? ProgressBar() : nil
         try reportingErrors { () throws(WeightKitError) in
             try hash.check(source)

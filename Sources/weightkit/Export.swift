@@ -41,6 +41,7 @@ struct Export: ParsableCommand {
     @OptionGroup var member: ArchiveMemberOption
 
     func run() throws {
+        MappedFileFault.reading(source)
         try reportingErrors { () throws(WeightKitError) in
             let options = ONNXExportOptions(opset: opset, size: try fixedSize(), preprocess: preprocess, roiHeads: !withoutROIHeads)
             var export = ONNXExport(options: options, readOptions: WeightFile.ReadOptions(maximumBytes: memory.bytes, member: member.name),

@@ -23,6 +23,7 @@ struct Inspect: ParsableCommand {
     @OptionGroup var hash: HashCheckOption
 
     func run() throws {
+        MappedFileFault.reading(file)
         try reportingErrors { () throws(WeightKitError) in
             try hash.check(file)
             let collection = try WeightFile.read(file, options: .init(includeAll: all, maximumBytes: memory.bytes, member: member.name))

@@ -10,6 +10,7 @@ struct WeightKitCommand: ParsableCommand {
         // zone explicitly lets glibc read it once.
         if getenv("TZ") == nil { setenv("TZ", ":/etc/localtime", 0) }
         SignalCleanup.install()
+        MappedFileFault.install()
         let arguments = Array(CommandLine.arguments.dropFirst())
         var command: ParsableCommand
         do {

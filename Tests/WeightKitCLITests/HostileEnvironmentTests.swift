@@ -1,0 +1,60 @@
+import Foundation
+import Glibc
+import Testing
+import WeightKitTestSupport
+
+/// The environment is as untrusted as the files: a source cut short by another program while it is read,
+/// and outputs that are the source under another name.
+@Suite struct HostileEnvironmentTests {
+    /// A safetensors file of one 400 MiB float32 tensor of zeros, sparse on disk.
+    static func largeSource(in scratch: ScratchDirectory) throws -> String {
+        let count = 100 << 20
+        let header = Array(#"{"w": {"dtype": "F32", "shape": [\#(count)], "data_offsets": [0, \#(count * 4)]}}"#.utf8)
+        let bytes = withUnsafeBytes(of: UInt64(header.count).littleEndian, Array.init) + header
+        let path = try scratch.write(bytes, to: "large.safetensors")
+        #expect(truncate(path, off_t(bytes.count + count * 4)) == 0)
+        return path
+    }
+
+    @Test func aSourceTruncatedWhileItIsReadIsOneErrorLine() throws {
+        let scratch = try ScratchDirectory()
+        let source = try Self.largeSource(in: scratch)
+        let process = Process()
+        process.executableURL = CLI.executable
+        process.arguments = ["inspect", source, "--stats"]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        usleep(400_000)
+        // Whether the read has begun or not, the file no longer has the bytes its header promises.
+        #expect(truncate(source, 4096) == 0)
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 1, "\(message)")
+        #expect(message.hasPrefix("error: ") && message.split(separator: "\n").count == 1, "\(message)")
+        #expect(message.contains("large.safetensors"), "\(message)")
+    }
+
+    @Test(arguments: ["symbolic", "hard", "dot-dot"])
+    func anOutputThatIsTheSourceUnderAnotherNameIsRefused(_ alias: String) throws {
+        let scratch = try ScratchDirectory()
+        let source = scratch.path("model.pkl")
+        try FileManager.default.copyItem(atPath: CLI.fixture("zoo/detectron2/mask_rcnn_R_50_FPN_3x/model_final.pkl"), toPath: source)
+        let before = try #require(FileManager.default.contents(atPath: source))
+        var output = scratch.path("alias.onnx")
+        switch alias {
+        case "symbolic": try FileManager.default.createSymbolicLink(atPath: output, withDestinationPath: source)
+        case "hard": try FileManager.default.linkItem(atPath: source, toPath: output)
+        default:
+            try FileManager.default.createDirectory(atPath: scratch.path("sub"), withIntermediateDirectories: false)
+            output = scratch.url.appendingPathComponent("sub/../model.pkl").path
+        }
+        for command in [["export", source, "--to", output, "--force"], ["convert", source, "--to", output, "--force"]] {
+            let result = try CLI.run(command)
+            #expect(result.status == 1, "\(command): \(result.stderr)")
+            #expect(result.stderr.hasPrefix("error: "), "\(result.stderr)")
+            #expect(FileManager.default.contents(atPath: source) == before)
+        }
+    }
+}
