@@ -6,12 +6,13 @@ import WeightKit
 
 /// What each fuzz target exercises, chosen by WEIGHTKIT_FUZZ_TARGET: `detect` (sniffing, every reader, the
 /// layout engine), `pickle` (the bare pickle machine), `verify` (the forward pass), `target` (the layout
-/// engine backwards, into every family), `write` (every writer, whose output WeightKit must read back), or
+/// engine backwards, into every family), `write` (every writer, whose output WeightKit must read back),
+/// `export` (the ONNX exporter, whose model WeightKit must read back with the same initializers), or
 /// any registered reader by its name (`torch-zip`, `mxnet`, `caffe2`, ...), forced whatever the bytes say.
 struct FuzzTarget {
     let name: String
 
-    static var all: [String] { ["detect", "pickle", "verify", "target", "write"] + WeightFileRegistry.readers.map { $0.name } }
+    static var all: [String] { ["detect", "pickle", "verify", "target", "write", "export"] + WeightFileRegistry.readers.map { $0.name } }
 
     static var selected: FuzzTarget {
         FuzzTarget(name: ProcessInfo.processInfo.environment["WEIGHTKIT_FUZZ_TARGET"] ?? "detect")
@@ -45,6 +46,8 @@ struct FuzzTarget {
             }
         case "write":
             Self.write(file)
+        case "export":
+            Self.export(file)
         default:
             guard let reader = WeightFileRegistry.reader(named: name) else { return }
             _ = try? WeightFile.read(file, with: reader, options: all)
@@ -73,6 +76,34 @@ struct FuzzTarget {
                       other.data.bytes == tensor.data.bytes
                 else { fatalError("\(format.rawValue): \(tensor.name) changed") }
             }
+        }
+    }
+
+    /// Any file with a network, exported as ONNX (with ROI heads, and the graph input preprocessed where
+    /// the file says how); the model must read back with every initializer as the exporter wrote it.
+    private static func export(_ file: MappedFile) {
+        guard var collection = try? WeightFile.read(file, options: .init(limits: limits)) else { return }
+        if collection.naming != .canonical {
+            guard let mapped = try? CanonicalMapper.standard.map(collection).collection else { return }
+            collection = mapped
+        }
+        guard let network = try? RecognizedNetwork(collection),
+              let graph = try? network.onnxGraph(of: collection, options: ONNXExportOptions(preprocess: collection.semantics.pixelMean != nil))
+        else { return }
+        let directory = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
+        let path = "\(directory)/weightkit-fuzz-\(getpid()).onnx"
+        guard let output = try? AtomicOutputFile(destination: path, overwrite: true) else { return }
+        let model = ONNXModel(graph: graph, opsetVersion: ONNXExportOptions.defaultOpset, producerName: "fuzz", producerVersion: "0")
+        guard (try? ONNXModelWriter.write(model, to: output)) != nil, (try? output.commit()) != nil else {
+            output.discard()
+            return
+        }
+        defer { unlink(path) }
+        guard let back = try? WeightFile.read(path) else { fatalError("the exported model does not read back") }
+        for initializer in graph.initializers {
+            guard let tensor = back[initializer.name], tensor.shape == initializer.shape, tensor.dtype == initializer.dtype,
+                  let bytes = try? initializer.bytes(), tensor.data.bytes == bytes.bytes
+            else { fatalError("initializer \(initializer.name) changed") }
         }
     }
 

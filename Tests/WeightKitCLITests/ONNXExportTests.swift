@@ -33,6 +33,13 @@ import WeightKitTestSupport
         var weightkit_larger: [String: Verdict]?
         /// The same export with `--external-data`, where the record has one.
         var external_data: ExternalData?
+        /// The same export with `--preprocess`, fed the pixels that normalise to the fixture's input.
+        var preprocess: Preprocess?
+
+        struct Preprocess: Decodable, Sendable {
+            var outputs: Int
+            var worst_rel_rms_vs_normalised_input: Double
+        }
 
         struct ExternalData: Decodable, Sendable {
             var files: [String]
@@ -44,7 +51,7 @@ import WeightKitTestSupport
         var testDescription: String { name }
 
         private enum CodingKeys: String, CodingKey {
-            case source, refused, flags, sha256, checker, framework, weightkit, weightkit_larger, external_data
+            case source, refused, flags, sha256, checker, framework, weightkit, weightkit_larger, external_data, preprocess
         }
     }
 
@@ -102,6 +109,23 @@ import WeightKitTestSupport
 
     @Test func theRecordProvesExternalData() {
         #expect(Self.records.filter { $0.external_data != nil }.count >= 2)
+    }
+
+    /// RGB and BGR, 0-1 and 0-255 sources: raw pixels through the graph's own normalisation give what the
+    /// normalised input gives.
+    @Test func theRecordProvesPreprocessing() {
+        let proven = Self.records.compactMap(\.preprocess)
+        #expect(proven.count >= 4)
+        for record in proven { #expect(record.outputs > 0 && record.worst_rel_rms_vs_normalised_input < 1e-4) }
+    }
+
+    @Test func preprocessingIsRefusedWhereTheSourceDoesNotSayHowItNormalises() throws {
+        let scratch = try ScratchDirectory()
+        let source = CLI.fixture("zoo/detectron2/mask_rcnn_R_50_FPN_3x/model_final.pkl")
+        let result = try CLI.run("export", source, "--to", scratch.path("model.onnx"), "--preprocess")
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("no pixel std"), "\(result.stderr)")
+        #expect(scratch.contents.isEmpty)
     }
 
     @Test func aFileWithoutANetworkIsOneErrorAndNoOutput() throws {
