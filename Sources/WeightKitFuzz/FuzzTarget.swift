@@ -140,6 +140,3 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     FuzzTarget.selected.run(UnsafeRawBufferPointer(start: data, count: data == nil ? 0 : size))
     return 0
 }
-
-#if !WEIGHTKIT_FUZZ
-#endif

@@ -1,6 +1,8 @@
 import Foundation
 import WeightKit
 
+// Under libFuzzer (WEIGHTKIT_FUZZ) the fuzzer's runtime brings its own main.
+#if !WEIGHTKIT_FUZZ
 @main
 package struct Replay {
     static func main() {
@@ -17,3 +19,4 @@ package struct Replay {
         }
     }
 }
+#endif
