@@ -138,7 +138,7 @@ struct ONNXMessageBuilder {
     private mutating func pointer(to data: TensorData) throws(WeightKitError) -> UnsafeMutablePointer<UInt8>? {
         guard data.count > 0 else { return nil }
         if let (file, offset) = data.fileRegion, let base = file.bytes.baseAddress {
-            mappedFiles.append(file)
+            if !mappedFiles.contains(where: { $0 === file }) { mappedFiles.append(file) }
             return UnsafeMutablePointer(mutating: (base + offset).assumingMemoryBound(to: UInt8.self))
         }
         let arena = arena

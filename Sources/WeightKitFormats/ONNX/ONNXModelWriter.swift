@@ -25,7 +25,7 @@ package enum ONNXModelWriter {
             throw WeightKitError(.limitExceeded, "the model is \(size) bytes, more than the 2 GiB a protobuf file can hold "
                 + "(keep its weights beside it: --external-data)")
         }
-        let sink = ProtobufOutputSink(output)
+        let sink = ProtobufOutputSink(output, mappedFiles: builder.mappedFiles)
         try withExtendedLifetime(builder) { () throws(WeightKitError) in try sink.pack(base) }
     }
 }

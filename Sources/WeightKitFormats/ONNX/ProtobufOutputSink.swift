@@ -4,14 +4,18 @@ import WeightKitCore
 
 /// libprotobuf-c's `ProtobufCBuffer` over an output file: packed bytes are gathered into chunks and
 /// appended to the file; the first write error stops further writes and is thrown once packing ends.
+/// A large append that lies in one of `mappedFiles` (an initializer's `raw_data` pointing into the source)
+/// is copied by the kernel from the file, so the source's pages never enter this process.
 final class ProtobufOutputSink {
     private let output: AtomicOutputFile
+    private let mappedFiles: [MappedFile]
     private var pending: [UInt8] = []
     private var failure: WeightKitError?
     private static let chunk = 1 << 20
 
-    init(_ output: AtomicOutputFile) {
+    init(_ output: AtomicOutputFile, mappedFiles: [MappedFile] = []) {
         self.output = output
+        self.mappedFiles = mappedFiles
         pending.reserveCapacity(Self.chunk)
     }
 
@@ -42,11 +46,26 @@ final class ProtobufOutputSink {
         guard failure == nil else { return }
         if bytes.count >= Self.chunk {
             flush()
-            write(bytes)
+            if let region = region(of: bytes) {
+                do { try output.write(region) } catch { failure = error }
+            } else {
+                write(bytes)
+            }
         } else {
             pending.append(contentsOf: bytes)
             if pending.count >= Self.chunk { flush() }
         }
+    }
+
+    /// `bytes` as a view of the mapped file they lie in, if they lie in one.
+    private func region(of bytes: UnsafeRawBufferPointer) -> TensorData? {
+        guard let start = bytes.baseAddress else { return nil }
+        for file in mappedFiles {
+            guard let base = file.bytes.baseAddress, start >= base, start + bytes.count <= base + file.count else { continue }
+            let offset = start - base
+            return TensorData(file: file, range: offset..<offset + bytes.count)
+        }
+        return nil
     }
 
     private func flush() {
