@@ -21,6 +21,8 @@ public final class PickleTuple: PickleContainer {
 
 public final class PickleList: PickleContainer {
     public internal(set) var items: [PickleValue] = []
+    /// The memory one item takes, charged when a call copies items.
+    static let bytesPerItem = MemoryLayout<PickleValue>.stride
 
     override func clear() { items = [] }
 }
@@ -30,6 +32,9 @@ public final class PickleDict: PickleContainer {
     public private(set) var entries: [(key: PickleValue, value: PickleValue)] = []
     public internal(set) var attributes: PickleValue?
     private var positionByKey: [PickleKey: Int] = [:]
+    /// About the memory one entry takes (the pair, its key's hash-table slot), charged when a call copies
+    /// entries.
+    static let bytesPerEntry = 2 * MemoryLayout<PickleValue>.stride + MemoryLayout<PickleKey>.stride + 16
 
     /// Sets `key` to `value`; an existing key keeps its position, as in Python.
     func set(_ key: PickleValue, _ value: PickleValue) {
