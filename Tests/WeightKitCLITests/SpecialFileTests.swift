@@ -67,3 +67,40 @@ import Testing
         #expect(result.stderr.contains("res2.npy: is a FIFO (named pipe), not a regular file"), "\(result.stderr)")
     }
 }
+
+/// verify's `.npy` side files are data from outside: a header's shape must match the bytes, boxes must be
+/// finite rows of four, an image must be finite.
+@Suite struct VerifySideFileTests {
+    /// A version 1.0 `.npy` of float32 `values` whose header claims `shape`.
+    static func npy(shape: [Int], _ values: [Float]) -> [UInt8] {
+        let dimensions = shape.map(String.init).joined(separator: ", ") + (shape.count == 1 ? "," : "")
+        var header = Array("{'descr': '<f4', 'fortran_order': False, 'shape': (\(dimensions)), }".utf8)
+        header += [UInt8](repeating: 0x20, count: (64 - (header.count + 11) % 64) % 64) + [0x0A]
+        var bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0]
+        bytes += [UInt8(header.count & 0xFF), UInt8(header.count >> 8)] + header
+        for value in values { withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes += $0 } }
+        return bytes
+    }
+
+    static let cases: [(option: String, shape: [Int], values: [Float], phrase: String)] = [
+        ("--boxes", [1, 4], [0, 0, .nan, 10], "box 0"),
+        ("--boxes", [2, 4], [0, 0, 5, 5, 0, 0, .infinity, 10], "box 1"),
+        ("--boxes", [1000, 4], [0, 0, 5, 10], "needs 16000 bytes"),
+        ("--boxes", [1 << 40, 4], [0, 0, 5, 10], "needs 17592186044416 bytes"),
+        ("--boxes", [0, 4], [], "1 to 1000 rows"),
+        ("--boxes", [2, 3], [0, 0, 1, 1, 2, 2], "shape (R, 4)"),
+        ("--input", [1, 3, 64, 64], [1, 2, 3, 4], "needs 49152 bytes"),
+        ("--input", [1, 3, 2, 2], [Float](repeating: .nan, count: 12), "NaN or infinite"),
+    ]
+
+    @Test(arguments: cases.indices)
+    func malformedSideFilesAreRefused(_ index: Int) throws {
+        let (option, shape, values, phrase) = Self.cases[index]
+        let scratch = try Scratch()
+        let file = try scratch.write(Self.npy(shape: shape, values), to: "side.npy")
+        let result = try CLI.run("verify", SpecialFileTests.model, SpecialFileTests.model, option, file)
+        #expect(result.status == 1, "\(option) \(shape): \(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+        #expect(result.stderr.contains(file) && result.stderr.contains(phrase), "\(option) \(shape): \(result.stderr)")
+    }
+}
