@@ -75,4 +75,24 @@ import Testing
         #expect(contents.metadata["small"] == "kept")
         #expect(budget.bytesUsed < 1 << 20)
     }
+
+    /// `meta.CLASSES` of 300 references to one 1 MiB string: no class names, and no copy of it made.
+    @Test func aLargeStringAsEveryClassNameIsNoClassList() throws {
+        var pickle = PickleBytes()
+        pickle.op(PickleBytes.emptyDict)
+        pickle.text("meta")
+        pickle.op(PickleBytes.emptyDict)
+        pickle.text("CLASSES")
+        pickle.op(PickleBytes.emptyList)
+        pickle.text(String(repeating: "c", count: 1 << 20))
+        pickle.put(0)
+        pickle.op(PickleBytes.append + PickleBytes.mark)
+        for _ in 0..<300 { pickle.get(0) }
+        pickle.op(PickleBytes.appends + PickleBytes.setItem + PickleBytes.setItem)
+        let result = try load(pickle.stopped)
+        let budget = ReadBudget(.floor)
+        let contents = try CheckpointContents(root: result.value, includeAll: false, maximumNesting: 1000, budget: budget)
+        #expect(contents.facts.classes == nil)
+        #expect(budget.bytesUsed < 1 << 20)
+    }
 }

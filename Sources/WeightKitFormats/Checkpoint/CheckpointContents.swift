@@ -94,8 +94,10 @@ package struct CheckpointContents {
             guard let items = value?.sequence, !items.isEmpty else { continue }
             var names: [String] = []
             for item in items {
+                // Charged before decoding: a list of one memoised megabyte string is no list of class names.
+                guard let size = PickleWalker.textSize(item), size <= TensorCollection.maximumNameLength else { return nil }
+                try budget.charge(bytes: size + 4, for: "class names")
                 guard let name = item.text else { return nil }
-                try budget.charge(bytes: name.utf8.count + 4, for: "class names")
                 names.append(name)
             }
             return names
