@@ -49,7 +49,7 @@ package struct ProtobufWireCensus {
                 return
             }
             let field = protobuf_c_message_descriptor_get_field(top.descriptor, UInt32(number))
-            if wireType == 2, let sub = try lengthDelimited(field, number, data, &position, in: &stack) {
+            if wireType == 2, let sub = try lengthDelimited(field, number, data, &position, in: stack) {
                 guard let sub else { return }
                 stack.append(sub)
                 fieldsInMessage.append(0)
@@ -68,7 +68,7 @@ package struct ProtobufWireCensus {
     /// census ended), or nil when its bytes were counted and skipped.
     private mutating func lengthDelimited(
         _ field: UnsafePointer<ProtobufCFieldDescriptor>?, _ number: UInt64, _ data: UnsafeRawBufferPointer,
-        _ position: inout Int, in stack: inout [(descriptor: UnsafePointer<ProtobufCMessageDescriptor>, end: Int)]
+        _ position: inout Int, in stack: [(descriptor: UnsafePointer<ProtobufCMessageDescriptor>, end: Int)]
     ) throws(WeightKitError) -> (descriptor: UnsafePointer<ProtobufCMessageDescriptor>, end: Int)?? {
         let start = position, end = stack.last?.end ?? data.count
         guard let length = Self.varint(data, &position, end: end), length <= UInt64(end - position) else {
