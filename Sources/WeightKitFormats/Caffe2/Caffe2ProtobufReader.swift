@@ -53,8 +53,8 @@ package enum Caffe2ProtobufReader: WeightFileReader {
         }
         var listFault: WeightKitError?
         let list = try Caffe2Message<Caffe2__TensorProtos>.tensorProtos(bytes, budget: budget, fault: &listFault)
-        // A lone TensorProto's field 1 (dims) rarely parses as two fields of a message: a fault after those is
-        // a TensorProtos whose tensor lies about a length, which the TensorProto schema would misread.
+        // A fault after two good fields is the file's, not the schema's: a TensorProtos whose tensor lies about
+        // a length would otherwise be misread as a lone TensorProto (its dims the tensor's bytes).
         if let listFault { throw listFault }
         if let list, list.message.n_protos > 0 {
             var collection = TensorCollection(format: .caffe2Protobuf, metadata: ["caffe2.message": "TensorProtos"])

@@ -15,17 +15,16 @@ package struct ProtobufWireCensus {
     private(set) var messages = 0
     private(set) var bytes = 0
     private(set) var depth = 0
-    /// Why the wire data inside a sub-message is not well formed as this message, if it is not: then it
-    /// may be another message, or the file's lie about a field's length.
+    /// Why the wire data is not well formed as this message, if it is not: then it may be another message
+    /// or no protobuf at all, or the file's lie about a field's length (or a file cut short).
     private(set) var fault: WeightKitError?
-    /// The well-formed fields the faulty sub-message held before its fault: bytes of another kind read as
-    /// a message rarely get past their first two.
+    /// The well-formed fields the faulty message held before its fault: text or bytes of another kind read
+    /// as a message rarely get past their first two, so a fault after them is the file's own.
     private(set) var fieldsBeforeFault = 0
     private var fieldsInMessage: [Int] = [0]
 
-    /// Counts `data` as a `descriptor` message. Data that is not well formed at the top level is no
-    /// protobuf at all (the framing of top-level fields does not depend on the schema) and throws; inside
-    /// a sub-message it sets `fault`. Nesting past `maximumDepth` throws.
+    /// Counts `data` as a `descriptor` message; data that is not well formed sets `fault`. Nesting past
+    /// `maximumDepth` throws.
     init(_ data: UnsafeRawBufferPointer, as descriptor: UnsafePointer<ProtobufCMessageDescriptor>) throws(WeightKitError) {
         var stack: [(descriptor: UnsafePointer<ProtobufCMessageDescriptor>, end: Int)] = [(descriptor, data.count)]
         messages = 1
@@ -40,12 +39,12 @@ package struct ProtobufWireCensus {
             fieldsInMessage[fieldsInMessage.count - 1] += 1
             let start = position
             guard position < top.end, let tag = Self.varint(data, &position, end: top.end) else {
-                try fail("a field tag runs past the end of its message", at: start, in: stack, cutShort: true)
+                fail("a field tag runs past the end of its message", at: start, in: stack, cutShort: true)
                 return
             }
             let number = tag >> 3, wireType = tag & 7
             guard number > 0, number <= UInt64(UInt32.max) else {
-                try fail("field number \(number) is not one protobuf allows", at: start, in: stack)
+                fail("field number \(number) is not one protobuf allows", at: start, in: stack)
                 return
             }
             let field = protobuf_c_message_descriptor_get_field(top.descriptor, UInt32(number))
@@ -55,7 +54,7 @@ package struct ProtobufWireCensus {
                 fieldsInMessage.append(0)
                 continue
             } else if wireType != 2, let problem = Self.skipScalar(wireType, data, &position, end: top.end) {
-                try fail("field \(number) \(problem.reason)", at: start, in: stack, cutShort: problem.cutShort)
+                fail("field \(number) \(problem.reason)", at: start, in: stack, cutShort: problem.cutShort)
                 return
             }
             if wireType != 2 { bytes += 8 }
@@ -75,7 +74,7 @@ package struct ProtobufWireCensus {
             let remaining = max(end - position, 0)
             // A top-level field's name depends on which message the file is; its number does not.
             let what = stack.count > 1 ? describe(field, number) : "field \(number)"
-            try fail("\(what) claims more bytes than the \(remaining) left", at: start, in: stack, cutShort: true)
+            fail("\(what) claims more bytes than the \(remaining) left", at: start, in: stack, cutShort: true)
             return .some(nil)
         }
         let fieldEnd = position + Int(length)
@@ -96,20 +95,21 @@ package struct ProtobufWireCensus {
         return .some((subDescriptor, fieldEnd))
     }
 
-    /// Throws a top-level fault; records one inside a sub-message, where the bytes may be another message.
+    /// Records why the census stopped.
     private mutating func fail(
         _ reason: String, at offset: Int, in stack: [(descriptor: UnsafePointer<ProtobufCMessageDescriptor>, end: Int)],
         cutShort: Bool = false
-    ) throws(WeightKitError) {
+    ) {
+        fieldsBeforeFault = max((fieldsInMessage.last ?? 1) - 1, 0)
         guard stack.count > 1, let inner = stack.last else {
             // At the top level the framing runs to the end of the file: a length or value past it is most
-            // likely a file cut short.
-            if cutShort { throw WeightKitError.truncated("protobuf \(reason)", at: offset) }
-            throw WeightKitError(.malformed, "protobuf \(reason)", location: .init(byteOffset: offset))
+            // likely a file cut short. Which message the file is, is not known here.
+            fault = cutShort ? .truncated("protobuf \(reason)", at: offset)
+                : WeightKitError(.malformed, "protobuf \(reason)", location: .init(byteOffset: offset))
+            return
         }
         let name = String(cString: inner.descriptor.pointee.short_name)
         fault = WeightKitError(.malformed, "\(name) \(reason)", location: .init(byteOffset: offset))
-        fieldsBeforeFault = max((fieldsInMessage.last ?? 1) - 1, 0)
     }
 
     private func describe(_ field: UnsafePointer<ProtobufCFieldDescriptor>?, _ number: UInt64) -> String {
