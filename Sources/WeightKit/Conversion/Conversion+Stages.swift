@@ -94,7 +94,7 @@ extension Conversion {
             deferred: DeferredValue(key: ContainerKey.sourceSHA256.rawValue) { () throws(WeightKitError) in try digest.value() },
             progress: progress)
         let outputFormat = format ?? WeightFile.outputFormat(for: destination)
-        try WeightFile.checkOutputNames(document.tensors, for: outputFormat)
+        try WeightFile.checkOutput(document.tensors, for: outputFormat)
         let output = try AtomicOutputFile(destination: destination, overwrite: overwrite)
         try WeightFile.write(document, as: outputFormat, to: output)
     }

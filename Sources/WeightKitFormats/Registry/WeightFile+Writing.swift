@@ -28,7 +28,7 @@ extension WeightFile {
     ///   - document: the tensors, metadata, wrapping and config to write.
     ///   - format: one of `writableFormats`.
     ///   - output: the unnamed output file, linked into place once complete.
-    /// - Throws: `WeightKitError` when the format has no writer, a name is refused (`checkOutputNames`), or
+    /// - Throws: `WeightKitError` when the format has no writer, a name or rank is refused (`checkOutput`), or
     ///   the container cannot hold what the document says; the output is then discarded.
     public static func write(_ document: OutputDocument, as format: WeightFormat, to output: AtomicOutputFile)
         throws(WeightKitError)
@@ -38,7 +38,7 @@ extension WeightFile {
                 throw WeightKitError(.unsupported, "WeightKit does not write \(format.rawValue) files; it writes "
                     + writableFormats.map(\.rawValue).joined(separator: ", "))
             }
-            try OutputNames.check(document.tensors, for: format)
+            try checkOutput(document.tensors, for: format)
             try writer.write(writer.fillsDeferredValue ? document : try document.resolvingDeferredValue(), to: output)
             try output.commit()
         } catch {
@@ -48,10 +48,17 @@ extension WeightFile {
     }
 
     /// Refuses names a `format` output must not carry (paths out of the archive, control characters, NUL,
-    /// names past 4 KiB, two names that are one member): call it before creating the output, so a refused
-    /// source leaves nothing behind, not even a temporary.
-    public static func checkOutputNames(_ tensors: [OutputTensor], for format: WeightFormat) throws(WeightKitError) {
+    /// names past 4 KiB, two names that are one member) and ranks its readers refuse: call it before
+    /// creating the output, so a refused source leaves nothing behind, not even a temporary.
+    public static func checkOutput(_ tensors: [OutputTensor], for format: WeightFormat) throws(WeightKitError) {
         try OutputNames.check(tensors, for: format)
+        let limit = format.rankLimit
+        for tensor in tensors where tensor.shape.rank > limit.rank {
+            throw WeightKitError(
+                .unsupported,
+                "rank \(tensor.shape.rank): \(format.rawValue) tensors have at most \(limit.rank) dimensions (\(limit.source))",
+                location: .init(tensor: tensor.name))
+        }
     }
 
     /// Writes `collection` as it is, metadata included, to a safetensors file at `path`.
@@ -65,7 +72,7 @@ extension WeightFile {
         _ collection: TensorCollection, to path: String, overwrite: Bool = false
     ) throws(WeightKitError) {
         let tensors = collection.tensors.map(OutputTensor.init)
-        try checkOutputNames(tensors, for: .safetensors)
+        try checkOutput(tensors, for: .safetensors)
         let output = try AtomicOutputFile(destination: path, overwrite: overwrite)
         try write(OutputDocument(tensors: tensors, metadata: collection.metadata), as: .safetensors, to: output)
     }
