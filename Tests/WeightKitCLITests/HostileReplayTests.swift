@@ -60,7 +60,7 @@ import Testing
         try #require(script.terminationStatus == 0)
         let manifest = try Data(contentsOf: generated.url.appendingPathComponent("hostile.manifest.json"))
         let attacks = try JSONDecoder().decode([String: Case].self, from: manifest)
-        #expect(attacks.count >= 14)
+        #expect(attacks.count >= 22)
         for (name, entry) in attacks.sorted(by: { $0.key < $1.key }) {
             var attack = entry
             attack.name = name
