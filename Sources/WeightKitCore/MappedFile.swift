@@ -30,6 +30,10 @@ public final class MappedFile: @unchecked Sendable {
         do {
             opened = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec, .nonBlocking])
         } catch {
+            // A socket cannot be opened at all: say what it is rather than the bare errno.
+            if let status = try? FilePath(path).stat(), status.type != .regular, status.type != .directory {
+                throw Self.notRegular(status.type, path)
+            }
             throw WeightKitError(.io, "cannot open: \(Self.describe(error))", file: path)
         }
         let status: Stat
@@ -41,8 +45,7 @@ public final class MappedFile: @unchecked Sendable {
         }
         guard status.type == .regular else {
             try? opened.close()
-            throw WeightKitError(.invalidArgument, "is \(FileIdentity.kind(of: status.type)), not a regular file; nothing was read",
-                                 file: path)
+            throw Self.notRegular(status.type, path)
         }
         count = Int(status.size)
         descriptor = opened
@@ -59,6 +62,10 @@ public final class MappedFile: @unchecked Sendable {
             throw WeightKitError(.io, "cannot map into memory: \(reason)", file: path)
         }
         return UnsafeRawPointer(address)
+    }
+
+    private static func notRegular(_ type: FileType, _ path: String) -> WeightKitError {
+        WeightKitError(.invalidArgument, "is \(FileIdentity.kind(of: type)), not a regular file; nothing was read", file: path)
     }
 
     private static func describe(_ error: Error) -> String {

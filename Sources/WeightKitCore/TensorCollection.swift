@@ -28,13 +28,20 @@ public struct TensorCollection: Sendable {
     /// longer one is a file building names to exhaust memory or the layout engine.
     public static let maximumNameLength = 4096
 
-    /// Appends `tensor`; a second tensor of the same name, or a name longer than `maximumNameLength`, is
-    /// an error.
+    /// Appends `tensor`; a second tensor of the same name, a name longer than `maximumNameLength` or a rank
+    /// above the format's limit is an error.
     ///
     /// - Parameter tensor: the tensor to add at the end.
-    /// - Throws: `WeightKitError` (`malformed`) for a duplicate or overlong name.
+    /// - Throws: `WeightKitError` (`malformed`) for a duplicate or overlong name, or a rank past the limit.
     public mutating func append(_ tensor: Tensor) throws(WeightKitError) {
         try Self.checkNameLength(tensor.name.utf8.count)
+        let limit = format.rankLimit
+        guard tensor.shape.rank <= limit.rank else {
+            throw WeightKitError(
+                .malformed,
+                "rank \(tensor.shape.rank): \(format.rawValue) tensors have at most \(limit.rank) dimensions (\(limit.source))",
+                location: .init(tensor: tensor.name))
+        }
         guard indexByName[tensor.name] == nil else {
             throw WeightKitError(.malformed, "duplicate tensor name", location: .init(tensor: tensor.name))
         }

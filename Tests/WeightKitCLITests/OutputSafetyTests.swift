@@ -36,3 +36,55 @@ import Testing
         }
     }
 }
+
+/// Names from a hostile source never reach an output: each is refused in one line, naming it escaped,
+/// before any output (or temporary) appears.
+@Suite struct OutputNameTests {
+    /// A safetensors file of one float32 tensor per name.
+    static func safetensors(_ names: [String]) throws -> [UInt8] {
+        var header: [String: Any] = [:]
+        for (index, name) in names.enumerated() {
+            header[name] = ["dtype": "F32", "shape": [1], "data_offsets": [4 * index, 4 * index + 4]]
+        }
+        var text = Array(try JSONSerialization.data(withJSONObject: header))
+        text += [UInt8](repeating: 0x20, count: (8 - text.count % 8) % 8)
+        let length = UInt64(text.count)
+        return (0..<8).map { UInt8(truncatingIfNeeded: length >> (8 * $0)) } + text
+            + [UInt8](repeating: 0, count: 4 * names.count)
+    }
+
+    static let hostile: [(name: String, phrase: String)] = [
+        ("../../etc/cron.d/x", "'..' component"),
+        ("a/..\\..\\b", "'..' component"),
+        ("/etc/passwd", "absolute path"),
+        ("C:/Windows/x", "absolute path"),
+        ("w\u{0}hidden", "NUL"),
+        ("w\nerror: forged\u{1B}[2J", "control character"),
+        (String(repeating: "n", count: 5000), "longer than the 4096"),
+    ]
+
+    @Test(arguments: ["out.npz", "out.pth", "out.params", "out.pkl", "out.safetensors"])
+    func hostileNamesAreRefusedBeforeAnyOutput(_ outputName: String) throws {
+        for (name, phrase) in Self.hostile {
+            let scratch = try Scratch()
+            let source = try scratch.write(try Self.safetensors(["ok.weight", name]), to: "source.safetensors")
+            let result = try CLI.run("convert", source, "--to", scratch.path(outputName), "--quiet")
+            let lines = result.stderr.split(separator: "\n").filter { $0.hasPrefix("error:") || !$0.hasPrefix("warning:") }
+            #expect(result.status == 1, "\(outputName) \(phrase): \(result.stderr)")
+            #expect(lines.count == 1 && result.stderr.contains(phrase), "\(outputName): \(result.stderr)")
+            #expect(!result.stderr.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" }, "\(result.stderr)")
+            #expect(scratch.contents == ["source.safetensors"], "\(outputName) \(phrase) left \(scratch.contents)")
+        }
+    }
+
+    @Test func namesThatAreOneMemberOnceExtractedAreRefused() throws {
+        let scratch = try Scratch()
+        let source = try scratch.write(try Self.safetensors(["a/b.weight", "a/./b.weight"]), to: "source.safetensors")
+        let result = try CLI.run("convert", source, "--to", scratch.path("out.npz"), "--quiet")
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("would be one member of the archive"), "\(result.stderr)")
+        #expect(scratch.contents == ["source.safetensors"])
+        // In a pickle they are two distinct keys.
+        #expect(try CLI.run("convert", source, "--to", scratch.path("out.pth"), "--quiet").status == 0)
+    }
+}

@@ -178,13 +178,13 @@ import Testing
     @Test func writerFindingsReadBackOrAreRefused() throws {
         let folder = Fixtures.path("malformed/writers")
         for file in try FileManager.default.contentsOfDirectory(atPath: folder).sorted() {
-            let collection = try WeightFile.read("\(folder)/\(file)")
+            let tensors = try findingTensors("\(folder)/\(file)")
             for container in ["pth", "pkl", "npz", "params", "safetensors"] {
                 let scratch = try ScratchDirectory()
         let path = scratch.path("finding.\(container)")
                 let output = try AtomicOutputFile(destination: path, overwrite: false)
                 do throws(WeightKitError) {
-                    try WeightFile.write(OutputDocument(tensors: collection.tensors.map(OutputTensor.init), wrapping: .model),
+                    try WeightFile.write(OutputDocument(tensors: tensors, wrapping: .model),
                                          as: WeightFile.outputFormat(for: path), to: output)
                 } catch {
                     #expect(error.kind == .unsupported, "\(file) as \(container): \(error)")
@@ -192,10 +192,28 @@ import Testing
                     continue
                 }
                 let back = try WeightFile.read(path)
-                for tensor in collection.tensors {
-                    #expect(back[tensor.name]?.data.bytes == tensor.data.bytes, "\(file) as \(container)")
+                for tensor in tensors {
+                    #expect(try back[tensor.name]?.data.bytes == tensor.bytes().bytes,
+                            "\(file) as \(container)")
                 }
             }
         }
+    }
+
+    /// A finding's tensors. A rank past its framework's is now refused when read, so such a shape reaches a
+    /// writer only from a library caller: the writers get it as that caller would give it.
+    private func findingTensors(_ path: String) throws -> [OutputTensor] {
+        let collection: TensorCollection
+        do {
+            collection = try WeightFile.read(path)
+        } catch {
+            guard "\(error)".contains("at most 32 dimensions") else { throw error }
+            let shape = try Shape([114, 100, 101, 114, 101, 100, 68, 105, 0, 14, 79, 114, 100, 101, 116, 113, 2, 99, 116,
+                                   111, 114, 99, 104, 46, 95, 5315, 49, 46, 6, 88, 36, 0, 0, 0, 0, 32030900547, 101, 105,
+                                   103, 104, 116, 113, 2, 99, 116, 111, 114, 99, 104, 46, 4029623050634, 116, 105, 108,
+                                   115, 10, 95, 114, 101, 1, 0, 0, 0, 0, 0, 0, 0, 98, 117])
+            return [OutputTensor(name: "tensor", dtype: .float32, shape: shape) { TensorData([]) }]
+        }
+        return collection.tensors.map(OutputTensor.init)
     }
 }

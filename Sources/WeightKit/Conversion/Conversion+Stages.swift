@@ -93,8 +93,10 @@ extension Conversion {
             config: work.config,
             deferred: DeferredValue(key: ContainerKey.sourceSHA256.rawValue) { () throws(WeightKitError) in try digest.value() },
             progress: progress)
+        let outputFormat = format ?? WeightFile.outputFormat(for: destination)
+        try WeightFile.checkOutput(document.tensors, for: outputFormat)
         let output = try AtomicOutputFile(destination: destination, overwrite: overwrite)
-        try WeightFile.write(document, as: format ?? WeightFile.outputFormat(for: destination), to: output)
+        try WeightFile.write(document, as: outputFormat, to: output)
     }
 
     /// What will be written for each tensor of `collection`, without producing any bytes yet.

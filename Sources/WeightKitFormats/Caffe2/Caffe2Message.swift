@@ -19,13 +19,18 @@ package final class Caffe2Message<Message> {
 
     /// Unpacks `bytes` as the message `descriptor` describes, after a census of the wire data has charged
     /// the messages and memory unpacking will build to `budget`; nil when the bytes are not that message.
+    /// `fault` receives why the bytes are not that message when a sub-message that began well (two fields)
+    /// is not well formed: most likely a length the file lies about, not another message.
     static func unpack(
         _ bytes: UnsafeRawBufferPointer, _ descriptor: UnsafePointer<ProtobufCMessageDescriptor>, budget: ReadBudget,
-        free: @escaping (UnsafeMutablePointer<Message>) -> Void
+        fault: inout WeightKitError?, free: @escaping (UnsafeMutablePointer<Message>) -> Void
     ) throws(WeightKitError) -> Caffe2Message<Message>? {
-        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self),
-              let census = try ProtobufWireCensus(bytes, as: descriptor)
-        else { return nil }
+        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return nil }
+        let census = try ProtobufWireCensus(bytes, as: descriptor)
+        if let problem = census.fault {
+            if census.fieldsBeforeFault >= 2 { fault = fault ?? problem }
+            return nil
+        }
         let name = String(cString: descriptor.pointee.short_name)
         try budget.charge(values: census.messages, for: "\(census.messages) protobuf messages (as \(name))")
         try budget.charge(bytes: census.bytes, for: "unpacking a \(name)")
@@ -33,26 +38,26 @@ package final class Caffe2Message<Message> {
         return Caffe2Message(UnsafeMutableRawPointer(decoded).assumingMemoryBound(to: Message.self), free: free)
     }
 
-    static func netDef(_ bytes: UnsafeRawBufferPointer, budget: ReadBudget) throws(WeightKitError)
-        -> Caffe2Message<Caffe2__NetDef>?
+    static func netDef(_ bytes: UnsafeRawBufferPointer, budget: ReadBudget, fault: inout WeightKitError?)
+        throws(WeightKitError) -> Caffe2Message<Caffe2__NetDef>?
     {
-        try Caffe2Message<Caffe2__NetDef>.unpack(bytes, wk_caffe2_net_def_descriptor(), budget: budget) {
+        try Caffe2Message<Caffe2__NetDef>.unpack(bytes, wk_caffe2_net_def_descriptor(), budget: budget, fault: &fault) {
             caffe2__net_def__free_unpacked($0, nil)
         }
     }
 
-    static func tensorProtos(_ bytes: UnsafeRawBufferPointer, budget: ReadBudget) throws(WeightKitError)
-        -> Caffe2Message<Caffe2__TensorProtos>?
+    static func tensorProtos(_ bytes: UnsafeRawBufferPointer, budget: ReadBudget, fault: inout WeightKitError?)
+        throws(WeightKitError) -> Caffe2Message<Caffe2__TensorProtos>?
     {
-        try Caffe2Message<Caffe2__TensorProtos>.unpack(bytes, wk_caffe2_tensor_protos_descriptor(), budget: budget) {
+        try Caffe2Message<Caffe2__TensorProtos>.unpack(bytes, wk_caffe2_tensor_protos_descriptor(), budget: budget, fault: &fault) {
             caffe2__tensor_protos__free_unpacked($0, nil)
         }
     }
 
-    static func tensorProto(_ bytes: UnsafeRawBufferPointer, budget: ReadBudget) throws(WeightKitError)
-        -> Caffe2Message<Caffe2__TensorProto>?
+    static func tensorProto(_ bytes: UnsafeRawBufferPointer, budget: ReadBudget, fault: inout WeightKitError?)
+        throws(WeightKitError) -> Caffe2Message<Caffe2__TensorProto>?
     {
-        try Caffe2Message<Caffe2__TensorProto>.unpack(bytes, wk_caffe2_tensor_proto_descriptor(), budget: budget) {
+        try Caffe2Message<Caffe2__TensorProto>.unpack(bytes, wk_caffe2_tensor_proto_descriptor(), budget: budget, fault: &fault) {
             caffe2__tensor_proto__free_unpacked($0, nil)
         }
     }

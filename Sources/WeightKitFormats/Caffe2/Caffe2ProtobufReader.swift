@@ -41,30 +41,36 @@ package enum Caffe2ProtobufReader: WeightFileReader {
         .unsupported,
         "starts like a protobuf but decodes as none of Caffe2's NetDef, TensorProtos or TensorProto (truncated, or another schema)")
 
-    /// The decoded content, or nil when the bytes are none of the Caffe2 messages.
+    /// The decoded content, or nil when the bytes are none of the Caffe2 messages. A field whose length
+    /// claims more than its message holds is reported rather than read as another message.
     static func decode(_ file: MappedFile, budget: ReadBudget) throws(WeightKitError) -> TensorCollection? {
         let bytes = file.bytes
-        if let net = try Caffe2Message<Caffe2__NetDef>.netDef(bytes, budget: budget),
+        var fault: WeightKitError?
+        if let net = try Caffe2Message<Caffe2__NetDef>.netDef(bytes, budget: budget, fault: &fault),
            net.message.n_op > 0 || net.message.n_external_input > 0
         {
             return try collection(from: net.message, path: file.path)
         }
-        if let list = try Caffe2Message<Caffe2__TensorProtos>.tensorProtos(bytes, budget: budget),
-           list.message.n_protos > 0
-        {
+        var listFault: WeightKitError?
+        let list = try Caffe2Message<Caffe2__TensorProtos>.tensorProtos(bytes, budget: budget, fault: &listFault)
+        // A fault after two good fields is the file's, not the schema's: a TensorProtos whose tensor lies about
+        // a length would otherwise be misread as a lone TensorProto (its dims the tensor's bytes).
+        if let listFault { throw listFault }
+        if let list, list.message.n_protos > 0 {
             var collection = TensorCollection(format: .caffe2Protobuf, metadata: ["caffe2.message": "TensorProtos"])
             for (index, proto) in ProtobufC.messages(Int(list.message.n_protos), list.message.protos).enumerated() {
                 try collection.append(Caffe2TensorDecoder.tensor(proto, fallbackName: String(index)))
             }
             return collection
         }
-        if let single = try Caffe2Message<Caffe2__TensorProto>.tensorProto(bytes, budget: budget),
+        if let single = try Caffe2Message<Caffe2__TensorProto>.tensorProto(bytes, budget: budget, fault: &fault),
            single.message.has_data_type != 0 || single.message.n_dims > 0
         {
             var collection = TensorCollection(format: .caffe2Protobuf, metadata: ["caffe2.message": "TensorProto"])
             try collection.append(Caffe2TensorDecoder.tensor(single.message, fallbackName: "tensor"))
             return collection
         }
+        if let fault { throw fault }
         return nil
     }
 

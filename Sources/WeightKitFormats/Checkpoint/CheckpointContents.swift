@@ -19,11 +19,13 @@ package struct CheckpointContents {
     var facts = SourceFacts()
 
     init(root: PickleValue, includeAll: Bool, maximumNesting: Int, budget: ReadBudget) throws(WeightKitError) {
-        var pickledClasses = Set<String>()
-        let walker = PickleWalker(maximumNesting: maximumNesting, classify: { (object) throws(WeightKitError) in
-            if object.isInert { pickledClasses.insert(object.type.description) }
-            return try Self.classify(object)
-        }, budget: budget)
+        var pickledClasses = Set<ObjectIdentifier>(), classNames = Set<String>()
+        let walker = PickleWalker(maximumNesting: maximumNesting, classify: { object in
+            if object.isInert, pickledClasses.insert(ObjectIdentifier(object)).inserted {
+                classNames.insert(object.type.description)
+            }
+            return Self.classify(object)
+        }, members: Self.members, budget: budget)
         var weightsRoot = root
         var weightsPath: [String] = []
         if !includeAll, case .dict(let dict) = root {
@@ -37,26 +39,44 @@ package struct CheckpointContents {
         }
         try walker.walk(weightsRoot) { path, value throws(WeightKitError) in
             guard case .object(let object) = value else { return }
-            try TensorCollection.checkNameLength(path.reduce(path.count - 1) { $0 + $1.utf8.count })
+            let length = path.reduce(path.count - 1) { $0 + $1.utf8.count }
+            try TensorCollection.checkNameLength(length)
+            try budget.charge(bytes: length, for: "naming a tensor")
             let name = path.joined(separator: ".")
             if !includeAll, Self.trainingBufferSuffixes.contains(where: name.hasSuffix) { return }
             tensors.append((name, object))
         }
         facts.classes = try Self.classNames(in: root, budget: budget)
-        if !pickledClasses.isEmpty {
+        if !classNames.isEmpty {
             // Said so a user knows the file is a pickled program, not a state dict; nothing of it was run.
-            facts.pickledObjects = Array(pickledClasses.sorted().prefix(32))
+            facts.pickledObjects = Array(classNames.sorted().prefix(32))
         }
-        var entries = 0
+        metadata = try Self.metadata(of: root, besides: weightsPath, walker, budget: budget)
+    }
+
+    /// The longest metadata text kept: configs run to tens of kilobytes; a longer string is data, and
+    /// one string referenced under every key must not be copied for each.
+    static let maximumMetadataText = 256 << 10
+
+    /// Scalars near the root, by their dotted paths, except under the weights' key.
+    private static func metadata(
+        of root: PickleValue, besides weightsPath: [String], _ walker: PickleWalker, budget: ReadBudget
+    ) throws(WeightKitError) -> [String: String] {
+        var metadata: [String: String] = [:]
         try walker.walk(root, enter: { path, _ in
             path.count < Self.metadataDepth && (weightsPath.isEmpty || path != weightsPath)
         }) { path, value throws(WeightKitError) in
-            guard entries < Self.maximumMetadataEntries, !path.isEmpty, let text = PickleWalker.scalarText(value)
-            else { return }
-            try budget.charge(bytes: path.reduce(text.utf8.count) { $0 + $1.utf8.count }, for: "metadata")
-            metadata[path.joined(separator: ".")] = text
-            entries += 1
+            guard metadata.count < Self.maximumMetadataEntries, !path.isEmpty else { return }
+            let keyLength = path.reduce(path.count - 1) { $0 + $1.utf8.count }
+            guard keyLength <= TensorCollection.maximumNameLength, let size = PickleWalker.textSize(value) else { return }
+            guard size <= Self.maximumMetadataText else {
+                metadata[path.joined(separator: ".")] = "(\(size)-byte string, not shown)"
+                return
+            }
+            try budget.charge(bytes: keyLength + size, for: "metadata")
+            metadata[path.joined(separator: ".")] = PickleWalker.scalarText(value)
         }
+        return metadata
     }
 
     /// Where checkpoints keep their class names: mmdetection 2.x `meta.CLASSES`, 3.x
@@ -74,8 +94,10 @@ package struct CheckpointContents {
             guard let items = value?.sequence, !items.isEmpty else { continue }
             var names: [String] = []
             for item in items {
+                // Charged before decoding: a list of one memoised megabyte string is no list of class names.
+                guard let size = PickleWalker.textSize(item), size <= TensorCollection.maximumNameLength else { return nil }
+                try budget.charge(bytes: size + 4, for: "class names")
                 guard let name = item.text else { return nil }
-                try budget.charge(bytes: name.utf8.count + 4, for: "class names")
                 names.append(name)
             }
             return names
@@ -102,32 +124,43 @@ package struct CheckpointContents {
 
     /// Tensors are leaves; TorchScript modules and namespaces are walked through their attributes, with a
     /// module's own tensors before its submodules, as `state_dict()` orders them.
-    static func classify(_ object: PickleObject) throws(WeightKitError) -> PickleWalker.ObjectVisit {
+    static func classify(_ object: PickleObject) -> PickleWalker.ObjectVisit {
         if isTensor(object) { return .leaf }
-        guard case .dict(let attributes)? = object.state else { return .skip }
+        guard case .dict? = object.state else { return .skip }
+        return .members
+    }
+
+    /// The members of an object `classify` walks into, listed once per object.
+    static func members(_ object: PickleObject, _ walker: PickleWalker) throws(WeightKitError) -> [(String, PickleValue)] {
+        guard case .dict(let attributes)? = object.state else { return [] }
         if object.isInert, attributes["_parameters"] != nil || attributes["_modules"] != nil {
-            return .members(moduleMembers(attributes))
+            return try moduleMembers(attributes, walker)
         }
         if object.type.module == "__torch__" || object.type.module.hasPrefix("__torch__.") {
-            let own = attributes.entries.filter { isTensor($0.value) }
-            let children = attributes.entries.filter { isModule($0.value) }
-            return .members((own + children).map { (PickleWalker.keyText($0.key), $0.value) })
+            let own = attributes.entries.lazy.filter { isTensor($0.value) }
+            let children = attributes.entries.lazy.filter { isModule($0.value) }
+            return try walker.named(own) + walker.named(children)
         }
-        return .members(attributes.entries.map { (PickleWalker.keyText($0.key), $0.value) })
+        return try walker.named(attributes.entries)
     }
 
     /// A pickled `nn.Module`'s tensors as `state_dict()` names them: its parameters, its persistent buffers,
     /// then its submodules, each under its attribute name.
-    private static func moduleMembers(_ attributes: PickleDict) -> [(String, PickleValue)] {
-        func entries(_ key: String) -> [(String, PickleValue)] {
+    private static func moduleMembers(_ attributes: PickleDict, _ walker: PickleWalker) throws(WeightKitError)
+        -> [(String, PickleValue)]
+    {
+        func entries(_ key: String) throws(WeightKitError) -> [(String, PickleValue)] {
             guard case .dict(let dict)? = attributes[key] else { return [] }
-            return dict.entries.compactMap { $0.value.isNone ? nil : (PickleWalker.keyText($0.key), $0.value) }
+            return try walker.named(dict.entries.lazy.filter { !$0.value.isNone })
         }
         var nonPersistent = Set<String>()
         if case .set(let names)? = attributes["_non_persistent_buffers_set"] {
-            nonPersistent = Set(names.items.compactMap(\.text))
+            // Many modules may share one memoised set: each listing of it is charged.
+            try walker.budget?.charge(work: names.items.count, for: "reading \(names.items.count) buffer names")
+            for name in names.items { if case .string(let text) = name { nonPersistent.insert(text) } }
         }
-        return entries("_parameters") + entries("_buffers").filter { !nonPersistent.contains($0.0) } + entries("_modules")
+        return try entries("_parameters") + entries("_buffers").filter { !nonPersistent.contains($0.0) }
+            + entries("_modules")
     }
 
     private static func isTensor(_ value: PickleValue) -> Bool {

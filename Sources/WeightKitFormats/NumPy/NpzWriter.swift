@@ -11,12 +11,8 @@ package enum NpzWriter: WeightFileWriter {
         // libzip removes an archive left with no entries instead of writing one.
         guard !tensors.isEmpty else { throw WeightKitError(.unsupported, "an .npz needs at least one array") }
         let zip = ZipWriter(output: output)
+        // Member names are the tensors' names, checked by `OutputNames` before the output was made.
         for tensor in tensors {
-            // A zip member name ends at NUL (libzip takes C strings): such a name could not come back.
-            guard !tensor.name.utf8.contains(0) else {
-                throw WeightKitError(.unsupported, "an .npz member name cannot hold a NUL character",
-                                     location: .init(tensor: tensor.name))
-            }
             let header = try NpyHeader.encoded(dtype: tensor.dtype, dimensions: tensor.shape.dimensions)
             let producer = try tensor.producer()
             let (size, overflow) = header.count.addingReportingOverflow(producer.count)

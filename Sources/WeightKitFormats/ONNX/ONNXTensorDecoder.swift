@@ -5,8 +5,8 @@ import WeightKitCore
 /// One ONNX TensorProto as a tensor: its bytes from `raw_data`, from the typed field its data type is kept
 /// in, or from a file beside the model (`external_data`).
 enum ONNXTensorDecoder {
-    /// ONNX allows any rank; no framework WeightKit reads writes more than PyTorch's 64 dimensions.
-    static let maximumRank = 64
+    /// ONNX allows any rank; the limit is checked before the dimensions are even copied.
+    static let maximumRank = WeightFormat.onnx.rankLimit.rank
 
     static func tensor(_ proto: Onnx__TensorProto, fallbackName: String, folder: String, budget: ReadBudget) throws(WeightKitError)
         -> Tensor

@@ -25,6 +25,8 @@ public final class PickleTuple: PickleContainer {
 public final class PickleList: PickleContainer {
     /// The list's items, in order.
     public internal(set) var items: [PickleValue] = []
+    /// The memory one item takes, charged when a call copies items.
+    static let bytesPerItem = MemoryLayout<PickleValue>.stride
 
     override func clear() { items = [] }
 }
@@ -36,6 +38,9 @@ public final class PickleDict: PickleContainer {
     /// The state BUILD gave the dict object itself (an OrderedDict's `_metadata`), kept apart from its items.
     public internal(set) var attributes: PickleValue?
     private var positionByKey: [PickleKey: Int] = [:]
+    /// About the memory one entry takes (the pair, its key's hash-table slot), charged when a call copies
+    /// entries.
+    static let bytesPerEntry = 2 * MemoryLayout<PickleValue>.stride + MemoryLayout<PickleKey>.stride + 16
 
     /// Sets `key` to `value`; an existing key keeps its position, as in Python.
     func set(_ key: PickleValue, _ value: PickleValue) {

@@ -22,7 +22,7 @@ extension PickleRun {
         guard case .tuple(let tuple) = arguments else {
             throw malformed("REDUCE arguments are a \(arguments.kindName), not a tuple")
         }
-        try push(try call(callable, tuple.items))
+        try push(try call(callable, tuple.items, from: arguments))
     }
 
     /// NEWOBJ, and NEWOBJ_EX whose keyword arguments are dropped.
@@ -32,7 +32,7 @@ extension PickleRun {
         guard case .tuple(let tuple) = arguments else {
             throw malformed("\(withKeywords ? "NEWOBJ_EX" : "NEWOBJ") arguments are a \(arguments.kindName), not a tuple")
         }
-        try push(try instantiate(type, tuple.items))
+        try push(try instantiate(type, tuple.items, from: arguments))
     }
 
     /// BUILD: an object's state, or a dict's attributes; never a call of `__setstate__`.
@@ -91,17 +91,22 @@ extension PickleRun {
 
     /// NEWOBJ and `copyreg._reconstructor`: an allow-listed class builds what its role says; any other class
     /// a file named becomes an inert record of its name, arguments and (after BUILD) state.
-    func instantiate(_ type: PickleValue, _ arguments: [PickleValue], depth: Int = 0) throws(WeightKitError) -> PickleValue {
+    func instantiate(
+        _ type: PickleValue, _ arguments: [PickleValue], from source: PickleValue? = nil, depth: Int = 0
+    ) throws(WeightKitError) -> PickleValue {
         if case .global(let name) = type, machine.globals.role(of: name) == nil, machine.recordsUnknownClasses {
-            return .object(try keep(
-                PickleObject(type: name, arguments: arguments, offset: opcodeOffset, isInert: true), holding: arguments))
+            let object = PickleObject(type: name, arguments: arguments, offset: opcodeOffset, isInert: true)
+            return .object(try keep(object, holding: arguments, from: source))
         }
-        return try call(type, arguments, depth: depth)
+        return try call(type, arguments, from: source, depth: depth)
     }
 
-    /// REDUCE and NEWOBJ: builds what the allow-list says calling `callable` builds. `depth` counts the
-    /// calls made on behalf of an outer call's arguments.
-    func call(_ callable: PickleValue, _ arguments: [PickleValue], depth: Int = 0) throws(WeightKitError) -> PickleValue {
+    /// REDUCE and NEWOBJ: builds what the allow-list says calling `callable` builds. `source` is the
+    /// arguments' tuple when there is one; `depth` counts the calls made on behalf of an outer call's
+    /// arguments.
+    func call(
+        _ callable: PickleValue, _ arguments: [PickleValue], from source: PickleValue? = nil, depth: Int = 0
+    ) throws(WeightKitError) -> PickleValue {
         guard depth <= machine.limits.maximumCallDepth else {
             throw refused(.limitExceeded, "rebuild calls nested more than \(machine.limits.maximumCallDepth) levels deep")
         }
@@ -111,7 +116,9 @@ extension PickleRun {
         }
         switch role {
         case .value: throw refused(.unsafe, "'\(name)' may be referenced but not called")
-        case .record: return .object(try keep(PickleObject(type: name, arguments: arguments, offset: opcodeOffset), holding: arguments))
+        case .record:
+            let object = PickleObject(type: name, arguments: arguments, offset: opcodeOffset)
+            return .object(try keep(object, holding: arguments, from: source))
         case .orderedDict: return try orderedDict(arguments)
         case .encodeLatin1: return try encode(arguments)
         case .set: return try set(of: arguments, name)

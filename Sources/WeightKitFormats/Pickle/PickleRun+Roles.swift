@@ -2,10 +2,11 @@ import WeightKitCore
 
 /// What each role of the allow-list builds when called.
 extension PickleRun {
-    /// `collections.OrderedDict(pairs)`.
+    /// `collections.OrderedDict(pairs)`: every pair is copied into the new dict.
     func orderedDict(_ arguments: [PickleValue]) throws(WeightKitError) -> PickleValue {
         let dict = try keep(PickleDict())
         if let items = arguments.first?.sequence {
+            try copying(items.count, itemBytes: PickleDict.bytesPerEntry, "OrderedDict of \(items.count) pairs")
             try deepen(dict, by: items)
             for item in items {
                 guard let pair = item.sequence, pair.count == 2 else { throw malformed("OrderedDict item is not a pair") }
@@ -15,29 +16,32 @@ extension PickleRun {
         return .dict(dict)
     }
 
-    /// `_codecs.encode(text, encoding)`: Python 3's bytes at protocol < 3 (latin-1), or UTF-8 bytes.
+    /// `_codecs.encode(text, encoding)`: Python 3's bytes at protocol < 3 (latin-1), or UTF-8 bytes. What it
+    /// builds is charged from the text's length before the text is decoded.
     func encode(_ arguments: [PickleValue]) throws(WeightKitError) -> PickleValue {
         let encoding = arguments.count > 1 ? arguments[1].text?.lowercased() : "utf-8"
         let latin1 = encoding == "latin1" || encoding == "latin-1" || encoding == "iso-8859-1"
-        if latin1, case .utf8Text(let utf8)? = arguments.first {
-            return try latin1Bytes(utf8)
+        switch arguments.first {
+        case .utf8Text(let utf8)? where latin1: return try latin1Bytes(utf8)
+        // A Python 2 str is latin-1 text of its bytes: encoding it gives those bytes back, without a copy.
+        case .binaryString(let raw)? where latin1: return .bytes(raw)
+        default: break
         }
-        try work(arguments.first?.hashCost ?? 0, "decoding a string")
-        guard let text = arguments.first?.text else { throw malformed("_codecs.encode without a string") }
-        try produce(text.utf8.count, "_codecs.encode")
-        if latin1 {
-            var bytes: [UInt8] = []
-            bytes.reserveCapacity(text.unicodeScalars.count)
-            for scalar in text.unicodeScalars {
-                guard scalar.value < 256 else { throw malformed("_codecs.encode: text is not latin-1") }
-                bytes.append(UInt8(scalar.value))
-            }
-            return .bytes(TensorData(bytes))
-        }
-        guard encoding == "utf-8" || encoding == "utf8" else {
+        guard latin1 || encoding == "utf-8" || encoding == "utf8" else {
             throw refused(.unsupported, "_codecs.encode with encoding '\(encoding ?? "?")'")
         }
-        return .bytes(TensorData(Array(text.utf8)))
+        let cost = arguments.first?.hashCost ?? 0
+        try work(cost, "decoding a string")
+        try produce(cost, "_codecs.encode")
+        guard let text = arguments.first?.text else { throw malformed("_codecs.encode without a string") }
+        guard latin1 else { return .bytes(TensorData(Array(text.utf8))) }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.unicodeScalars.count)
+        for scalar in text.unicodeScalars {
+            guard scalar.value < 256 else { throw malformed("_codecs.encode: text is not latin-1") }
+            bytes.append(UInt8(scalar.value))
+        }
+        return .bytes(TensorData(bytes))
     }
 
     /// Large latin-1 text (array data in disguise), decoded lazily and once per memoised string.
@@ -56,6 +60,8 @@ extension PickleRun {
         let set = try keep(PickleList())
         if let first = arguments.first {
             guard let items = first.sequence ?? setItems(first) else { throw malformed("\(name) of a \(first.kindName)") }
+            try copying(items.count, itemBytes: PickleList.bytesPerItem, "\(name) of \(items.count) items")
+            set.depth = first.depth
             set.items = items
         }
         return .set(set)
@@ -77,7 +83,8 @@ extension PickleRun {
     func tuple(of arguments: [PickleValue], _ name: PythonName) throws(WeightKitError) -> PickleValue {
         guard let first = arguments.first else { return try tuple([]) }
         guard let items = first.sequence else { throw malformed("\(name) of a \(first.kindName)") }
-        return try tuple(items)
+        try copying(items.count, itemBytes: PickleList.bytesPerItem, "\(name) of \(items.count) items")
+        return .tuple(try keep(PickleTuple(items), from: first))
     }
 
     /// The first argument itself (`_rebuild_parameter(data, ...)`, `build_intlist(list)`).
@@ -91,7 +98,7 @@ extension PickleRun {
         guard arguments.count >= 3, let inner = arguments[2].sequence else {
             throw malformed("\(name) needs (function, type, arguments, state)")
         }
-        return try call(arguments[0], inner, depth: depth + 1)
+        return try call(arguments[0], inner, from: arguments[2], depth: depth + 1)
     }
 
     /// `copyreg._reconstructor(cls, base, state)`: an instance of `cls`.

@@ -77,17 +77,39 @@ package final class PickleRun {
         return located
     }
 
+    /// Adds a container to the arena. Its depth comes from `source` when it holds the items of that
+    /// container (a call's arguments tuple, whose depth is known: one memoised tuple of a million
+    /// arguments may be called with many times), else from `items`.
     func keep<Container: PickleContainer>(
-        _ container: Container, holding items: [PickleValue] = []
+        _ container: Container, holding items: [PickleValue] = [], from source: PickleValue? = nil
     ) throws(WeightKitError) -> Container {
         try count()
         arena.append(container)
-        try deepen(container, by: items)
+        if let source {
+            container.depth = source.depth
+        } else {
+            try deepen(container, by: items)
+        }
         return container
     }
 
-    /// Records that `container` now holds `items`; refuses nesting past the limit as it is built.
+    /// Charges, before a call builds it, a container of `count` items copied from another one: a memoised
+    /// list passed to `OrderedDict`, `set` or `tuple` again and again is copied each time (now, or when
+    /// either is next appended to), so each call costs its items, not one value.
+    func copying(_ count: Int, itemBytes: Int, _ what: @autoclosure () -> String) throws(WeightKitError) {
+        do {
+            try budget.charge(values: count, for: what())
+            let (bytes, overflow) = count.multipliedReportingOverflow(by: itemBytes)
+            try budget.charge(bytes: overflow ? Int.max : bytes, for: what())
+        } catch {
+            throw located(error)
+        }
+    }
+
+    /// Records that `container` now holds `items`; refuses nesting past the limit as it is built. Each
+    /// item is a step: a call may be handed one memoised tuple of a million arguments many times.
     func deepen(_ container: PickleContainer, by items: [PickleValue]) throws(WeightKitError) {
+        try work(items.count, "nesting \(items.count) values")
         for item in items where item.depth >= container.depth {
             container.depth = item.depth + 1
         }

@@ -31,8 +31,8 @@ extension WeightFile {
     ///   - document: the tensors, metadata, wrapping and config to write.
     ///   - format: one of `writableFormats`.
     ///   - output: the unnamed output file, linked into place once complete.
-    /// - Throws: `WeightKitError` when the format has no writer, two tensors share a name, or the container
-    ///   cannot hold what the document says; the output is then discarded.
+    /// - Throws: `WeightKitError` when the format has no writer, a name or rank is refused (`checkOutput`), or
+    ///   the container cannot hold what the document says; the output is then discarded.
     public static func write(_ document: OutputDocument, as format: WeightFormat, to output: AtomicOutputFile)
         throws(WeightKitError)
     {
@@ -41,7 +41,7 @@ extension WeightFile {
                 throw WeightKitError(.unsupported, "WeightKit does not write \(format.rawValue) files; it writes "
                     + writableFormats.map(\.rawValue).joined(separator: ", "))
             }
-            try ensureUniqueNames(document.tensors)
+            try checkOutput(document.tensors, for: format)
             try writer.write(writer.fillsDeferredValue ? document : try document.resolvingDeferredValue(), to: output)
             try output.commit()
         } catch {
@@ -50,10 +50,17 @@ extension WeightFile {
         }
     }
 
-    private static func ensureUniqueNames(_ tensors: [OutputTensor]) throws(WeightKitError) {
-        var seen = Set<String>()
-        for tensor in tensors where !seen.insert(tensor.name).inserted {
-            throw WeightKitError(.invalidArgument, "two tensors would both be named '\(tensor.name)'")
+    /// Refuses names a `format` output must not carry (paths out of the archive, control characters, NUL,
+    /// names past 4 KiB, two names that are one member) and ranks its readers refuse: call it before
+    /// creating the output, so a refused source leaves nothing behind, not even a temporary.
+    public static func checkOutput(_ tensors: [OutputTensor], for format: WeightFormat) throws(WeightKitError) {
+        try OutputNames.check(tensors, for: format)
+        let limit = format.rankLimit
+        for tensor in tensors where tensor.shape.rank > limit.rank {
+            throw WeightKitError(
+                .unsupported,
+                "rank \(tensor.shape.rank): \(format.rawValue) tensors have at most \(limit.rank) dimensions (\(limit.source))",
+                location: .init(tensor: tensor.name))
         }
     }
 
@@ -67,8 +74,9 @@ extension WeightFile {
     public static func writeSafetensors(
         _ collection: TensorCollection, to path: String, overwrite: Bool = false
     ) throws(WeightKitError) {
+        let tensors = collection.tensors.map(OutputTensor.init)
+        try checkOutput(tensors, for: .safetensors)
         let output = try AtomicOutputFile(destination: path, overwrite: overwrite)
-        try write(OutputDocument(tensors: collection.tensors.map(OutputTensor.init), metadata: collection.metadata),
-                  as: .safetensors, to: output)
+        try write(OutputDocument(tensors: tensors, metadata: collection.metadata), as: .safetensors, to: output)
     }
 }

@@ -17,10 +17,17 @@ struct ArithmeticParser {
         WeightKitError(.invalidArgument, "layout expression '{\(expression)}' cannot be evaluated for \(captures)")
     }
 
+    /// The largest number in a name that arithmetic is done on: no network has a hundred thousand stages,
+    /// blocks or levels, and a 19-digit index would give names no framework can load, or overflow.
+    static let maximumIndex = 100_000
+
     /// A number in the tensor name (a capture) that does not fit, or arithmetic on it that overflows: the
     /// file's fault, not the layout's.
     private func outOfRange() -> WeightKitError {
-        WeightKitError(.malformed, "layout expression '{\(expression)}' is out of range for the numbers in this name")
+        WeightKitError(
+            .malformed,
+            "layout expression '{\(expression)}' is out of range for the numbers in this name (\(captures.first ?? "")):"
+                + " indices above \(Self.maximumIndex) are refused")
     }
 
     private func checked(_ result: (partialValue: Int, overflow: Bool)) throws(WeightKitError) -> Int {
@@ -84,6 +91,7 @@ struct ArithmeticParser {
         guard let value = Int(captures[number]) else {
             throw captures[number].allSatisfy(\.isNumber) && !captures[number].isEmpty ? outOfRange() : failure()
         }
+        guard value <= Self.maximumIndex else { throw outOfRange() }
         return value
     }
 }
