@@ -61,7 +61,7 @@ import WeightKit
         let result = try CLI.run("diff", "a.pth", "b.pth")
         #expect(result.status == 64)
         #expect(result.stdout.isEmpty)
-        #expect(result.stderr == "error: unknown subcommand 'diff'; weightkit has inspect, convert, verify (see weightkit --help)\n")
+        #expect(result.stderr == "error: unknown subcommand 'diff'; weightkit has inspect, convert, verify, export (see weightkit --help)\n")
     }
 
     @Test func argumentErrorsAreOneErrorLine() throws {

@@ -18,10 +18,12 @@ package enum ONNXReader: WeightFileReader {
     }
 
     package static func read(_ file: MappedFile, options: ReadOptions, budget: ReadBudget) throws(WeightKitError) -> TensorCollection {
+        var fault: WeightKitError?
         guard let model = try Caffe2Message<Onnx__ModelProto>.unpack(
-            file.bytes, wk_onnx_model_proto_descriptor(), budget: budget, free: { onnx__model_proto__free_unpacked($0, nil) })
+            file.bytes, wk_onnx_model_proto_descriptor(), budget: budget, fault: &fault,
+            free: { onnx__model_proto__free_unpacked($0, nil) })
         else {
-            throw WeightKitError(.malformed, "starts like an ONNX model but does not decode as one (truncated, or another schema)")
+            throw fault ?? WeightKitError(.malformed, "starts like an ONNX model but does not decode as one (truncated, or another schema)")
         }
         var collection = TensorCollection(format: .onnx, metadata: metadata(of: model.message))
         guard let graph = model.message.graph?.pointee else { return collection }
