@@ -44,8 +44,13 @@ extension GraphTrace {
         func column(_ index: Int) throws(WeightKitError) -> String {
             node("Gather", [Self.boxes, try constant(int64s: [index], shape: [])], ["axis": .int(1)], named: "boxes.\(index)")
         }
-        let width = node("Sub", [try column(2), try column(0)], named: "boxes.width")
-        let height = node("Sub", [try column(3), try column(1)], named: "boxes.height")
+        var width = node("Sub", [try column(2), try column(0)], named: "boxes.width")
+        var height = node("Sub", [try column(3), try column(1)], named: "boxes.height")
+        if semantics == .simpledet {
+            // mxnext's fpn_roi_assign measures boxes in whole pixels, both ends included.
+            width = node("Add", [width, try constant(floats: [1], shape: [])], named: "boxes.width")
+            height = node("Add", [height, try constant(floats: [1], shape: [])], named: "boxes.height")
+        }
         let size = node("Sqrt", [node("Mul", [width, height], named: "boxes.area")], named: "boxes.size")
         func scalar(_ value: Double) throws(WeightKitError) -> String { try constant(floats: [Float(value)], shape: []) }
         func log2(_ x: String) throws(WeightKitError) -> String {
@@ -53,11 +58,12 @@ extension GraphTrace {
         }
         let raw: String
         switch semantics {
-        case .torchvision, .simpledet:
+        case .torchvision:
             let log = try log2(node("Div", [size, try scalar(224)], named: "scale"))
             raw = node("Add", [node("Add", [log, try scalar(4)], named: "level"), try scalar(1e-6)], named: "level")
-        case .detectron2:
-            let ratio = node("Add", [node("Div", [size, try scalar(224)], named: "scale"), try scalar(1e-8)], named: "scale")
+        case .detectron2, .simpledet:
+            let epsilon = semantics == .simpledet ? 1e-6 : 1e-8
+            let ratio = node("Add", [node("Div", [size, try scalar(224)], named: "scale"), try scalar(epsilon)], named: "scale")
             raw = node("Add", [try log2(ratio), try scalar(4)], named: "level")
         case .mmdet:
             let ratio = node("Add", [node("Div", [size, try scalar(56)], named: "scale"), try scalar(1e-6)], named: "scale")

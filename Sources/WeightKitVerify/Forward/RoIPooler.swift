@@ -25,18 +25,15 @@ struct RoIPooler {
 
     /// The pooled map of every box of the graph's `boxes` input, each from its level, as one traced value.
     ///
-    /// - Throws: `WeightKitError` for SimpleDet's pooling (the maximum of bilinear samples at a third and
-    ///   two thirds of each bin, which no ONNX operator computes) or a pyramid with a missing level.
+    /// - Throws: `WeightKitError` for a pyramid with a missing level.
     func traced(size: Int, _ trace: GraphTrace) throws(WeightKitError) -> FeatureMap {
-        guard semantics != .simpledet else {
-            throw WeightKitError(.unsupported, "SimpleDet's ROIAlign takes the maximum of bilinear samples at a third and two thirds "
-                + "of each bin; no standard ONNX operator computes it (export --without-roi-heads writes the rest)")
-        }
         var pooled: [Int: String] = [:]
         for level in range {
             guard let map = levels[level] else { throw WeightKitError(.malformed, "the pyramid has no level p\(level) to pool from") }
-            pooled[level] = try trace.roiAlign(try trace.value(map, readBy: "ROIAlign"), scale: 1 / Double(1 << level), size: size,
-                                               samplingRatio: samplingRatio, aligned: semantics.aligned)
+            let value = try trace.value(map, readBy: "ROIAlign"), scale = 1 / Double(1 << level)
+            pooled[level] = semantics == .simpledet
+                ? try trace.maxRoIAlign(value, scale: scale, size: size)
+                : try trace.roiAlign(value, scale: scale, size: size, samplingRatio: samplingRatio, aligned: semantics.aligned)
         }
         guard let first = levels[range.lowerBound] else { throw WeightKitError(.malformed, "the pyramid has no level to pool from") }
         var map = try weights.memory.map(channels: first.channels, height: size, width: size, for: "a pooled box")
