@@ -66,6 +66,12 @@ extension CanonicalMapper {
             if rule.flattenToMatrix == true, let rows = shape.dimensions.first {
                 shape = try Shape([rows, rows == 0 ? 0 : shape.elementCount / rows])
             }
+            if rule.flattenToVector == true {
+                guard shape.dimensions.filter({ $0 != 1 }).count <= 1 else {
+                    throw WeightKitError(.malformed, "has shape \(shape.dimensions), not one value per channel", location: .init(tensor: tensor.name))
+                }
+                shape = try Shape([shape.elementCount])
+            }
             if let value = rule.fill ?? (fillingGamma ? 1 : nil) {
                 data = try TensorFill.filled(like: tensor, value: value)
                 filled.append(target)

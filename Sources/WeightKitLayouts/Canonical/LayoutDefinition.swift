@@ -45,6 +45,9 @@ public struct LayoutDefinition: Decodable, Sendable {
         /// Keep only the first dimension and flatten the rest: a 1x1 convolution used as a linear layer (as a
         /// target, the matrix is stored as that `[out, in, 1, 1]` convolution again).
         public var flattenToMatrix: Bool?
+        /// A per-channel parameter kept as `[1, C, 1, 1]` (SimpleDet's merged BatchNorm) becomes its `[C]`
+        /// vector (as a target, the vector is stored in that shape again).
+        public var flattenToVector: Bool?
         /// Tensors to create beside the mapped one, shaped like it (AffineChannel's missing statistics).
         public var also: [Synthesis]?
         /// How to fill, when writing this layout, captures the canonical name does not carry:
@@ -59,6 +62,7 @@ public struct LayoutDefinition: Decodable, Sendable {
             case dropFirstRows = "drop_first_rows"
             case softmaxPairsToLogits = "softmax_pairs_to_logits"
             case flattenToMatrix = "flatten_to_matrix"
+            case flattenToVector = "flatten_to_vector"
             case reverseCaptures = "reverse_captures"
         }
 
@@ -77,6 +81,7 @@ public struct LayoutDefinition: Decodable, Sendable {
             fill = try container.decodeIfPresent(Double.self, forKey: .fill)
             softmaxPairsToLogits = try container.decodeIfPresent(Bool.self, forKey: .softmaxPairsToLogits)
             flattenToMatrix = try container.decodeIfPresent(Bool.self, forKey: .flattenToMatrix)
+            flattenToVector = try container.decodeIfPresent(Bool.self, forKey: .flattenToVector)
             also = try container.decodeIfPresent([Synthesis].self, forKey: .also)
             reverseCaptures = try container.decodeIfPresent([String: String].self, forKey: .reverseCaptures)
         }

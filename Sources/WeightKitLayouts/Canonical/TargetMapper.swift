@@ -170,17 +170,18 @@ public struct TargetMapper: Sendable {
 
         // A tensor left out of a network the target keeps changes what it computes, unless it does nothing
         // (a zero bias, an identity norm): the bottom-up network must be whole, and a neck (FPN) either whole
-        // or absent. Necks and heads the target lacks altogether are only listed.
+        // or absent. Necks and heads the target lacks altogether are only listed. Statistics the target's
+        // reading creates (its `also`) are folded into their norm's scale and bias instead.
         let (neck, bottomUp) = (CanonicalName.neck, CanonicalName.bottomUp)
         let neckKept = placements.keys.contains { $0.hasPrefix(neck) && !$0.hasPrefix(bottomUp) }
-        for name in inexpressible where name.hasPrefix(bottomUp) || (neckKept && name.hasPrefix(neck)) {
+        for name in inexpressible where companions[name] == nil && (name.hasPrefix(bottomUp) || (neckKept && name.hasPrefix(neck))) {
             guard try Self.isInert(name, in: canonical) else {
                 throw WeightKitError(.unsupported, "\(layout.name) has no name for \(name), which the network it keeps "
                     + "computes with; leaving it out would change what the weights compute")
             }
         }
         return Plan(layout: layout, variant: variant, targetEps: targetEps, placements: placements,
-                    inexpressible: inexpressible, companions: companions)
+                    inexpressible: inexpressible.filter { companions[$0] == nil }, companions: companions)
     }
 
     /// A linear layer's `[out, in]` matrix as the 1x1 convolution `[out, in, 1, 1]` the target stores it as.
@@ -274,6 +275,9 @@ public struct TargetMapper: Sendable {
             }
             if rule.flattenToMatrix == true {
                 shape = try Self.oneByOneConvolution(shape, of: tensor)
+            }
+            if rule.flattenToVector == true {
+                shape = try Shape([1, shape.elementCount, 1, 1])
             }
             if let rows = rule.dropFirstRows {
                 (data, shape) = try RowMove.prependZeroRows(tensor, rows: rows)
