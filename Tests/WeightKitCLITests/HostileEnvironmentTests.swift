@@ -57,4 +57,33 @@ import WeightKitTestSupport
             #expect(FileManager.default.contents(atPath: source) == before)
         }
     }
+
+    /// A 64 KiB filesystem, and a read-only one, where this process may mount them (root in its own
+    /// sandbox); elsewhere the test is skipped, not passed.
+    static let canMount: Bool = {
+        let probe = FileManager.default.temporaryDirectory.appendingPathComponent("weightkit-mount-probe-\(getpid())").path
+        try? FileManager.default.createDirectory(atPath: probe, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: probe) }
+        guard mount("tmpfs", probe, "tmpfs", 0, "size=64k") == 0 else { return false }
+        umount(probe)
+        return true
+    }()
+
+    @Test(.enabled(if: canMount), arguments: ["size=64k", "size=64k,ro"])
+    func aFullOrReadOnlyDiskIsOneErrorLineAndNothingLeft(_ options: String) throws {
+        let scratch = try ScratchDirectory()
+        let disk = scratch.path("disk")
+        try FileManager.default.createDirectory(atPath: disk, withIntermediateDirectories: true)
+        let flags: UInt = options.hasSuffix(",ro") ? UInt(MS_RDONLY) : 0
+        #expect(mount("tmpfs", disk, "tmpfs", flags, String(options.prefix { $0 != "," })) == 0)
+        defer { umount(disk) }
+        let source = CLI.fixture("zoo/detectron2/mask_rcnn_R_50_FPN_3x/model_final.pkl")
+        for command in [["convert", source, "--to", disk + "/out.safetensors"], ["export", source, "--to", disk + "/out.onnx"],
+                        ["export", source, "--to", disk + "/out.onnx", "--external-data"]] {
+            let result = try CLI.run(command)
+            #expect(result.status == 1, "\(command): \(result.stderr)")
+            #expect(result.stderr.hasPrefix("error: ") && result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+            #expect((try? FileManager.default.contentsOfDirectory(atPath: disk)) == [], "\(command)")
+        }
+    }
 }
