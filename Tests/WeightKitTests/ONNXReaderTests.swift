@@ -69,4 +69,16 @@ import WeightKitTestSupport
             "\(error)".contains("leads outside the model's folder")
         }
     }
+
+    /// Protobufs carry no magic: a Caffe2 TensorProto whose dims, float_data and name start like an ONNX
+    /// model's ir_version, producer_version and graph is still read as the Caffe2 tensor it is.
+    @Test func aCaffe2TensorThatStartsLikeAModelIsReadAsCaffe2() throws {
+        let floats: [Float] = [1, 2, 3, 4, 5]
+        let data = floats.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) }
+        let bytes: [UInt8] = [0x08, 0x05, 0x1A, UInt8(data.count)] + data + [0x3A, 0x01, UInt8(ascii: "x")]
+        let scratch = try ScratchDirectory()
+        let collection = try WeightFile.read(try scratch.write(bytes, to: "tensor.pb"))
+        #expect(collection.format == .caffe2Protobuf)
+        #expect(collection.tensors.map(\.name) == ["x"] && collection.tensors.first?.shape.dimensions == [5])
+    }
 }

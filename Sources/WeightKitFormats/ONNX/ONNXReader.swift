@@ -19,14 +19,18 @@ package enum ONNXReader: WeightFileReader {
 
     package static func read(_ file: MappedFile, options: ReadOptions, budget: ReadBudget) throws(WeightKitError) -> TensorCollection {
         var fault: WeightKitError?
-        guard let model = try Caffe2Message<Onnx__ModelProto>.unpack(
+        let model = try Caffe2Message<Onnx__ModelProto>.unpack(
             file.bytes, wk_onnx_model_proto_descriptor(), budget: budget, fault: &fault,
             free: { onnx__model_proto__free_unpacked($0, nil) })
-        else {
-            throw fault ?? WeightKitError(.malformed, "starts like an ONNX model but does not decode as one (truncated, or another schema)")
+        // Protobufs carry no magic: a Caffe2 TensorProto can start with the same bytes. Bytes that are no
+        // model with a graph are Caffe2's to read, or to refuse.
+        guard let model, let graph = model.message.graph?.pointee else {
+            if Caffe2ProtobufReader.recognizes(file.bytes), let collection = try? Caffe2ProtobufReader.read(file, options: options, budget: budget) {
+                return collection
+            }
+            throw fault ?? WeightKitError(.malformed, "starts like an ONNX model but does not decode as one with a graph (truncated, or another schema)")
         }
         var collection = TensorCollection(format: .onnx, metadata: metadata(of: model.message))
-        guard let graph = model.message.graph?.pointee else { return collection }
         let folder = ONNXExternalData.folder(of: file.path)
         for (index, proto) in ProtobufC.messages(Int(graph.n_initializer), graph.initializer).enumerated() {
             let tensor: Tensor
