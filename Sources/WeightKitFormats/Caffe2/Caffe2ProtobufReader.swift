@@ -46,13 +46,13 @@ package enum Caffe2ProtobufReader: WeightFileReader {
     static func decode(_ file: MappedFile, budget: ReadBudget) throws(WeightKitError) -> TensorCollection? {
         let bytes = file.bytes
         var fault: WeightKitError?
-        if let net = try Caffe2Message<Caffe2__NetDef>.netDef(bytes, budget: budget, fault: &fault),
+        if let net = try ProtobufMessage<Caffe2__NetDef>.netDef(bytes, budget: budget, fault: &fault),
            net.message.n_op > 0 || net.message.n_external_input > 0
         {
             return try collection(from: net.message, path: file.path)
         }
         var listFault: WeightKitError?
-        let list = try Caffe2Message<Caffe2__TensorProtos>.tensorProtos(bytes, budget: budget, fault: &listFault)
+        let list = try ProtobufMessage<Caffe2__TensorProtos>.tensorProtos(bytes, budget: budget, fault: &listFault)
         // A fault after two good fields is the file's, not the schema's: a TensorProtos whose tensor lies about
         // a length would otherwise be misread as a lone TensorProto (its dims the tensor's bytes).
         if let listFault { throw listFault }
@@ -63,7 +63,7 @@ package enum Caffe2ProtobufReader: WeightFileReader {
             }
             return collection
         }
-        if let single = try Caffe2Message<Caffe2__TensorProto>.tensorProto(bytes, budget: budget, fault: &fault),
+        if let single = try ProtobufMessage<Caffe2__TensorProto>.tensorProto(bytes, budget: budget, fault: &fault),
            single.message.has_data_type != 0 || single.message.n_dims > 0
         {
             var collection = TensorCollection(format: .caffe2Protobuf, metadata: ["caffe2.message": "TensorProto"])

@@ -19,7 +19,7 @@ package enum ONNXReader: WeightFileReader {
 
     package static func read(_ file: MappedFile, options: ReadOptions, budget: ReadBudget) throws(WeightKitError) -> TensorCollection {
         var fault: WeightKitError?
-        let model = try Caffe2Message<Onnx__ModelProto>.unpack(
+        let model = try ProtobufMessage<Onnx__ModelProto>.unpack(
             file.bytes, wk_onnx_model_proto_descriptor(), budget: budget, fault: &fault,
             free: { onnx__model_proto__free_unpacked($0, nil) })
         // Protobufs carry no magic: a Caffe2 TensorProto can start with the same bytes. Bytes that are no

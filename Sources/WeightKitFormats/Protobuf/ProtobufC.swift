@@ -1,4 +1,3 @@
-import CCaffe2Proto
 import CProtobufC
 import Glibc
 import WeightKitCore

@@ -1,10 +1,10 @@
-import CCaffe2Proto
 import CProtobufC
 import Glibc
 import WeightKitCore
 
-/// A message decoded by libprotobuf-c, freed when this value goes away.
-package final class Caffe2Message<Message> {
+/// A message decoded by libprotobuf-c, freed when this value goes away; Caffe2's and ONNX's messages are
+/// decoded through it, after the same wire census.
+package final class ProtobufMessage<Message> {
     let pointer: UnsafeMutablePointer<Message>
     private let free: (UnsafeMutablePointer<Message>) -> Void
 
@@ -24,7 +24,7 @@ package final class Caffe2Message<Message> {
     static func unpack(
         _ bytes: UnsafeRawBufferPointer, _ descriptor: UnsafePointer<ProtobufCMessageDescriptor>, budget: ReadBudget,
         fault: inout WeightKitError?, free: @escaping (UnsafeMutablePointer<Message>) -> Void
-    ) throws(WeightKitError) -> Caffe2Message<Message>? {
+    ) throws(WeightKitError) -> ProtobufMessage<Message>? {
         guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return nil }
         let census = try ProtobufWireCensus(bytes, as: descriptor)
         if let problem = census.fault {
@@ -35,30 +35,6 @@ package final class Caffe2Message<Message> {
         try budget.charge(values: census.messages, for: "\(census.messages) protobuf messages (as \(name))")
         try budget.charge(bytes: census.bytes, for: "unpacking a \(name)")
         guard let decoded = protobuf_c_message_unpack(descriptor, nil, bytes.count, base) else { return nil }
-        return Caffe2Message(UnsafeMutableRawPointer(decoded).assumingMemoryBound(to: Message.self), free: free)
-    }
-
-    static func netDef(_ bytes: UnsafeRawBufferPointer, budget: ReadBudget, fault: inout WeightKitError?)
-        throws(WeightKitError) -> Caffe2Message<Caffe2__NetDef>?
-    {
-        try Caffe2Message<Caffe2__NetDef>.unpack(bytes, wk_caffe2_net_def_descriptor(), budget: budget, fault: &fault) {
-            caffe2__net_def__free_unpacked($0, nil)
-        }
-    }
-
-    static func tensorProtos(_ bytes: UnsafeRawBufferPointer, budget: ReadBudget, fault: inout WeightKitError?)
-        throws(WeightKitError) -> Caffe2Message<Caffe2__TensorProtos>?
-    {
-        try Caffe2Message<Caffe2__TensorProtos>.unpack(bytes, wk_caffe2_tensor_protos_descriptor(), budget: budget, fault: &fault) {
-            caffe2__tensor_protos__free_unpacked($0, nil)
-        }
-    }
-
-    static func tensorProto(_ bytes: UnsafeRawBufferPointer, budget: ReadBudget, fault: inout WeightKitError?)
-        throws(WeightKitError) -> Caffe2Message<Caffe2__TensorProto>?
-    {
-        try Caffe2Message<Caffe2__TensorProto>.unpack(bytes, wk_caffe2_tensor_proto_descriptor(), budget: budget, fault: &fault) {
-            caffe2__tensor_proto__free_unpacked($0, nil)
-        }
+        return ProtobufMessage(UnsafeMutableRawPointer(decoded).assumingMemoryBound(to: Message.self), free: free)
     }
 }
