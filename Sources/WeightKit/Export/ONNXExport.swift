@@ -62,8 +62,9 @@ public struct ONNXExport {
             metadata.append((ContainerKey.sourceSHA256.rawValue, try digest.value()))
             let onnx = ONNXModel(graph: graph, opsetVersion: options.opset, producerName: "weightkit",
                                  producerVersion: WeightKitVersion.current, metadata: metadata)
-            try write(onnx, to: destination, source: source)
-            return Report(externalData: usesExternalData(graph) ? destination + ".data" : nil, architecture: network.description.architecture, outputs: graph.outputs.map(\.name),
+            let dataFile = usesExternalData(graph) ? destination + ".data" : nil
+            try write(onnx, to: destination, dataFile: dataFile, source: source)
+            return Report(externalData: dataFile, architecture: network.description.architecture, outputs: graph.outputs.map(\.name),
                           nodeCount: graph.nodes.count, initializerCount: graph.initializers.count)
         } catch {
             digest.abandon()
@@ -80,11 +81,11 @@ public struct ONNXExport {
 
     /// Writes the model and, with external data, its data file; both appear or neither does (the data file
     /// is placed first and removed again if the model cannot be).
-    private func write(_ model: ONNXModel, to destination: String, source: String) throws(WeightKitError) {
+    private func write(_ model: ONNXModel, to destination: String, dataFile: String?, source: String) throws(WeightKitError) {
         var data: AtomicOutputFile?
-        if usesExternalData(model.graph) {
-            try Conversion.refuseWritingOverSource(source, destination + ".data")
-            data = try AtomicOutputFile(destination: destination + ".data", overwrite: overwrite)
+        if let dataFile {
+            try Conversion.refuseWritingOverSource(source, dataFile)
+            data = try AtomicOutputFile(destination: dataFile, overwrite: overwrite)
         }
         let output: AtomicOutputFile
         do {
@@ -105,7 +106,7 @@ public struct ONNXExport {
         do {
             try output.commit()
         } catch {
-            if data != nil { unlink(destination + ".data") }
+            if let dataFile { unlink(dataFile) }
             throw error
         }
     }

@@ -3,23 +3,30 @@ import CProtobufC
 import Glibc
 import WeightKitCore
 
-/// Initializer bytes kept in a file beside the model (`external_data`: location, offset, length). The
+/// Initializer bytes kept in files beside one model (`external_data`: location, offset, length). The
 /// location is untrusted: it must name a file inside the model's folder, whatever links it goes through.
-enum ONNXExternalData {
-    /// The folder a model's relative locations start from.
-    static func folder(of path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "." }
-        return slash == path.startIndex ? "/" : String(path[..<slash])
+/// Each file is resolved and mapped once per read, however many initializers it holds.
+final class ONNXExternalData {
+    /// The folder the model's relative locations start from.
+    private let folder: String
+    private var files: [String: MappedFile] = [:]
+
+    /// - Parameter modelPath: the model's own path.
+    init(modelPath path: String) {
+        if let slash = path.lastIndex(of: "/") {
+            folder = slash == path.startIndex ? "/" : String(path[..<slash])
+        } else {
+            folder = "."
+        }
     }
 
-    static func bytes(_ proto: Onnx__TensorProto, count: Int, folder: String) throws(WeightKitError) -> TensorData {
+    func bytes(_ proto: Onnx__TensorProto, count: Int) throws(WeightKitError) -> TensorData {
         var entries: [String: String] = [:]
         for entry in ProtobufC.messages(Int(proto.n_external_data), proto.external_data) {
             if let key = ProtobufC.string(entry.key) { entries[key] = ProtobufC.string(entry.value) ?? "" }
         }
         guard let location = entries["location"] else { throw WeightKitError(.malformed, "external data without a location") }
-        let path = try resolve(location, in: folder)
-        let file = try MappedFile(path: path)
+        let file = try mapped(location)
         guard let offset = Int(entries["offset"] ?? "0"), offset >= 0 else {
             throw WeightKitError(.malformed, "external data offset '\(entries["offset"] ?? "")' in '\(location)' is not a byte position")
         }
@@ -30,6 +37,13 @@ enum ONNXExternalData {
             throw WeightKitError(.malformed, "external data at \(offset) + \(count) bytes runs past the \(file.count) bytes of '\(location)'")
         }
         return TensorData(file: file, range: offset..<offset + count)
+    }
+
+    private func mapped(_ location: String) throws(WeightKitError) -> MappedFile {
+        if let file = files[location] { return file }
+        let file = try MappedFile(path: try Self.resolve(location, in: folder))
+        files[location] = file
+        return file
     }
 
     /// The real path of `location` under `folder`, refused when it is absolute, climbs out with `..`, or

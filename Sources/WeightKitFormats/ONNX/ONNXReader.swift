@@ -31,11 +31,11 @@ package enum ONNXReader: WeightFileReader {
             throw fault ?? WeightKitError(.malformed, "starts like an ONNX model but does not decode as one with a graph (truncated, or another schema)")
         }
         var collection = TensorCollection(format: .onnx, metadata: metadata(of: model.message))
-        let folder = ONNXExternalData.folder(of: file.path)
+        let external = ONNXExternalData(modelPath: file.path)
         for (index, proto) in ProtobufC.messages(Int(graph.n_initializer), graph.initializer).enumerated() {
             let tensor: Tensor
             do {
-                tensor = try ONNXTensorDecoder.tensor(proto, fallbackName: "initializer \(index)", folder: folder, budget: budget)
+                tensor = try ONNXTensorDecoder.tensor(proto, fallbackName: "initializer \(index)", external: external, budget: budget)
             } catch {
                 throw error.inEntry("initializer \(index)")
             }

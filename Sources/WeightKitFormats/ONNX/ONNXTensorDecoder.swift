@@ -8,7 +8,7 @@ enum ONNXTensorDecoder {
     /// ONNX allows any rank; the limit is checked before the dimensions are even copied.
     static let maximumRank = WeightFormat.onnx.rankLimit.rank
 
-    static func tensor(_ proto: Onnx__TensorProto, fallbackName: String, folder: String, budget: ReadBudget) throws(WeightKitError)
+    static func tensor(_ proto: Onnx__TensorProto, fallbackName: String, external: ONNXExternalData, budget: ReadBudget) throws(WeightKitError)
         -> Tensor
     {
         let name = ProtobufC.string(proto.name).flatMap { $0.isEmpty ? nil : $0 } ?? fallbackName
@@ -31,7 +31,7 @@ enum ONNXTensorDecoder {
         let data: TensorData
         do throws(WeightKitError) {
             if proto.has_data_location != 0, proto.data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL {
-                data = try ONNXExternalData.bytes(proto, count: byteCount, folder: folder)
+                data = try external.bytes(proto, count: byteCount)
             } else if proto.has_raw_data != 0 {
                 guard proto.raw_data.len == byteCount else {
                     throw WeightKitError(.malformed, "raw_data holds \(proto.raw_data.len) bytes; \(dtype) \(shape) needs \(byteCount)")
@@ -39,7 +39,7 @@ enum ONNXTensorDecoder {
                 try budget.charge(bytes: byteCount, for: "an initializer's bytes")
                 data = TensorData(ProtobufC.bytes(proto.raw_data))
             } else {
-                data = try typedValues(proto, dtype: dtype, count: shape.elementCount, budget: budget)
+                data = try typedValues(proto, dtype: dtype, count: shape.elementCount, byteCount: byteCount, budget: budget)
             }
         } catch {
             throw error.inTensor(name)
@@ -49,17 +49,18 @@ enum ONNXTensorDecoder {
 
     /// The values of the typed field `dtype` is kept in (onnx.proto: float16 and bfloat16 as bits in
     /// `int32_data`, uint32 in `uint64_data`, complex as pairs), as little-endian bytes.
-    private static func typedValues(_ proto: Onnx__TensorProto, dtype: DType, count: Int, budget: ReadBudget) throws(WeightKitError)
-        -> TensorData
-    {
-        let pairs = dtype == .complex64 || dtype == .complex128 ? 2 : 1
+    private static func typedValues(
+        _ proto: Onnx__TensorProto, dtype: DType, count: Int, byteCount: Int, budget: ReadBudget
+    ) throws(WeightKitError) -> TensorData {
+        // Complex elements are stored as pairs; the shape's byte count already fits, so their number does.
+        let stored = dtype == .complex64 || dtype == .complex128 ? byteCount / (dtype.itemSize / 2) : count
         var bytes: [UInt8] = []
         func take<Value>(_ values: UnsafeBufferPointer<Value>, _ field: String, _ encode: (Value) -> Void) throws(WeightKitError) {
-            guard values.count == count * pairs else {
-                throw WeightKitError(.malformed, "\(field) holds \(values.count) values; \(count) elements need \(count * pairs)")
+            guard values.count == stored else {
+                throw WeightKitError(.malformed, "\(field) holds \(values.count) values; \(count) elements need \(stored)")
             }
-            try budget.charge(bytes: count * dtype.itemSize, for: "an initializer's values")
-            bytes.reserveCapacity(count * dtype.itemSize)
+            try budget.charge(bytes: byteCount, for: "an initializer's values")
+            bytes.reserveCapacity(byteCount)
             for value in values { encode(value) }
         }
         func append<T: FixedWidthInteger>(_ value: T) { withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) } }
