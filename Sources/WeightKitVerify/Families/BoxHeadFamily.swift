@@ -27,7 +27,7 @@ package struct BoxHeadFamily: NetworkFamily {
         for tensor in tensors.tensors where tensor.name.hasPrefix(predictor) && tensor.name.hasSuffix(".weight") {
             try tensors.requireRank(tensor.name, 2)
         }
-        guard !C4HeadFamily.isPresent(in: tensors) else { return nil }
+        guard !C4HeadFamily.isPresent(in: tensors), !FBNetHeadFamily.isPresent(in: tensors) else { return nil }
         if tensors[predictor + "cls_score.weight"] != nil {
             return BoxHeadFamily(stages: [stage(infix: "", output: "box.", in: tensors)])
         }

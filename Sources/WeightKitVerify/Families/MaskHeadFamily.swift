@@ -16,7 +16,8 @@ package struct MaskHeadFamily: MarkedHead {
 
     package static func recognize(_ tensors: TensorCollection, after parts: [any NetworkFamily]) throws(WeightKitError) -> MaskHeadFamily? {
         try checkRanks(tensors)
-        return tensors[marker] != nil && !C4HeadFamily.isPresent(in: tensors) ? MaskHeadFamily() : nil
+        let other = C4HeadFamily.isPresent(in: tensors) || FBNetHeadFamily.isPresent(in: tensors)
+        return tensors[marker] != nil && !other ? MaskHeadFamily() : nil
     }
 
     package func run(_ state: inout ForwardState) throws(WeightKitError) {

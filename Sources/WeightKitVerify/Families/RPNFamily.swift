@@ -2,7 +2,8 @@ import WeightKitCore
 
 /// The RPN head on every pyramid level (a C4 detector's: on res4), as torchvision and detectron2 run it: one 3x3 convolution + ReLU
 /// (torchvision's v2 head: two, `conv.conv0`, `conv.conv1`), then 1x1 convolutions for each anchor's
-/// objectness logit and its four box deltas. Outputs `rpn.objectness.pN` (A channels) and
+/// objectness logit and its four box deltas. maskrcnn-benchmark's FBNet head runs its FBNet blocks instead
+/// of the hidden convolution. Outputs `rpn.objectness.pN` (A channels) and
 /// `rpn.deltas.pN` (4A channels, anchor by anchor).
 package struct RPNFamily: NetworkFamily {
     package static let role = NetworkRole.denseHead
@@ -10,6 +11,8 @@ package struct RPNFamily: NetworkFamily {
 
     /// The hidden convolutions, in order.
     let convolutions: [String]
+    /// FBNet's RPN head blocks, run before them.
+    let blocks: [FBNetBlock]
 
     /// Whether the tensors hold an RPN's hidden convolution (the FPN adds a pooled P6 for it).
     static func isPresent(in tensors: TensorCollection) -> Bool {
@@ -25,7 +28,8 @@ package struct RPNFamily: NetworkFamily {
             convolutions.append(head + "conv.conv\(index)")
             index += 1
         }
-        return RPNFamily(convolutions: convolutions)
+        let fbnet = parts.lazy.compactMap { $0 as? FBNetFamily }.first
+        return RPNFamily(convolutions: convolutions, blocks: fbnet?.rpn ?? [])
     }
 
     package func describe(_ description: inout NetworkDescription) {
@@ -35,7 +39,7 @@ package struct RPNFamily: NetworkFamily {
     package func run(_ state: inout ForwardState) throws(WeightKitError) {
         let weights = state.weights, head = Self.head
         for (name, feature) in state.denseInputs {
-            var hidden = feature
+            var hidden = try FBNetBlock.run(blocks, feature, weights)
             for convolution in convolutions {
                 hidden = try weights.convolution(hidden, weight: convolution + ".weight", bias: convolution + ".bias")
                 try weights.relu(&hidden)

@@ -11,6 +11,8 @@ package struct ForwardState {
     private(set) var outputs: [(name: String, value: FeatureMap)] = []
     /// Each backbone stage's output by its level: stage N has stride 2^N.
     var stages: [Int: FeatureMap] = [:]
+    /// Each backbone stage's output name by its level (`res4`, FBNet's `trunk`).
+    private var stageNames: [Int: String] = [:]
     /// What a classifier reads when it is not the last stage's output (a pre-activation network's final
     /// norm and ReLU).
     var classifierInput: FeatureMap?
@@ -42,13 +44,14 @@ package struct ForwardState {
     mutating func emit(stage level: Int, name: String, _ map: FeatureMap) {
         outputs.append((name, map))
         stages[level] = map
+        stageNames[level] = name
     }
 
-    /// What dense heads read: the neck's levels, or without a pyramid the stride-16 `res4` (a C4 detector's
-    /// last stage; a c4c5 backbone's RPN input), else the deepest stage.
+    /// What dense heads read: the neck's levels, or without a pyramid the stride-16 stage (a C4 detector's
+    /// `res4`; a c4c5 backbone's RPN input; FBNet's `trunk`), else the deepest stage.
     var denseInputs: [(name: String, value: FeatureMap)] {
         if !pyramid.isEmpty { return pyramid }
-        if let res4 = stages[4] { return [("res4", res4)] }
+        if let res4 = stages[4] { return [(stageNames[4] ?? "res4", res4)] }
         guard let (level, map) = stages.max(by: { $0.key < $1.key }) else { return [] }
         return [("res\(level)", map)]
     }

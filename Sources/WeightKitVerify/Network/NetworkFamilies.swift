@@ -2,10 +2,10 @@
 /// heads, ROI heads, classifiers. The one list a new family is added to.
 package enum NetworkFamilies {
     package static let all: [any NetworkFamily.Type] = [
-        ResNetFamily.self, VoVNetFamily.self,
+        ResNetFamily.self, VoVNetFamily.self, FBNetFamily.self,
         FPNFamily.self, FPGFamily.self, ReduceNeckFamily.self,
         FCOSFamily.self, RPNFamily.self, RetinaNetFamily.self,
-        BoxHeadFamily.self, C4HeadFamily.self, MaskHeadFamily.self, KeypointHeadFamily.self,
+        BoxHeadFamily.self, C4HeadFamily.self, FBNetHeadFamily.self, MaskHeadFamily.self, KeypointHeadFamily.self,
         ClassifierFamily.self,
     ]
 }
