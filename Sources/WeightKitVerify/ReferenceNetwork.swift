@@ -24,7 +24,7 @@ public struct ReferenceNetwork {
         let network = try RecognizedNetwork(collection)
         guard network.hasBackbone else {
             throw WeightKitError(
-                .unsupported, "no backbone WeightKit runs (ResNet, VoVNet) under canonical names (convert with canonical names first)")
+                .unsupported, "no backbone WeightKit runs (ResNet, VoVNet, FBNet of a known architecture) under canonical names (convert with canonical names first)")
         }
         self.network = network
         weights = try NetworkWeights(collection, memory: memory, precision: precision, perturbation: perturbation)

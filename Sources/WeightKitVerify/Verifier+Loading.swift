@@ -67,6 +67,17 @@ extension Verifier {
             }
         }
 
+        /// The model with every norm adding `eps` to its variance, whatever the file records: the eps of the
+        /// framework that builds the file's weights into its network.
+        ///
+        /// - Parameter eps: a positive, finite eps.
+        /// - Returns: the model with `eps` recorded in its semantics.
+        public func withNormEps(_ eps: Double) -> Model {
+            var collection = collection
+            collection.semantics.normEps = eps
+            return Model(collection: collection, memory: memory, path: path)
+        }
+
         /// The input channel order its weights expect, when the file states one.
         public var channelOrder: ChannelOrder? {
             collection.semantics.channelOrder
@@ -103,7 +114,7 @@ extension Verifier {
             let network = try RecognizedNetwork(collection)
             guard network.hasBackbone else {
                 throw WeightKitError(
-                    .unsupported, "no backbone WeightKit runs (ResNet, VoVNet) under canonical names (convert with canonical names first)")
+                    .unsupported, "no backbone WeightKit runs (ResNet, VoVNet, FBNet of a known architecture) under canonical names (convert with canonical names first)")
             }
             try network.checkShapes(of: collection)
             return Model(collection: collection, memory: memory, path: path)

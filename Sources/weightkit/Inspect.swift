@@ -27,7 +27,7 @@ struct Inspect: ParsableCommand {
         try reportingErrors { () throws(WeightKitError) in
             try hash.check(file)
             let collection = try WeightFile.read(file, options: .init(includeAll: all, maximumBytes: memory.bytes, member: member.name))
-            let report = InspectionReport(file: file, collection: collection, withStatistics: stats)
+            let report = try InspectionReport(file: file, collection: collection, withStatistics: stats)
             try StandardOutput.write(line: json ? try report.json() : report.table())
         }
     }

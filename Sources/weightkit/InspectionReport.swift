@@ -23,7 +23,9 @@ struct InspectionReport: JSONReport {
     var parameters: Int
     var bytes: Int
 
-    init(file: String, collection: TensorCollection, withStatistics: Bool) {
+    /// - Throws: `WeightKitError` naming the file when its names hold a network part in a shape no network
+    ///   has, or numbers no layout maps (a file that is simply not recognised has no layout line).
+    init(file: String, collection: TensorCollection, withStatistics: Bool) throws(WeightKitError) {
         self.file = file
         format = collection.format.rawValue
         tensors = collection.tensors.map { tensor in
@@ -33,7 +35,7 @@ struct InspectionReport: JSONReport {
                 stats: withStatistics ? TensorStatistics(tensor) : nil)
         }
         metadata = collection.containerMetadata
-        do {
+        do throws(WeightKitError) {
             if let (name, network) = try CanonicalMapper.standard.recognizeNetwork(collection) {
                 layout = name
                 let heads = network.heads.isEmpty ? nil : network.heads.joined(separator: ",")
@@ -41,7 +43,7 @@ struct InspectionReport: JSONReport {
                 architecture = details.isEmpty ? nil : details.joined(separator: " + ")
             }
         } catch {
-            layout = "(names do not map: \(error.reason.escapingControlCharacters))"
+            throw error.inFile(file)
         }
         tensorCount = collection.count
         parameters = collection.parameterCount

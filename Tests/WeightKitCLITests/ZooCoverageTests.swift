@@ -14,6 +14,9 @@ import WeightKitTestSupport
         var family: String
         var served: Bool
         var missing: String?
+        /// What the framework that runs the file says and the file does not (`--norm-eps`), given to every
+        /// command.
+        var arguments: [String]?
 
         var testDescription: String { fixture }
     }
@@ -30,7 +33,7 @@ import WeightKitTestSupport
     }()
 
     /// What each framework's files are written back as.
-    static let extensions = ["mxnext": "params"]
+    static let extensions = ["mxnext": "params", "mxnet-resnet-v2": "params"]
 
     struct Model {
         let row: Row
@@ -39,7 +42,7 @@ import WeightKitTestSupport
 
         /// `--input` and `--boxes` from the folder, where it has them.
         var sideFiles: [String] {
-            var arguments = ["--input", folder + "/input.npy"]
+            var arguments = (row.arguments ?? []) + ["--input", folder + "/input.npy"]
             if FileManager.default.fileExists(atPath: folder + "/boxes.npy") {
                 arguments += ["--boxes", folder + "/boxes.npy"]
             }
@@ -71,7 +74,8 @@ import WeightKitTestSupport
     @Test(arguments: rows.filter(\.served))
     func servedModelRunsEndToEnd(_ row: Row) throws {
         let model = Model(row: row), scratch = try Scratch()
-        let strict = try CLI.run("convert", model.checkpoint, "--strict", "--to", scratch.path("canonical.safetensors"))
+        let given = row.arguments ?? []
+        let strict = try CLI.run(["convert", model.checkpoint, "--strict", "--to", scratch.path("canonical.safetensors")] + given)
         #expect(strict.status == 0, "\(strict.stderr)")
 
         let verify = try CLI.run(["verify", model.checkpoint, "--expect", model.folder, "--json"] + model.sideFiles)
@@ -82,13 +86,13 @@ import WeightKitTestSupport
         #expect(outputs.allSatisfy { $0["verdict"] as? String == "pass" })
 
         let folded = scratch.path("folded.safetensors")
-        let fold = try CLI.run("convert", model.checkpoint, "--fold-bn", "--to", folded)
+        let fold = try CLI.run(["convert", model.checkpoint, "--fold-bn", "--to", folded] + given)
         #expect(fold.status == 0, "\(fold.stderr)")
         let foldVerify = try CLI.run(["verify", model.checkpoint, folded] + model.sideFiles)
         #expect(foldVerify.status == 0, "\(foldVerify.stdout)\(foldVerify.stderr)")
 
         let back = scratch.path("back-0000." + (Self.extensions[row.family] ?? "pth"))
-        let write = try CLI.run("convert", model.checkpoint, "--layout", row.family, "--to", back)
+        let write = try CLI.run(["convert", model.checkpoint, "--layout", row.family, "--to", back] + given)
         #expect(write.status == 0, "\(write.stderr)")
         // An MXNet network is built from its symbol, which the user keeps beside the written weights.
         if let symbol = try FileManager.default.contentsOfDirectory(atPath: model.folder).first(where: { $0.hasSuffix("-symbol.json") }) {

@@ -38,12 +38,19 @@ extension Conversion {
         work.report.architecture = work.collection[.architecture]
     }
 
-    func placeStride(_ work: inout Work) throws(WeightKitError) {
-        guard let strideIn else { return }
+    /// Records the stride placement and norm eps the user gave in place of the file's.
+    func recordGivenSemantics(_ work: inout Work) throws(WeightKitError) {
+        guard strideIn != nil || normEps != nil else { return }
         guard work.collection.naming == .canonical else {
-            throw WeightKitError(.invalidArgument, "stride placement is recorded with canonical names only")
+            throw WeightKitError(.invalidArgument, "stride placement and norm eps are recorded with canonical names only")
         }
-        work.collection.semantics.strideIn = strideIn
+        if let strideIn { work.collection.semantics.strideIn = strideIn }
+        if let normEps {
+            guard normEps.isFinite, normEps > 0, normEps < 1 else {
+                throw WeightKitError(.invalidArgument, "a norm eps must be a finite number between 0 and 1, not \(normEps)")
+            }
+            work.collection.semantics.normEps = normEps
+        }
     }
 
     func reorderChannels(_ work: inout Work) throws(WeightKitError) {

@@ -25,6 +25,9 @@ public struct Conversion: Sendable {
     /// Where the source's ResNet bottlenecks put their stride, when the user knows better than the file and
     /// its layout (a detectron2 model trained from a torchvision backbone); recorded in the output.
     public var strideIn: StrideIn?
+    /// The eps every norm adds to its variance, when the framework that runs the file uses another than the
+    /// file records (SimpleDet's 1e-5 for the MXNet gallery's ResNet v2 params); recorded in the output.
+    public var normEps: Double?
     /// The weight file to read when the source is an archive holding several.
     public var archiveMember: String?
     /// The bytes the source may produce when read (`ReadBudget`); nil for the default of its size.
@@ -66,7 +69,7 @@ public struct Conversion: Sendable {
         do throws(WeightKitError) {
             var work = try read(file)
             try nameCanonically(&work)
-            try placeStride(&work)
+            try recordGivenSemantics(&work)
             try reorderChannels(&work)
             try foldNorms(&work)
             try renameIntoTarget(&work)

@@ -9,7 +9,8 @@ package enum OutputNames {
     static let maximumLength = TensorCollection.maximumNameLength
 
     /// Refuses the first name no output should carry, or two names that would be one member once
-    /// extracted (`a/./b` and `a/b`).
+    /// extracted (`a/./b` and `a/b`; `Conv.weight` and `conv.weight`, which are one file where file names
+    /// ignore case, as on macOS and Windows).
     package static func check(_ tensors: [OutputTensor], for format: WeightFormat) throws(WeightKitError) {
         var seen: [String: String] = [:]
         for tensor in tensors {
@@ -17,11 +18,11 @@ package enum OutputNames {
             if let problem = problem(with: name) {
                 throw WeightKitError(.unsafe, "refused as an output name: \(problem)", location: .init(tensor: name))
             }
-            let key = format == .numpyNpz ? memberPath(name) : name
+            let key = format == .numpyNpz ? memberPath(name).lowercased() : name
             if let other = seen.updateValue(name, forKey: key) {
                 let reason = other == name
                     ? "two tensors would both be named '\(name)'"
-                    : "'\(other)' and '\(name)' would be one member of the archive"
+                    : "'\(other)' and '\(name)' would be one member of the archive once extracted (where file names ignore case, too)"
                 throw WeightKitError(.invalidArgument, reason)
             }
         }

@@ -13,7 +13,7 @@ extension RecognizedNetwork {
     ///   semantics have no standard ONNX form (it names which).
     public func onnxGraph(of collection: TensorCollection, options: ONNXExportOptions) throws(WeightKitError) -> ONNXGraph {
         guard hasBackbone else {
-            throw WeightKitError(.unsupported, "no backbone WeightKit runs (ResNet, VoVNet) under canonical names, so there is no network to export")
+            throw WeightKitError(.unsupported, "no backbone WeightKit runs (ResNet, VoVNet, FBNet of a known architecture) under canonical names, so there is no network to export")
         }
         guard ONNXExportOptions.opsets.contains(options.opset) else {
             throw WeightKitError(.invalidArgument, "opset \(options.opset) is outside \(ONNXExportOptions.opsets.lowerBound)..."
