@@ -80,7 +80,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "WeightKitFuzz",
-            dependencies: ["WeightKit"]
+            dependencies: ["WeightKit", "WeightKitCore", "WeightKitFormats"]
         ),
         .executableTarget(
             name: "ForwardBenchmark",

@@ -4,10 +4,10 @@ import WeightKitCore
 /// A zip archive read through libzip from a mapped file. STORED entries come back as zero-copy views into
 /// the mapping; compressed entries are inflated under a size cap.
 package final class ZipArchive {
-    struct Entry {
+    package struct Entry {
         let index: UInt64
-        let name: String
-        let size: Int
+        package let name: String
+        package let size: Int
         let compressedSize: Int
         let isStored: Bool
         let isEncrypted: Bool
@@ -17,13 +17,13 @@ package final class ZipArchive {
     /// The budget of the read this archive belongs to: inflated bytes are drawn from it, so entries that
     /// each pass the compression-ratio check cannot add up past it.
     let budget: ReadBudget
-    private(set) var entries: [Entry] = []
+    package private(set) var entries: [Entry] = []
     private var indexByName: [String: Int] = [:]
     private let memory: UnsafeMutablePointer<wk_zip_memory>
     private let archive: OpaquePointer
 
     /// Opens the archive with libzip's consistency checks (central directory against local headers).
-    init(file: MappedFile, budget: ReadBudget) throws(WeightKitError) {
+    package init(file: MappedFile, budget: ReadBudget) throws(WeightKitError) {
         self.file = file
         self.budget = budget
         memory = .allocate(capacity: 1)
@@ -104,7 +104,7 @@ package final class ZipArchive {
 
     /// The bytes of `entry`: a view into the mapping when stored, inflated otherwise. `limit` caps the
     /// uncompressed size, so an archive claiming (or inflating to) more fails instead of exhausting memory.
-    func data(of entry: Entry, limit: Int) throws(WeightKitError) -> TensorData {
+    package func data(of entry: Entry, limit: Int) throws(WeightKitError) -> TensorData {
         let location = WeightKitError.Location(entry: entry.name)
         guard !entry.isEncrypted else {
             throw WeightKitError(.unsupported, "encrypted zip entries are not supported", location: location)

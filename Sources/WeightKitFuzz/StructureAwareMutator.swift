@@ -1,0 +1,74 @@
+#if WEIGHTKIT_FUZZ
+import Foundation
+import WeightKitCore
+import WeightKitFormats
+
+@_silgen_name("LLVMFuzzerMutate")
+private func libFuzzerMutate(_ data: UnsafeMutablePointer<UInt8>, _ size: Int, _ maxSize: Int) -> Int
+
+/// Mutations that keep a container valid so the fuzzer reaches what it holds: a zip archive (`.pth`, `.npz`,
+/// release zips) has one member mutated by libFuzzer and is written again with correct sizes and CRCs, as
+/// byte-level mutations of the archive itself almost never give. One mutation in four stays byte-level, so
+/// the container's own parsing is fuzzed too.
+enum StructureAwareMutator {
+    static let scratch = (FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory())
+        + "/weightkit-mutator-\(getpid()).zip"
+
+    static func mutate(_ data: UnsafeMutablePointer<UInt8>, size: Int, maxSize: Int, seed: UInt32) -> Int {
+        if seed % 4 != 0, size >= 4, data[0] == 0x50, data[1] == 0x4B,
+           let rebuilt = mutatedArchive(UnsafeRawBufferPointer(start: data, count: size), maxSize: maxSize, seed: seed >> 2),
+           rebuilt.count <= maxSize
+        {
+            rebuilt.withUnsafeBufferPointer { data.update(from: $0.baseAddress!, count: rebuilt.count) }
+            return rebuilt.count
+        }
+        return libFuzzerMutate(data, size, maxSize)
+    }
+
+    /// The archive with member `seed % count` mutated, rewritten with every other member as it was; nil
+    /// when the bytes are no archive libzip opens.
+    private static func mutatedArchive(_ bytes: UnsafeRawBufferPointer, maxSize: Int, seed: UInt32) -> [UInt8]? {
+        guard let file = try? MappedFile(copying: bytes, name: "mutator-input"),
+              let archive = try? ZipArchive(file: file, budget: ReadBudget(FuzzTarget.limits)), !archive.entries.isEmpty
+        else { return nil }
+        let chosen = Int(seed) % archive.entries.count
+        guard let output = try? AtomicOutputFile(destination: scratch, overwrite: true) else { return nil }
+        let writer = ZipWriter(output: output, alignment: 64)
+        for (index, entry) in archive.entries.enumerated() {
+            guard var member = try? archive.data(of: entry, limit: maxSize).bytes else {
+                output.discard()
+                return nil
+            }
+            if index == chosen { member = mutated(member, maxSize: max(member.count, maxSize - bytes.count + member.count)) }
+            writer.add(entry.name, member)
+        }
+        guard (try? writer.finish()) != nil, (try? output.commit()) != nil else {
+            output.discard()
+            return nil
+        }
+        defer { unlink(scratch) }
+        return FileManager.default.contents(atPath: scratch).map { [UInt8]($0) }
+    }
+
+    private static func mutated(_ member: [UInt8], maxSize: Int) -> [UInt8] {
+        var buffer = member + [UInt8](repeating: 0, count: max(0, maxSize - member.count))
+        guard !buffer.isEmpty else { return member }
+        let count = buffer.withUnsafeMutableBufferPointer { libFuzzerMutate($0.baseAddress!, member.count, $0.count) }
+        return Array(buffer.prefix(count))
+    }
+}
+
+/// libFuzzer's custom mutator hook: container-aware mutations (``StructureAwareMutator``).
+///
+/// - Parameters:
+///   - data: the input to mutate in place, with room for `maxSize` bytes.
+///   - size: its length in bytes.
+///   - maxSize: the most bytes the mutated input may have.
+///   - seed: libFuzzer's random seed for this mutation.
+/// - Returns: the mutated input's length.
+@_cdecl("LLVMFuzzerCustomMutator")
+public func fuzzCustomMutator(_ data: UnsafeMutablePointer<UInt8>?, _ size: Int, _ maxSize: Int, _ seed: UInt32) -> Int {
+    guard let data else { return 0 }
+    return StructureAwareMutator.mutate(data, size: size, maxSize: maxSize, seed: seed)
+}
+#endif
