@@ -11,6 +11,10 @@ struct WeightKitCommand: ParsableCommand {
         if getenv("TZ") == nil { setenv("TZ", ":/etc/localtime", 0) }
         SignalCleanup.install()
         MappedFileFault.install()
+        if let invalid = ArgumentEncoding.firstInvalidArgument() {
+            StandardError.write("error: the argument '\(invalid)' is not valid UTF-8: weightkit takes paths as UTF-8 only (rename the file)\n")
+            Glibc.exit(1)
+        }
         let arguments = Array(CommandLine.arguments.dropFirst())
         var command: ParsableCommand
         do {

@@ -86,4 +86,23 @@ import WeightKitTestSupport
             #expect((try? FileManager.default.contentsOfDirectory(atPath: disk)) == [], "\(command)")
         }
     }
+
+    /// A path that is not UTF-8 would be decoded into another name (U+FFFD for each bad byte), which may be
+    /// another file: it is refused with its bytes shown, and the file of the decoded name is never read.
+    @Test func aPathThatIsNotUTF8IsRefusedNotRewritten() throws {
+        let scratch = try Scratch()
+        let decoded = scratch.path("bad\u{FFFD}.pth")
+        try FileManager.default.copyItem(atPath: CLI.fixture("pytorch/resnet-zip.pth"), toPath: decoded)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", #"exec "$0" inspect "$(printf '%s/bad\377.pth' "$1")""#, CLI.executable.path, scratch.url.path]
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = Pipe()
+        try process.run()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 1)
+        #expect(stderr == "error: the argument '\(scratch.url.path)/bad\\xff.pth' is not valid UTF-8: weightkit takes paths as UTF-8 only (rename the file)\n")
+    }
 }
