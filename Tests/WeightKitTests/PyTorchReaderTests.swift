@@ -15,6 +15,7 @@ import Testing
         ("views-zip", .pytorchZip), ("views-legacy", .pytorchLegacy), ("checkpoint-zip", .pytorchZip),
         ("dtypes-convertible-zip", .pytorchZip), ("resnet-bigendian", .pytorchZip),
         ("resnet-deflate", .pytorchZip), ("whole-module", .pytorchZip), ("whole-module-in-dict", .pytorchZip),
+        ("checkpoint-tensors-beside", .pytorchZip),
     ]
 
     /// A pickled module (torch.save(model)) is read without running anything: its classes are inert records,
@@ -80,6 +81,19 @@ import Testing
         #expect(collection.metadata["cfg"] == "MODEL:\n  DEPTH: 50\n")
         #expect(collection.sourceFacts.weightsKey == "model")
         #expect(collection["conv1.weight"] != nil)
+    }
+
+    /// Choosing the `model` key drops nothing: a tensor stored beside it is a weight too (the manifest
+    /// holds both), nested training state is not, and one name in both places is an error.
+    @Test func tensorsBesideTheWeightsKeyAreKept() throws {
+        let collection = try WeightFile.read(Fixtures.path("pytorch/checkpoint-tensors-beside.pth"))
+        #expect(collection.names.sorted() == ["conv.weight", "extra.weight"])
+        #expect(collection.sourceFacts.weightsKey == "model")
+        #expect {
+            try WeightFile.read(Fixtures.path("pytorch/checkpoint-name-twice.pth"))
+        } throws: { error in
+            "\(error)".contains("'x.weight' is stored both under 'model' and beside it")
+        }
     }
 
     @Test func allListsEveryTensorUnderItsPath() throws {

@@ -26,24 +26,30 @@ package struct CheckpointContents {
             }
             return Self.classify(object)
         }, members: Self.members, budget: budget)
-        var weightsRoot = root
         var weightsPath: [String] = []
         if !includeAll, case .dict(let dict) = root {
             for key in Self.weightKeys {
                 guard let candidate = dict[key], try Self.holdsTensors(candidate, walker) else { continue }
-                weightsRoot = candidate
                 weightsPath = [key]
                 facts.weightsKey = key
                 break
             }
         }
-        try walker.walk(weightsRoot) { path, value throws(WeightKitError) in
+        // The weights are what the weights key holds and any tensor stored directly beside it (nothing is
+        // dropped for choosing the key); tensors nested in the other entries are training state (`--all`).
+        var names = Set<String>()
+        try walker.walk(root, enter: { path, _ in path.isEmpty || weightsPath.isEmpty || path.first == weightsPath.first }) {
+            path, value throws(WeightKitError) in
             guard case .object(let object) = value else { return }
-            let length = path.reduce(path.count - 1) { $0 + $1.utf8.count }
+            let relative = !weightsPath.isEmpty && path.first == weightsPath.first ? Array(path.dropFirst()) : path
+            let length = relative.reduce(relative.count - 1) { $0 + $1.utf8.count }
             try TensorCollection.checkNameLength(length)
             try budget.charge(bytes: length, for: "naming a tensor")
-            let name = path.joined(separator: ".")
+            let name = relative.joined(separator: ".")
             if !includeAll, Self.trainingBufferSuffixes.contains(where: name.hasSuffix) { return }
+            guard names.insert(name).inserted else {
+                throw WeightKitError(.malformed, "the tensor '\(name)' is stored both under '\(weightsPath.first ?? "")' and beside it")
+            }
             tensors.append((name, object))
         }
         facts.classes = try Self.classNames(in: root, budget: budget)
