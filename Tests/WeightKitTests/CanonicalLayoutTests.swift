@@ -100,17 +100,29 @@ import Testing
         #expect(pytorch.semantics.strideIn == .threeByThree && pytorch.semantics.channelOrder == .rgb)
         // Detectron's pickled cfg (a YAML dump) says RESNETS.STRIDE_1X1 when a model was not MSRA-initialised.
         let detectron = try #require(CanonicalMapper.standard.layouts.first { $0.name == "detectron-caffe2" })
-        #expect(detectron.semantics(for: [:]).strideIn == .oneByOne)
+        #expect(try detectron.semantics(for: [:]).strideIn == .oneByOne)
         let torchvisionInit = "RESNETS: !!python/object/new:detectron.utils.collections.AttrDict\n  dictitems:\n    STRIDE_1X1: false\n"
-        #expect(detectron.semantics(for: ["cfg": torchvisionInit]).strideIn == .threeByThree)
+        #expect(try detectron.semantics(for: ["cfg": torchvisionInit]).strideIn == .threeByThree)
         // Only the config's code states a setting: not a comment, not another value's string.
         let mmdet = try #require(CanonicalMapper.standard.layouts.first { $0.name == "mmdet-rcnn" })
         let code = "model = dict(\n    backbone=dict(type='ResNet', depth=50, style='caffe'))\n"
-        #expect(mmdet.semantics(for: ["meta.config": code]).strideIn == .oneByOne)
+        #expect(try mmdet.semantics(for: ["meta.config": code]).strideIn == .oneByOne)
         let comment = "model = dict(backbone=dict(type='ResNet', style='pytorch'))  # was style='caffe'\n"
-        #expect(mmdet.semantics(for: ["meta.config": comment]).strideIn == .threeByThree)
+        #expect(try mmdet.semantics(for: ["meta.config": comment]).strideIn == .threeByThree)
         let quoted = "note = \"style='caffe' models need BGR\"\nmodel = dict(backbone=dict(style='pytorch'))\n"
-        #expect(mmdet.semantics(for: ["meta.config": quoted]).strideIn == .threeByThree)
+        #expect(try mmdet.semantics(for: ["meta.config": quoted]).strideIn == .threeByThree)
+        // A setting is a name, `=` and a value, however spaced and quoted; a value mmdetection would reject
+        // (its ResNet asserts style in ('pytorch', 'caffe')) is an error, not the default.
+        let spaced = "model = dict(backbone=dict(type='ResNet', style = \"caffe\"))\n"
+        #expect(try mmdet.semantics(for: ["meta.config": spaced]).strideIn == .oneByOne)
+        let compared = "caffe = backbone_style == 'caffe'\nmodel = dict(backbone=dict(style='pytorch'))\n"
+        #expect(try mmdet.semantics(for: ["meta.config": compared]).strideIn == .threeByThree)
+        #expect { try mmdet.semantics(for: ["meta.config": "model = dict(backbone=dict(style='caffee'))\n"]) } throws: { error in
+            "\(error)".contains("sets style='caffee', which the framework does not take (it takes 'pytorch', 'caffe')")
+        }
+        #expect { try detectron.semantics(for: ["cfg": "RESNETS:\n  STRIDE_1X1: nope\n"]) } throws: { error in
+            "\(error)".contains("STRIDE_1X1:nope")
+        }
         let fcos = try canonical("canonical/mmdet-fcos_r50_fpn.pth").collection
         #expect(fcos.semantics.centernessOn == .regression)
         #expect(fcos[.architecture] == "resnet-50" && fcos[.heads] == "fcos")
@@ -179,19 +191,14 @@ import Testing
         }
     }
 
-    /// A family WeightKit recognises but has no canonical names for is named, and mapping it says so in
-    /// one line instead of listing every tensor as unmapped.
-    @Test func unsupportedFamiliesAreNamed() throws {
+    /// FBNet blocks that match none of maskrcnn-benchmark's architectures (this file holds a few blocks of
+    /// one) still get their canonical names, but no trunk is run on strides guessed for them.
+    @Test func fbnetBlocksOfNoKnownArchitectureMapWithoutANetwork() throws {
         let fbnet = try WeightFile.read(Fixtures.path("canonical/maskrcnn-benchmark-fbnet.pth"))
-        #expect(try CanonicalMapper.standard.recognizing(fbnet).map(\.name) == ["maskrcnn-benchmark-fbnet"])
-        #expect(try CanonicalMapper.standard.recognize(fbnet)?.layout == "maskrcnn-benchmark-fbnet")
-        do {
-            _ = try CanonicalMapper.standard.map(fbnet)
-            Issue.record("FBNet mapped")
-        } catch {
-            #expect(error.kind == .unsupported)
-            #expect(error.reason.contains("FBNet") && error.reason.contains("keep the source names"), "\(error)")
-        }
+        let mapped = try CanonicalMapper.standard.map(fbnet)
+        #expect(mapped.layout == "maskrcnn-benchmark-fbnet" && mapped.unmapped.isEmpty)
+        #expect(mapped.collection[FBNetFamily.first + ".weight"] != nil)
+        #expect(try !RecognizedNetwork(mapped.collection).hasBackbone)
     }
 
     /// The cheap recognition `inspect` uses names the same layout and network as a full mapping.

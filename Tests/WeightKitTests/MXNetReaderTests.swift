@@ -20,6 +20,22 @@ import Testing
         Fixtures.expectMatches(collection, try Fixtures.manifest("mxnet/\(file).manifest.json"))
     }
 
+    /// A symbol's eps and fix_gamma are parsed as MXNet parses them: an eps that is not a positive finite
+    /// number, or a flag dmlc does not read as a boolean, is an error naming the node, not a default.
+    @Test(arguments: [("eps", "-1"), ("eps", "nan"), ("eps", "1e-5x"), ("eps", "0"), ("fix_gamma", "Flase")])
+    func symbolNormAttributesAreParsedAsMXNetDoes(_ attribute: String, _ value: String) throws {
+        func symbol(_ attributes: [String: String]) throws -> MXNetSymbol {
+            let node: [String: Any] = ["op": "BatchNorm", "name": "bn0", "attrs": attributes]
+            let json = try JSONSerialization.data(withJSONObject: ["nodes": [node]])
+            return try MXNetSymbol(json: json, budget: ReadBudget(.init(bytes: 1 << 20, values: 1000, work: 1 << 20)))
+        }
+        let good = try symbol(["eps": "2e-05", "fix_gamma": "1"]).norms
+        #expect(good.first?.eps == 2e-5 && good.first?.fixGamma == true)
+        #expect { try symbol([attribute: value]) } throws: { error in
+            "\(error)".contains("BatchNorm 'bn0' has \(attribute) '\(value)'")
+        }
+    }
+
     @Test func moduleCheckpointKeepsPrefixesAndNotesItsSymbol() throws {
         let collection = try WeightFile.read(Fixtures.path("mxnet/resnetlike-0000.params"))
         #expect(collection["arg:conv0_weight"] != nil)

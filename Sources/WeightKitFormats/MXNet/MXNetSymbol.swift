@@ -45,9 +45,30 @@ struct MXNetSymbol {
         for node in graph.nodes where node.op == "BatchNorm" {
             // MXNet 1.x writes `attrs`; older files `attr` or `param`.
             let attributes = node.attrs ?? node.attr ?? node.param ?? [:]
-            let eps = attributes["eps"].flatMap(Double.init) ?? 1e-3
-            let fixGamma = (attributes["fix_gamma"] ?? "True").lowercased() == "true"
-            norms.append(Norm(name: node.name, eps: eps, fixGamma: fixGamma))
+            norms.append(Norm(name: node.name, eps: try Self.eps(attributes["eps"], node: node.name),
+                              fixGamma: try Self.flag(attributes["fix_gamma"], node: node.name)))
+        }
+    }
+
+    /// A BatchNorm's eps as MXNet parses it (a whole number text; 1e-3 when absent), refused unless it is a
+    /// positive finite number: no norm divides by it otherwise.
+    private static func eps(_ text: String?, node: String) throws(WeightKitError) -> Double {
+        guard let text else { return 1e-3 }
+        guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value.isFinite, value > 0 else {
+            throw WeightKitError(.malformed, "the MXNet symbol's BatchNorm '\(node)' has eps '\(text)', which is not a positive finite number")
+        }
+        return value
+    }
+
+    /// A boolean attribute as dmlc parses it (`true`/`false`/`1`/`0`, any case; true when absent, as
+    /// `fix_gamma` defaults), refused otherwise: MXNet itself would not load the symbol.
+    private static func flag(_ text: String?, node: String) throws(WeightKitError) -> Bool {
+        guard let text else { return true }
+        switch text.trimmingCharacters(in: .whitespaces).lowercased() {
+        case "true", "1": return true
+        case "false", "0": return false
+        default:
+            throw WeightKitError(.malformed, "the MXNet symbol's BatchNorm '\(node)' has fix_gamma '\(text)', which MXNet does not read as a boolean")
         }
     }
 

@@ -98,7 +98,7 @@ public struct CanonicalMapper: Sendable {
     ///   - keepDropped: keep training state (Detectron's momentum) under its source name.
     /// - Returns: the canonical collection with its semantics, or the collection unchanged (named `source`)
     ///   when no layout recognises the names.
-    /// - Throws: `WeightKitError` when the recognising layout is unsupported, two tensors map to one name, or
+    /// - Throws: `WeightKitError` when two tensors map to one name, or
     ///   a rule cannot be applied to a tensor.
     public func map(_ collection: TensorCollection, keepDropped: Bool = false) throws(WeightKitError) -> Result {
         try checkLoaded()
@@ -106,9 +106,6 @@ public struct CanonicalMapper: Sendable {
             var unchanged = collection
             unchanged.naming = .source
             return Result(collection: unchanged, layout: nil, unmapped: collection.names, dropped: [])
-        }
-        if let reason = layout.unsupported {
-            throw WeightKitError(.unsupported, "\(layout.description) \(reason)")
         }
         let semantics = try self.semantics(of: layout, for: collection)
         var renaming = Renaming(layout: layout, eps: semantics.effectiveNormEps, facts: collection.sourceFacts,
@@ -174,7 +171,7 @@ public struct CanonicalMapper: Sendable {
                 .unsupported,
                 "the file's norms use different eps values (\(WeightSemantics.text(varies))); a canonical container records one eps for all")
         }
-        var semantics = layout.semantics(for: collection.metadata, grouped: grouped)
+        var semantics = try layout.semantics(for: collection.metadata, grouped: grouped)
         if let eps = collection.sourceFacts.normEps { semantics.normEps = eps }
         if let dilations = collection.sourceFacts.tridentDilations { semantics.tridentDilations = dilations }
         semantics = semantics.overridden(by: collection.semantics)

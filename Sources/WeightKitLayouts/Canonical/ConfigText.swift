@@ -29,4 +29,76 @@ struct ConfigText {
         }
         return false
     }
+
+    /// The value of every code occurrence of the setting `name` (a whole name, then `separator` with
+    /// optional spaces around it; `==` is a comparison, not a setting): a quoted literal with its quotes, else
+    /// the text up to a comma, bracket, comment or line end.
+    func codeValues(of name: String, separator: Character) -> [String] {
+        let wanted = Array(name)
+        var values: [String] = []
+        var quote: Character?
+        var index = 0
+        while index < characters.count {
+            let character = characters[index]
+            if let open = quote {
+                if character == "\\" { index += 2; continue }
+                if character == open || character == "\n" { quote = nil }
+            } else if character == "#" {
+                while index < characters.count, characters[index] != "\n" { index += 1 }
+            } else if character == "'" || character == "\"" {
+                quote = character
+            } else if characters[index...].starts(with: wanted), index == 0 || !Self.isNameCharacter(characters[index - 1]),
+                      let start = valueStart(after: index + wanted.count, separator: separator)
+            {
+                values.append(value(at: start))
+                index = start
+                continue
+            }
+            index += 1
+        }
+        return values
+    }
+
+    /// Where a setting's value starts when `separator` follows `index` (spaces allowed around it).
+    private func valueStart(after index: Int, separator: Character) -> Int? {
+        var position = index
+        while position < characters.count, characters[position] == " " { position += 1 }
+        guard position < characters.count, characters[position] == separator else { return nil }
+        position += 1
+        if separator == "=", position < characters.count, characters[position] == "=" { return nil }
+        return position
+    }
+
+    /// A value with double quotes written as single ones, so `"caffe"` and `'caffe'` compare equal.
+    static func normalized(_ value: String) -> String {
+        guard value.count >= 2, value.first == "\"", value.last == "\"" else { return value }
+        return "'" + value.dropFirst().dropLast() + "'"
+    }
+
+    /// The value that starts at `start`, spaces before it skipped.
+    private func value(at start: Int) -> String {
+        var index = start
+        while index < characters.count, characters[index] == " " { index += 1 }
+        guard index < characters.count else { return "" }
+        if let open = characters[index] as Character?, open == "'" || open == "\"" {
+            var end = index + 1
+            while end < characters.count, characters[end] != open, characters[end] != "\n" { end += characters[end] == "\\" ? 2 : 1 }
+            return String(characters[index..<min(end + 1, characters.count)])
+        }
+        var end = index
+        while end < characters.count, !",)]}#\n".contains(characters[end]) { end += 1 }
+        return String(characters[index..<end]).trimmingTrailingSpaces
+    }
+
+    private static func isNameCharacter(_ character: Character) -> Bool {
+        character.isLetter || character.isNumber || character == "_"
+    }
+}
+
+private extension String {
+    var trimmingTrailingSpaces: String {
+        var text = self
+        while text.last == " " || text.last == "\r" { text.removeLast() }
+        return text
+    }
 }

@@ -147,9 +147,6 @@ public struct LayoutDefinition: Decodable, Sendable {
     public var semanticsFromMetadata: [MetadataSemantics]?
     /// Semantics that hold when the network is a ResNeXt, which the framework's configs always set.
     public var semanticsWhenGrouped: GroupedSemantics?
-    /// Why a recognised family has no canonical names (yet): mapping it is refused with this reason, so a
-    /// user learns what the file is instead of reading a list of unmapped names.
-    public var unsupported: String?
     /// The rules, tried in order; the first whose `match` matches a name applies.
     public var rules: [Rule]
     /// The name users give the framework this layout belongs to (`mmdet`, `torchvision-detection`):
@@ -184,7 +181,7 @@ public struct LayoutDefinition: Decodable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, description, fragment, include, recognize, semantics, rules, unsupported
+        case name, description, fragment, include, recognize, semantics, rules
         case stripPrefixes = "strip_prefixes"
         case semanticsFromMetadata = "semantics_from_metadata"
         case semanticsWhenGrouped = "semantics_when_grouped"
@@ -210,7 +207,6 @@ public struct LayoutDefinition: Decodable, Sendable {
         semantics = try container.decodeIfPresent(WeightSemantics.self, forKey: .semantics)
         semanticsFromMetadata = try container.decodeIfPresent([MetadataSemantics].self, forKey: .semanticsFromMetadata)
         semanticsWhenGrouped = try container.decodeIfPresent(GroupedSemantics.self, forKey: .semanticsWhenGrouped)
-        unsupported = try container.decodeIfPresent(String.self, forKey: .unsupported)
         rules = try container.decode([Rule].self, forKey: .rules)
         family = try container.decodeIfPresent(String.self, forKey: .family)
         epsInConfig = try container.decodeIfPresent(Bool.self, forKey: .epsInConfig)
@@ -227,11 +223,13 @@ extension LayoutDefinition {
     ///   - metadata: the source file's metadata.
     ///   - grouped: whether the network is a ResNeXt.
     /// - Returns: the semantics the weights compute with.
-    public func semantics(for metadata: [String: String], grouped: Bool = false) -> WeightSemantics {
+    /// - Throws: `WeightKitError` when the metadata gives a setting a value its framework does not take.
+    public func semantics(for metadata: [String: String], grouped: Bool = false) throws(WeightKitError) -> WeightSemantics {
         var result = semantics ?? WeightSemantics()
         if grouped, let rule = semanticsWhenGrouped { result = result.overridden(by: rule.semantics) }
-        for rule in semanticsFromMetadata ?? [] where rule.holds(in: metadata) {
-            result = result.overridden(by: rule.semantics)
+        for rule in semanticsFromMetadata ?? [] {
+            try rule.check(in: metadata)
+            if rule.holds(in: metadata) { result = result.overridden(by: rule.semantics) }
         }
         return result
     }

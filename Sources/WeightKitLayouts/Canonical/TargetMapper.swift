@@ -40,7 +40,7 @@ public struct TargetMapper: Sendable {
 
     /// Names `convert --layout` accepts: `canonical`, every family and every layout that can be a target.
     public var targetNames: [String] {
-        let layouts = mapper.layouts.filter { $0.fragment != true && $0.unsupported == nil }
+        let layouts = mapper.layouts.filter { $0.fragment != true }
         let families = layouts.compactMap(\.family)
         var seen = Set<String>()
         return (["canonical"] + families + layouts.map(\.name)).filter { seen.insert($0).inserted }
@@ -61,7 +61,7 @@ public struct TargetMapper: Sendable {
             throw WeightKitError(.invalidArgument, "only canonically named tensors can be written in another layout; no layout recognised the source's names")
         }
         let candidates = mapper.layouts.filter {
-            $0.fragment != true && $0.unsupported == nil && ($0.name == target || $0.family == target)
+            $0.fragment != true && ($0.name == target || $0.family == target)
         }
         guard !candidates.isEmpty else {
             throw WeightKitError(.invalidArgument, "no layout or family named '\(target)'; choose one of "
