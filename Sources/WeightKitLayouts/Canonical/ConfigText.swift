@@ -11,23 +11,12 @@ struct ConfigText {
     func codeContains(_ needle: String) -> Bool {
         let wanted = Array(needle)
         guard !wanted.isEmpty, wanted.count <= characters.count else { return false }
-        var quote: Character?
-        var index = 0
-        while index < characters.count {
-            let character = characters[index]
-            if let open = quote {
-                if character == "\\" { index += 2; continue }
-                if character == open || character == "\n" { quote = nil }
-            } else if character == "#" {
-                while index < characters.count, characters[index] != "\n" { index += 1 }
-            } else if character == "'" || character == "\"" {
-                quote = character
-            } else if characters[index...].starts(with: wanted) {
-                return true
-            }
-            index += 1
+        var found = false
+        forEachCodePosition { index in
+            found = characters[index...].starts(with: wanted)
+            return found ? characters.count : nil
         }
-        return false
+        return found
     }
 
     /// The value of every code occurrence of the setting `name` (a whole name, then `separator` with
@@ -36,6 +25,19 @@ struct ConfigText {
     func codeValues(of name: String, separator: Character) -> [String] {
         let wanted = Array(name)
         var values: [String] = []
+        forEachCodePosition { index in
+            guard characters[index...].starts(with: wanted), index == 0 || !Self.isNameCharacter(characters[index - 1]),
+                  let start = valueStart(after: index + wanted.count, separator: separator)
+            else { return nil }
+            values.append(value(at: start))
+            return start
+        }
+        return values
+    }
+
+    /// Calls `visit` at every position outside comments and string literals, in order; where it returns an
+    /// index, the scan resumes there.
+    private func forEachCodePosition(_ visit: (Int) -> Int?) {
         var quote: Character?
         var index = 0
         while index < characters.count {
@@ -47,16 +49,12 @@ struct ConfigText {
                 while index < characters.count, characters[index] != "\n" { index += 1 }
             } else if character == "'" || character == "\"" {
                 quote = character
-            } else if characters[index...].starts(with: wanted), index == 0 || !Self.isNameCharacter(characters[index - 1]),
-                      let start = valueStart(after: index + wanted.count, separator: separator)
-            {
-                values.append(value(at: start))
-                index = start
+            } else if let resume = visit(index) {
+                index = resume
                 continue
             }
             index += 1
         }
-        return values
     }
 
     /// Where a setting's value starts when `separator` follows `index` (spaces allowed around it).
