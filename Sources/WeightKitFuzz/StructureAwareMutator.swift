@@ -58,7 +58,7 @@ enum StructureAwareMutator {
     }
 }
 
-/// libFuzzer's custom mutator hook: container-aware mutations (``StructureAwareMutator``).
+/// libFuzzer's custom mutator hook: container-aware mutations (`StructureAwareMutator`).
 ///
 /// - Parameters:
 ///   - data: the input to mutate in place, with room for `maxSize` bytes.

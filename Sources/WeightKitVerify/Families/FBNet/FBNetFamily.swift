@@ -2,9 +2,9 @@ import WeightKitCore
 import WeightKitLayouts
 
 /// maskrcnn-benchmark's FBNet trunk in WeightKit's names: the stem `backbone.bottom_up.first` (3x3 stride-2
-/// convolution, norm, ReLU), then its IRF blocks `backbone.bottom_up.xif{stage}_{block}` (``FBNetBlock``).
+/// convolution, norm, ReLU), then its IRF blocks `backbone.bottom_up.xif{stage}_{block}` (`FBNetBlock`).
 /// Strides and upsampling are not in the weights: the architecture is the one of maskrcnn-benchmark's model
-/// definitions (``FBNetArchitecture``) whose stages, block counts and expansions the file's blocks match,
+/// definitions (`FBNetArchitecture`) whose stages, block counts and expansions the file's blocks match,
 /// and a file that matches none, or several that run differently, is not run. The RPN and ROI heads'
 /// blocks (`proposal_generator.rpn_head.blocks.`, `roi_heads.{box,mask}_head.blocks.`) are found here too,
 /// with the strides of their stages. Outputs `trunk`, the single map the heads read.
