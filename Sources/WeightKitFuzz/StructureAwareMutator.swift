@@ -19,7 +19,7 @@ enum StructureAwareMutator {
            let rebuilt = mutatedArchive(UnsafeRawBufferPointer(start: data, count: size), maxSize: maxSize, seed: seed >> 2),
            rebuilt.count <= maxSize
         {
-            rebuilt.withUnsafeBufferPointer { data.update(from: $0.baseAddress!, count: rebuilt.count) }
+            for (index, byte) in rebuilt.enumerated() { data[index] = byte }
             return rebuilt.count
         }
         return libFuzzerMutate(data, size, maxSize)
@@ -52,9 +52,10 @@ enum StructureAwareMutator {
 
     private static func mutated(_ member: [UInt8], maxSize: Int) -> [UInt8] {
         var buffer = member + [UInt8](repeating: 0, count: max(0, maxSize - member.count))
-        guard !buffer.isEmpty else { return member }
-        let count = buffer.withUnsafeMutableBufferPointer { libFuzzerMutate($0.baseAddress!, member.count, $0.count) }
-        return Array(buffer.prefix(count))
+        let count = buffer.withUnsafeMutableBufferPointer { room in
+            room.baseAddress.map { libFuzzerMutate($0, member.count, room.count) } ?? 0
+        }
+        return count > 0 ? Array(buffer.prefix(count)) : member
     }
 }
 

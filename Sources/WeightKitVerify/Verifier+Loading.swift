@@ -70,11 +70,13 @@ extension Verifier {
         /// The model with every norm adding `eps` to its variance, whatever the file records: the eps of the
         /// framework that builds the file's weights into its network.
         ///
-        /// - Parameter eps: a positive, finite eps.
+        /// - Parameter eps: the eps, a finite number in [0, 1).
         /// - Returns: the model with `eps` recorded in its semantics.
-        public func withNormEps(_ eps: Double) -> Model {
+        /// - Throws: `WeightKitError` when `eps` is not one any norm uses.
+        public func withNormEps(_ eps: Double) throws(WeightKitError) -> Model {
             var collection = collection
             collection.semantics.normEps = eps
+            try collection.semantics.validate()
             return Model(collection: collection, memory: memory, path: path)
         }
 

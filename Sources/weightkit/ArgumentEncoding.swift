@@ -16,11 +16,9 @@ enum ArgumentEncoding {
 
     /// `bytes` with every byte outside printable ASCII written `\xNN`.
     private static func escaped(_ bytes: [UInt8]) -> String {
-        bytes.map { (0x20..<0x7F).contains($0) && $0 != UInt8(ascii: "\\") ? String(UnicodeScalar($0)) : "\\x" + hex($0) }.joined()
-    }
-
-    private static func hex(_ byte: UInt8) -> String {
-        let digits = Array("0123456789abcdef")
-        return String([digits[Int(byte >> 4)], digits[Int(byte & 15)]])
+        bytes.map { byte in
+            guard !(0x20..<0x7F).contains(byte) || byte == UInt8(ascii: "\\") else { return String(UnicodeScalar(byte)) }
+            return (byte < 16 ? "\\x0" : "\\x") + String(byte, radix: 16)
+        }.joined()
     }
 }

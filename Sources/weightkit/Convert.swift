@@ -56,9 +56,7 @@ struct Convert: ParsableCommand {
             help: "Where the ResNet bottlenecks put their stride (1x1 or 3x3), when the file or its layout says otherwise.")
     var strideIn: StrideIn?
 
-    @Option(name: .customLong("norm-eps"),
-            help: "The eps every norm adds to its variance, when the framework that runs the file uses another than the file records.")
-    var normEps: Double?
+    @OptionGroup var normEps: NormEpsOption
 
     @Flag(help: "Reorder the first convolution's input channels to RGB.")
     var rgb = false
@@ -97,9 +95,6 @@ struct Convert: ParsableCommand {
         case (.some, nil) where sources.count > 1: throw ValidationError("\(sources.count) sources need --to-dir, not --to")
         default: break
         }
-        if let normEps, !(normEps.isFinite && normEps > 0 && normEps < 1) {
-            throw ValidationError("--norm-eps must be a finite number between 0 and 1")
-        }
         if !(1...64).contains(jobs) { throw ValidationError("--jobs must be from 1 to 64") }
         if let layout, layout != "canonical" {
             if names == .source { throw ValidationError("--layout writes that layout's names; it excludes --names source") }
@@ -118,7 +113,7 @@ struct Convert: ParsableCommand {
         conversion.includeAll = all
         conversion.maximumReadBytes = memory.bytes
         conversion.strideIn = strideIn
-        conversion.normEps = normEps
+        conversion.normEps = normEps.value
         conversion.archiveMember = member.name
         conversion.format = format?.format
         conversion.targetLayout = layout

@@ -44,11 +44,7 @@ struct Verify: ParsableCommand {
           help: "The --expect arrays list classes in WeightKit's canonical order (an exported model's outputs), not the source framework's.")
     var canonicalOrder = false
 
-    @Option(name: .customLong("norm-eps"), help: """
-        The eps every norm adds to its variance, in each file verify reads, where the framework that runs the files \
-        uses another than they record (SimpleDet builds the MXNet gallery's ResNet v2 params with 1e-5).
-        """)
-    var normEps: Double?
+    @OptionGroup var normEps: NormEpsOption
 
     @Option(name: .customLong("noise-factor"), help: "How many times the noise floor an error may be.")
     var noiseFactor: Double = 8
@@ -66,9 +62,6 @@ struct Verify: ParsableCommand {
         }
         if expect != nil && input == nil {
             throw ValidationError("--expect needs --input: the framework's saved output came from one particular image")
-        }
-        if let normEps, !(normEps.isFinite && normEps > 0 && normEps < 1) {
-            throw ValidationError("--norm-eps must be a finite number between 0 and 1")
         }
         if !(noiseFactor.isFinite && noiseFactor >= 1) { throw ValidationError("--noise-factor must be a finite number of at least 1") }
     }
@@ -104,7 +97,7 @@ struct Verify: ParsableCommand {
             try Verifier.boxes(fromNpy: path, height: image.height, width: image.width)
         } ?? []
         var model = try Verifier.load(reference, memory: forward, options: options)
-        if let normEps { model = model.withNormEps(normEps) }
+        if let eps = normEps.value { model = try model.withNormEps(eps) }
         if let expect, Self.isFolder(expect) {
             let saved = try Verifier.savedOutputs(in: expect, for: model, memory: forward)
             return try verifier.check(model, expected: output.map { name in saved.filter { $0.name == name } } ?? saved,
@@ -116,7 +109,7 @@ struct Verify: ParsableCommand {
         }
         guard let candidate else { return [] }
         var other = try Verifier.load(candidate, memory: forward, options: options)
-        if let normEps { other = other.withNormEps(normEps) }
+        if let eps = normEps.value { other = try other.withNormEps(eps) }
         return try verifier.compare(model, other, input: image, boxes: proposals)
     }
 

@@ -57,6 +57,19 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: scratch.path("out.safetensors")))
     }
 
+    /// An MXNet symbol beside the weights says their eps and fix_gamma: one that is there but no regular
+    /// file is refused, not skipped (the weights would run with other semantics).
+    @Test func aSymbolBesideTheWeightsThatIsNoFileIsRefused() throws {
+        let scratch = try Scratch()
+        let params = scratch.path("checkpoint-0006.params")
+        try FileManager.default.copyItem(atPath: CLI.fixture("zoo/simpledet/faster_r50v1c4_c5_512roi_1x/checkpoint-0006.params"),
+                                         toPath: params)
+        try FileManager.default.createDirectory(atPath: scratch.path("checkpoint-symbol.json"), withIntermediateDirectories: false)
+        let result = try CLI.run("inspect", params)
+        #expect(result.status == 1)
+        #expect(result.stderr == "error: \(scratch.path("checkpoint-symbol.json")): is a folder, not a regular file; nothing was read\n")
+    }
+
     /// A folder given to --expect holds one array per output: a FIFO or socket under an output's name is
     /// refused like any other.
     @Test func anExpectFolderRefusesSpecialFilesUnderOutputNames() throws {

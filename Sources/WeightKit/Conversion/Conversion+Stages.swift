@@ -45,12 +45,8 @@ extension Conversion {
             throw WeightKitError(.invalidArgument, "stride placement and norm eps are recorded with canonical names only")
         }
         if let strideIn { work.collection.semantics.strideIn = strideIn }
-        if let normEps {
-            guard normEps.isFinite, normEps > 0, normEps < 1 else {
-                throw WeightKitError(.invalidArgument, "a norm eps must be a finite number between 0 and 1, not \(normEps)")
-            }
-            work.collection.semantics.normEps = normEps
-        }
+        if let normEps { work.collection.semantics.normEps = normEps }
+        try work.collection.semantics.validate()
     }
 
     func reorderChannels(_ work: inout Work) throws(WeightKitError) {

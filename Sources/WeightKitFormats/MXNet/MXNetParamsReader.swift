@@ -104,11 +104,17 @@ package enum MXNetParamsReader: WeightFileReader {
     {
         guard let symbol = symbolFile(besides: file.path) else { return }
         collection.sourceFacts.symbolFile = symbol
-        guard let mapped = try? MappedFile(path: symbol) else { return }
+        // A symbol that is there but cannot be read (a folder, a FIFO) is an error: without it, eps and
+        // fix_gamma would silently be other than the network's.
+        let mapped = try MappedFile(path: symbol)
         guard mapped.count <= MXNetSymbol.maximumLength else {
             throw WeightKitError(.limitExceeded, "symbol file \(symbol) is larger than \(MXNetSymbol.maximumLength) bytes")
         }
-        try MXNetSymbol(json: Data(mapped.bytes), budget: budget).record(in: &collection.sourceFacts)
+        do {
+            try MXNetSymbol(json: Data(mapped.bytes), budget: budget).record(in: &collection.sourceFacts)
+        } catch {
+            throw error.inFile(symbol)
+        }
     }
 
     /// `prefix-symbol.json` beside a `prefix-NNNN.params` checkpoint, if it exists: the network it belongs to.

@@ -38,8 +38,12 @@ enum ArchiveMember {
         }
         collection.sourceFacts.archiveMember = chosen.name
         if chosen.name.hasSuffix(".params"), let symbol = symbol(besides: chosen.name, in: archive) {
-            let json = try archive.data(of: symbol, limit: MXNetSymbol.maximumLength)
-            try MXNetSymbol(json: Data(json.bytes), budget: budget).record(in: &collection.sourceFacts)
+            do {
+                let json = try archive.data(of: symbol, limit: MXNetSymbol.maximumLength)
+                try MXNetSymbol(json: Data(json.bytes), budget: budget).record(in: &collection.sourceFacts)
+            } catch {
+                throw error.inEntry(symbol.name)
+            }
             collection.sourceFacts.symbolFile = symbol.name
         }
         return collection

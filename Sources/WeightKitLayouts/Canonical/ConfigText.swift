@@ -78,7 +78,8 @@ struct ConfigText {
         var index = start
         while index < characters.count, characters[index] == " " { index += 1 }
         guard index < characters.count else { return "" }
-        if let open = characters[index] as Character?, open == "'" || open == "\"" {
+        let open = characters[index]
+        if open == "'" || open == "\"" {
             var end = index + 1
             while end < characters.count, characters[end] != open, characters[end] != "\n" { end += characters[end] == "\\" ? 2 : 1 }
             return String(characters[index..<min(end + 1, characters.count)])
