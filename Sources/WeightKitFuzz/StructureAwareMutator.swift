@@ -3,26 +3,35 @@ import Foundation
 import WeightKitCore
 import WeightKitFormats
 
-@_silgen_name("LLVMFuzzerMutate")
-private func libFuzzerMutate(_ data: UnsafeMutablePointer<UInt8>, _ size: Int, _ maxSize: Int) -> Int
-
 /// Mutations that keep a container valid so the fuzzer reaches what it holds: a zip archive (`.pth`, `.npz`,
-/// release zips) has one member mutated by libFuzzer and is written again with correct sizes and CRCs, as
-/// byte-level mutations of the archive itself almost never give. One mutation in four stays byte-level, so
-/// the container's own parsing is fuzzed too.
+/// release zips) has one member mutated and is written again with correct sizes and CRCs, as byte-level
+/// mutations of the archive itself almost never give; a pickle (a `.pkl`, a legacy torch file, a zip's
+/// `data.pkl`) is mutated opcode by opcode (`PickleMutation`) and a protobuf field by field
+/// (`ProtobufMutation`). One mutation in four stays byte-level, so the framing itself is fuzzed too.
 enum StructureAwareMutator {
     static let scratch = (FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory())
         + "/weightkit-mutator-\(getpid()).zip"
 
+    /// Targets whose inputs are protobuf messages, mutated field by field.
+    static let protobufTargets: Set<String> = ["caffe2", "onnx"]
+
     static func mutate(_ data: UnsafeMutablePointer<UInt8>, size: Int, maxSize: Int, seed: UInt32) -> Int {
-        if seed % 4 != 0, size >= 4, data[0] == 0x50, data[1] == 0x4B,
-           let rebuilt = mutatedArchive(UnsafeRawBufferPointer(start: data, count: size), maxSize: maxSize, seed: seed >> 2),
+        if seed % 4 != 0, size >= 2, let rebuilt = structured(UnsafeRawBufferPointer(start: data, count: size),
+                                                             maxSize: maxSize, seed: seed >> 2),
            rebuilt.count <= maxSize
         {
             for (index, byte) in rebuilt.enumerated() { data[index] = byte }
             return rebuilt.count
         }
-        return libFuzzerMutate(data, size, maxSize)
+        return LibFuzzerBytes.mutate(data, size: size, maxSize: maxSize)
+    }
+
+    /// The input mutated as the structure its first bytes (or the fuzz target) say it has; nil for none.
+    private static func structured(_ bytes: UnsafeRawBufferPointer, maxSize: Int, seed: UInt32) -> [UInt8]? {
+        if bytes[0] == 0x50, bytes[1] == 0x4B { return mutatedArchive(bytes, maxSize: maxSize, seed: seed) }
+        if bytes[0] == PickleOpcode.proto.rawValue { return PickleMutation.mutated(Array(bytes), maxSize: maxSize, seed: seed) }
+        guard protobufTargets.contains(FuzzTarget.selected.name) else { return nil }
+        return ProtobufMutation.mutated(Array(bytes), maxSize: maxSize, seed: seed)
     }
 
     /// The archive with member `seed % count` mutated, rewritten with every other member as it was; nil
@@ -39,7 +48,7 @@ enum StructureAwareMutator {
                 output.discard()
                 return nil
             }
-            if index == chosen { member = mutated(member, maxSize: max(member.count, maxSize - bytes.count + member.count)) }
+            if index == chosen { member = mutated(member, maxSize: max(member.count, maxSize - bytes.count + member.count), seed: seed) }
             writer.add(entry.name, member)
         }
         guard (try? writer.finish()) != nil, (try? output.commit()) != nil else {
@@ -50,12 +59,14 @@ enum StructureAwareMutator {
         return FileManager.default.contents(atPath: scratch).map { [UInt8]($0) }
     }
 
-    private static func mutated(_ member: [UInt8], maxSize: Int) -> [UInt8] {
-        var buffer = member + [UInt8](repeating: 0, count: max(0, maxSize - member.count))
-        let count = buffer.withUnsafeMutableBufferPointer { room in
-            room.baseAddress.map { libFuzzerMutate($0, member.count, room.count) } ?? 0
+    /// A member mutated opcode by opcode when it is a pickle, byte by byte otherwise.
+    private static func mutated(_ member: [UInt8], maxSize: Int, seed: UInt32) -> [UInt8] {
+        if member.first == PickleOpcode.proto.rawValue, seed % 2 == 0,
+           let pickle = PickleMutation.mutated(member, maxSize: maxSize, seed: seed >> 1)
+        {
+            return pickle
         }
-        return count > 0 ? Array(buffer.prefix(count)) : member
+        return LibFuzzerBytes.mutated(member, maxSize: maxSize)
     }
 }
 
